@@ -1,0 +1,172 @@
+// Package components assembles npusim accelerators: a fold sequencer, a
+// systolic PE array, three SRAM buffers and their DRAM channels, all akita
+// components wired port to port. The messages they exchange are in
+// components/protocol.
+package components
+
+import (
+	"fmt"
+
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/sram"
+	"github.com/npusim/npusim/systolic"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// Accelerator is one systolic-array NPU: its components and connections.
+type Accelerator struct {
+	Name      string
+	Sequencer *systolic.Sequencer
+	Array     *systolic.Array
+	Ifmap     *sram.ReadBuffer
+	Filter    *sram.ReadBuffer
+	Ofmap     *sram.WriteBuffer
+	// The ideal DRAM channels, by operand; nil where WithDRAM supplied
+	// another component.
+	DRAM [3]*dram.Channel
+
+	Rows, Cols int
+	Dataflow   systolic.Dataflow
+	Offsets    systolic.Offsets
+
+	engine sim.Engine
+}
+
+// Builder builds Accelerators. Its zero configuration is SCALE-Sim's
+// default example: a 32x32 output-stationary array with 64 kB buffers in
+// CALC bandwidth mode.
+type Builder struct {
+	engine     sim.Engine
+	freq       sim.Freq
+	rows, cols int
+	dataflow   systolic.Dataflow
+	sramKB     [3]int
+	offsets    systolic.Offsets
+	bandwidth  int
+	dramPorts  [3]sim.Port
+}
+
+// NewAcceleratorBuilder returns a Builder with the defaults.
+func NewAcceleratorBuilder() Builder {
+	return Builder{
+		freq:     1 * sim.GHz,
+		rows:     32,
+		cols:     32,
+		dataflow: systolic.OS,
+		sramKB:   [3]int{64, 64, 64},
+		offsets:  systolic.Offsets{Ifmap: 0, Filter: 10000000, Ofmap: 20000000},
+	}
+}
+
+// WithEngine sets the akita engine (required).
+func (b Builder) WithEngine(e sim.Engine) Builder { b.engine = e; return b }
+
+// WithFreq sets the clock of every component.
+func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
+
+// WithArray sets the PE array to rows x cols.
+func (b Builder) WithArray(rows, cols int) Builder { b.rows, b.cols = rows, cols; return b }
+
+// WithDataflow sets the dataflow.
+func (b Builder) WithDataflow(df systolic.Dataflow) Builder { b.dataflow = df; return b }
+
+// WithSRAMKB sets the ifmap, filter and ofmap buffer sizes in kB.
+func (b Builder) WithSRAMKB(ifmap, filter, ofmap int) Builder {
+	b.sramKB = [3]int{ifmap, filter, ofmap}
+	return b
+}
+
+// WithOffsets sets the base addresses of the three operands.
+func (b Builder) WithOffsets(o systolic.Offsets) Builder { b.offsets = o; return b }
+
+// WithBandwidth sets the DRAM interface width in words per cycle for all
+// three buffers (SCALE-Sim's USER mode). Zero selects CALC mode: the read
+// buffers estimate the bandwidth they need and never stall, and the ofmap
+// buffer drains one array width per cycle.
+func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bandwidth = wordsPerCycle; return b }
+
+// WithDRAM replaces the ideal DRAM channels with other components: the
+// ports that serve protocol.BurstReq for the ifmap, filter and ofmap
+// buffers. They may belong to one component or to three; a nil port keeps
+// the ideal channel for that operand.
+func (b Builder) WithDRAM(ifmap, filter, ofmap sim.Port) Builder {
+	b.dramPorts = [3]sim.Port{ifmap, filter, ofmap}
+	return b
+}
+
+// Build creates and wires the accelerator. Component names start with name.
+func (b Builder) Build(name string) *Accelerator {
+	if b.engine == nil {
+		panic("components: Builder needs an engine (WithEngine)")
+	}
+	acc := &Accelerator{
+		Name: name, Rows: b.rows, Cols: b.cols,
+		Dataflow: b.dataflow, Offsets: b.offsets, engine: b.engine,
+	}
+	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq)
+	acc.Array = ab.Build(name + ".Array")
+	acc.Sequencer = ab.BuildSequencer(name + ".Sequencer")
+
+	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth)
+	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeKB(b.sramKB[0]).BuildReadBuffer(name + ".IfmapBuffer")
+	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeKB(b.sramKB[1]).BuildReadBuffer(name + ".FilterBuffer")
+	ofmapBW := b.bandwidth
+	if ofmapBW == 0 {
+		ofmapBW = b.cols // SCALE-Sim's CALC mode drains one array width per cycle
+	}
+	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeKB(b.sramKB[2]).BuildWriteBuffer(name + ".OfmapBuffer")
+
+	ctrl := sim.NewDirectConnection(name+".CtrlConn", b.engine, b.freq)
+	ctrl.PlugIn(acc.Sequencer.GetPortByName("Out"), 4)
+	ctrl.PlugIn(acc.Array.GetPortByName("Ctrl"), 4)
+	acc.Sequencer.Connect(acc.Array.GetPortByName("Ctrl"))
+
+	bufs := [3]sim.Component{acc.Ifmap, acc.Filter, acc.Ofmap}
+	arrayPorts := [3]string{"Ifmap", "Filter", "Ofmap"}
+	onChip := sim.NewDirectConnection(name+".SRAMConn", b.engine, b.freq)
+	for i, buf := range bufs {
+		onChip.PlugIn(acc.Array.GetPortByName(arrayPorts[i]), 4)
+		onChip.PlugIn(buf.GetPortByName("Top"), 4)
+	}
+	acc.Array.Connect(acc.Ifmap.GetPortByName("Top"), acc.Filter.GetPortByName("Top"), acc.Ofmap.GetPortByName("Top"))
+
+	offChip := sim.NewDirectConnection(name+".DRAMConn", b.engine, b.freq)
+	plugged := map[sim.Port]bool{}
+	dramNames := [3]string{"IfmapDRAM", "FilterDRAM", "OfmapDRAM"}
+	for i, buf := range bufs {
+		port := b.dramPorts[i]
+		if port == nil {
+			ch := dram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).Build(name + "." + dramNames[i])
+			acc.DRAM[i] = ch
+			port = ch.GetPortByName("Top")
+		}
+		if !plugged[port] {
+			offChip.PlugIn(port, 4)
+			plugged[port] = true
+		}
+		offChip.PlugIn(buf.GetPortByName("Bottom"), 4)
+		buf.(interface{ SetDRAM(sim.Port) }).SetDRAM(port)
+	}
+	return acc
+}
+
+// RunLayer simulates one layer to completion on the accelerator's engine
+// and returns the array's figures. The buffers' and channels' statistics
+// for the layer can be read afterwards.
+func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
+	m := systolic.NewMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets)
+	for _, ch := range acc.DRAM {
+		if ch != nil {
+			ch.ResetStats()
+		}
+	}
+	acc.Sequencer.StartLayer(index, m)
+	if err := acc.engine.Run(); err != nil {
+		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
+	}
+	if !acc.Sequencer.Done() {
+		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): simulation stopped before the layer finished", index, l.Name)
+	}
+	return acc.Sequencer.Result(), nil
+}

@@ -1,0 +1,246 @@
+// Package protocol defines the messages npusim's components exchange: the
+// PE array with its operand buffers, and the buffers with their DRAM
+// channels.
+//
+// # Timing model
+//
+// Messages carry the modelled cycle in their fields (At, Done, Cycle...). The
+// akita engine orders the exchanges; the cycle annotations say when things
+// happen in the modelled accelerator. This is loosely-timed transaction-level
+// modelling: a fold, a DRAM burst or a drain is one transaction, so a layer
+// costs a handful of engine events per fold instead of one per cycle or per
+// word. Cycles are relative to the start of the current layer and can be
+// negative: SCALE-Sim places the first buffer fill before cycle 0.
+//
+// # Array <-> buffers
+//
+//	array -> read buffer : LayerBeginReq, ReadFoldReq, FoldTimingReq, LayerEndReq
+//	read buffer -> array : ReadFoldRsp, LayerEndRsp
+//	array -> write buffer: LayerBeginReq, WriteReq, LayerEndReq
+//	write buffer -> array: WriteRsp, LayerEndRsp
+//
+// # Buffers <-> DRAM
+//
+//	buffer -> channel: BurstReq (a read fill or a write drain)
+//	channel -> buffer: BurstRsp (the cycle the last line completed)
+//
+// A DRAM channel is any akita component that answers BurstReq with BurstRsp;
+// see package dram for the one SCALE-Sim's numbers come from.
+package protocol
+
+import "github.com/sarchlab/akita/v3/sim"
+
+// Operand names one of the three operand streams.
+type Operand int
+
+// The three operands of a layer.
+const (
+	Ifmap Operand = iota
+	Filter
+	Ofmap
+)
+
+// String returns SCALE-Sim's spelling, as in trace file names.
+func (o Operand) String() string {
+	switch o {
+	case Ifmap:
+		return "IFMAP"
+	case Filter:
+		return "FILTER"
+	}
+	return "OFMAP"
+}
+
+// Demand is what the array reads from (or writes to) one buffer during one
+// fold: one row of word addresses per cycle, Width slots wide. It is
+// computed on demand from the fold geometry, never stored.
+type Demand interface {
+	// Operand the demand belongs to.
+	Operand() Operand
+	// FirstRow is the layer-wide index of local row 0.
+	FirstRow() int64
+	// Rows is the number of rows (cycles) of the fold.
+	Rows() int
+	// Width is the number of slots (SRAM ports) per row.
+	Width() int
+	// Row writes the addresses of local row t into buf[lo:hi]; slots outside
+	// [lo, hi) are empty, slots inside may hold -1 too (an operand cell that
+	// has no data). buf must have Width() slots.
+	Row(t int, buf []int64) (lo, hi int)
+	// Requests is the SRAM request count of the fold, SCALE-Sim's way.
+	Requests() int64
+}
+
+// FillOrder is the order in which a USER-bandwidth read buffer expects a
+// layer's operand to arrive from DRAM (SCALE-Sim's prefetch matrix,
+// flattened), -1 marking padding.
+type FillOrder interface {
+	// Len is the number of entries, padding included.
+	Len() int64
+	// Cursor starts a walk at entry 0.
+	Cursor() FillCursor
+}
+
+// FillCursor walks a FillOrder.
+type FillCursor interface {
+	// Next returns the next entry; calling it more than Len times is an error.
+	Next() int64
+}
+
+// Tracer receives trace rows: a cycle and the addresses of that cycle. The
+// slice is only valid during the call.
+type Tracer interface {
+	Row(cycle int64, addrs []int64)
+}
+
+// LayerBeginReq starts a layer at a buffer.
+type LayerBeginReq struct {
+	sim.MsgMeta
+	Layer int
+	// Fill is the operand's DRAM fill order (read buffers in USER mode use
+	// it; others ignore it).
+	Fill FillOrder
+}
+
+// Meta returns the message meta.
+func (m *LayerBeginReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// ReadFoldReq asks a read buffer to serve one fold's demand. The buffer
+// answers once it knows, for every row that had to wait for DRAM, the cycle
+// its data is ready; that does not depend on when the rows are issued.
+type ReadFoldReq struct {
+	sim.MsgMeta
+	Demand Demand
+}
+
+// Meta returns the message meta.
+func (m *ReadFoldReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// RowReady says the data of row Row (layer-wide index) is ready at Cycle.
+type RowReady struct {
+	Row   int64
+	Cycle int64
+}
+
+// ReadFoldRsp answers a ReadFoldReq, listing the rows that waited for DRAM in
+// increasing row order.
+type ReadFoldRsp struct {
+	sim.MsgMeta
+	Operand Operand
+	Ready   []RowReady
+}
+
+// Meta returns the message meta.
+func (m *ReadFoldRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// Schedule maps a fold's rows to the cycles the array issued them. Cycles
+// increase by one per row except at the listed jumps (stalls).
+type Schedule struct {
+	FirstRow   int64
+	FirstCycle int64
+	Jumps      []RowReady // rows whose cycle is more than one after the previous row's
+}
+
+// Cycle returns the cycle of layer-wide row r, which must lie at or after
+// FirstRow. Rows are looked up in increasing order by the callers, so a
+// hint (the index of the last jump used) keeps the lookup linear overall.
+func (s *Schedule) Cycle(r int64, hint *int) int64 {
+	base, cyc := s.FirstRow, s.FirstCycle
+	i := *hint
+	for i < len(s.Jumps) && s.Jumps[i].Row <= r {
+		i++
+	}
+	*hint = i
+	if i > 0 {
+		base, cyc = s.Jumps[i-1].Row, s.Jumps[i-1].Cycle
+	}
+	return cyc + r - base
+}
+
+// FoldTimingReq tells a read buffer when the array issued each row of the
+// fold it served last, so that it can time what depends on the array's
+// clock (SCALE-Sim's CALC-mode DRAM estimate and the SRAM trace).
+type FoldTimingReq struct {
+	sim.MsgMeta
+	Demand   Demand
+	Schedule Schedule
+}
+
+// Meta returns the message meta.
+func (m *FoldTimingReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// WriteReq asks the write buffer to accept rows [From, To) of a fold's
+// demand, the first at cycle Cycle. Each row after the first is issued the
+// cycle after the previous one was accepted.
+type WriteReq struct {
+	sim.MsgMeta
+	Demand   Demand
+	From, To int
+	Cycle    int64
+}
+
+// Meta returns the message meta.
+func (m *WriteReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// WriteRsp answers a WriteReq: the cycle the last row was issued and the
+// cycle it was accepted, plus every row in between whose issue was delayed
+// because the buffer was full.
+type WriteRsp struct {
+	sim.MsgMeta
+	LastCycle    int64
+	LastAccepted int64
+	Jumps        []RowReady
+}
+
+// Meta returns the message meta.
+func (m *WriteRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// LayerEndReq ends a layer: buffers complete or drain what they hold.
+// LastCycle is the cycle the array's last row was accepted.
+type LayerEndReq struct {
+	sim.MsgMeta
+	LastCycle int64
+}
+
+// Meta returns the message meta.
+func (m *LayerEndReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// LayerEndRsp says a buffer has finished the layer, DRAM traffic included.
+type LayerEndRsp struct {
+	sim.MsgMeta
+	Operand Operand
+}
+
+// Meta returns the message meta.
+func (m *LayerEndRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// BurstReq moves Lines lines between a buffer and DRAM, one line per cycle
+// starting at cycle At: a fill (read) or a drain (write).
+type BurstReq struct {
+	sim.MsgMeta
+	Write bool
+	At    int64
+	Lines int
+	// Words is the amount of data the burst moves, as SCALE-Sim counts it
+	// (its fills count padding; its drains count some).
+	Words int64
+	// Data holds the addresses of each line when traces are recorded, else
+	// nil.
+	Data [][]int64
+}
+
+// Meta returns the message meta.
+func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// BurstRsp completes a BurstReq; Done is the cycle its last line completed.
+type BurstRsp struct {
+	sim.MsgMeta
+	RspTo string
+	Done  int64
+}
+
+// Meta returns the message meta.
+func (m *BurstRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// GetRspTo returns the ID of the request.
+func (m *BurstRsp) GetRspTo() string { return m.RspTo }

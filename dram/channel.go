@@ -1,0 +1,129 @@
+// Package dram holds DRAM channel components for npusim's buffers.
+//
+// Channel is the ideal channel SCALE-Sim v2 assumes: a burst of n lines
+// issued at cycle At moves one line per cycle and line j completes at
+// At + j + latency (1 for reads, 0 for writes, SCALE-Sim's port latencies).
+// It never queues: SCALE-Sim's buffers time their own requests
+// back-to-back (a read buffer issues its next fill right after the previous
+// one completed) and, in its final drain, the ofmap buffer lets bursts
+// overlap. The channel records what it moved: the words, the first and last
+// completion cycles, and, when a tracer is set, one trace row per line.
+//
+// Any akita component that answers protocol.BurstReq with
+// protocol.BurstRsp can replace it (see components.Builder.WithDRAM).
+package dram
+
+import (
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// Stats is what a channel moved during a layer.
+type Stats struct {
+	Words int64 // words read or written, as the requests count them
+	// First and Last are the completion cycles of the first and the last
+	// line moved, in the order they were requested; Any is false when
+	// nothing moved.
+	First, Last int64
+	Any         bool
+}
+
+// Channel is the ideal DRAM channel.
+type Channel struct {
+	*sim.TickingComponent
+
+	top          sim.Port
+	readLatency  int64
+	writeLatency int64
+	tracer       protocol.Tracer
+	stats        Stats
+	pending      *protocol.BurstRsp
+}
+
+// Builder builds Channels.
+type Builder struct {
+	engine       sim.Engine
+	freq         sim.Freq
+	readLatency  int64
+	writeLatency int64
+}
+
+// MakeBuilder returns a Builder with SCALE-Sim's latencies: 1 cycle for
+// reads, 0 for writes.
+func MakeBuilder() Builder {
+	return Builder{freq: 1 * sim.GHz, readLatency: 1}
+}
+
+// WithEngine sets the engine.
+func (b Builder) WithEngine(e sim.Engine) Builder { b.engine = e; return b }
+
+// WithFreq sets the clock.
+func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
+
+// WithReadLatency sets the cycles from a read line's issue to its data.
+func (b Builder) WithReadLatency(n int) Builder { b.readLatency = int64(n); return b }
+
+// WithWriteLatency sets the cycles from a write line's issue to its
+// completion.
+func (b Builder) WithWriteLatency(n int) Builder { b.writeLatency = int64(n); return b }
+
+// Build creates a channel; its port is named "Top".
+func (b Builder) Build(name string) *Channel {
+	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency}
+	c.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, c)
+	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
+	c.AddPort("Top", c.top)
+	return c
+}
+
+// SetTracer sets where trace rows go (nil: nowhere).
+func (c *Channel) SetTracer(t protocol.Tracer) { c.tracer = t }
+
+// Stats returns what the channel moved since the last ResetStats.
+func (c *Channel) Stats() Stats { return c.stats }
+
+// ResetStats starts a new layer.
+func (c *Channel) ResetStats() { c.stats = Stats{} }
+
+// Tick serves one request per tick.
+func (c *Channel) Tick(now sim.VTimeInSec) bool {
+	if c.pending != nil {
+		c.pending.SendTime = now
+		if c.top.Send(c.pending) != nil {
+			return false
+		}
+		c.pending = nil
+		return true
+	}
+	msg := c.top.Retrieve(now)
+	if msg == nil {
+		return false
+	}
+	req := msg.(*protocol.BurstReq)
+	c.pending = &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
+	c.pending.ID = sim.GetIDGenerator().Generate()
+	c.pending.Src, c.pending.Dst = c.top, req.Src
+	return true
+}
+
+func (c *Channel) serve(req *protocol.BurstReq) int64 {
+	lat := c.readLatency
+	if req.Write {
+		lat = c.writeLatency
+	}
+	first := req.At + lat
+	last := first + int64(req.Lines) - 1
+	c.stats.Words += req.Words
+	if req.Lines > 0 {
+		if !c.stats.Any {
+			c.stats.First, c.stats.Any = first, true
+		}
+		c.stats.Last = last
+	}
+	if c.tracer != nil && req.Data != nil {
+		for j, line := range req.Data {
+			c.tracer.Row(first+int64(j), line)
+		}
+	}
+	return last
+}

@@ -1,0 +1,66 @@
+package sram
+
+import (
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// Builder builds the buffers. A buffer of k kB holds k*1024 words (SCALE-Sim's
+// word is one byte); half of it is active, half prefetch (or drain).
+type Builder struct {
+	engine sim.Engine
+	freq   sim.Freq
+	words  int64
+	bw     int // words per DRAM line; 0 selects CALC (estimate) mode for reads
+	op     protocol.Operand
+}
+
+// MakeBuilder returns a builder for a 64 kB buffer in CALC mode.
+func MakeBuilder() Builder {
+	return Builder{freq: 1 * sim.GHz, words: 64 * 1024}
+}
+
+// WithEngine sets the engine.
+func (b Builder) WithEngine(e sim.Engine) Builder { b.engine = e; return b }
+
+// WithFreq sets the clock.
+func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
+
+// WithSizeKB sets the capacity in kB (1024 one-byte words per kB).
+func (b Builder) WithSizeKB(kb int) Builder { b.words = int64(kb) * 1024; return b }
+
+// WithBandwidth sets the DRAM interface width in words per cycle, SCALE-Sim's
+// USER mode. Zero selects CALC mode: read buffers estimate the bandwidth
+// they need and never stall. A write buffer needs a positive width in both
+// modes (SCALE-Sim uses the array width in CALC mode).
+func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bw = wordsPerCycle; return b }
+
+// WithOperand says which operand a read buffer holds (ifmap or filter).
+func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b }
+
+// BuildReadBuffer builds an operand read buffer with ports "Top" and
+// "Bottom".
+func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
+	rb := &ReadBuffer{op: b.op}
+	if b.bw > 0 {
+		rb.policy = newWindow(b.words, b.bw)
+	} else {
+		rb.policy = newEstimate(b.words)
+	}
+	rb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, rb)
+	rb.init(rb, name)
+	return rb
+}
+
+// BuildWriteBuffer builds the ofmap write buffer with ports "Top" and
+// "Bottom".
+func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
+	if b.bw <= 0 {
+		panic("sram: a write buffer needs a positive bandwidth")
+	}
+	active := (b.words + 1) / 2
+	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw)}
+	wb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, wb)
+	wb.init(wb, name)
+	return wb
+}

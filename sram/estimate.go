@@ -1,0 +1,154 @@
+package sram
+
+import "github.com/npusim/npusim/components/protocol"
+
+// SCALE-Sim's CALC-mode read buffer (ReadBufferEstimateBw) constants.
+const (
+	estActiveSets   = 50 // SA
+	estPrefetchSets = 50 // SP
+	estFirstBW      = 10 // words per cycle assumed for the first fill
+)
+
+// estimate is SCALE-Sim v2's CALC-mode read buffer policy: the buffer never
+// stalls the array; it groups the distinct addresses it sees into sets of
+// ipset, and every 50 sets it fetches the previous 50 from DRAM, spread
+// evenly over the time between the two previous such points. That is how
+// SCALE-Sim estimates the DRAM bandwidth a layer needs.
+//
+// What the buffer remembers is only the sets not yet fetched: the hit window
+// of SCALE-Sim moves past every set it has observed at each fetch point, so
+// older sets can never hit again.
+type estimate struct {
+	ipset   int64
+	tracing bool
+
+	seen     map[int64]struct{} // addresses of the window: pending sets + cur
+	cur      []int64            // the set being filled (addresses, if tracing)
+	curLen   int64
+	pending  pendingSets // closed sets since the last fetch point
+	triggers []trigger   // fetch points of the fold not yet timed
+
+	done          bool  // the first fetch point has passed
+	pstart, pend  int64 // the interval the next fetch is spread over
+	firstTimed    bool
+	firstCycleVal int64
+}
+
+// pendingSets is a run of closed sets: their count, their total size, and
+// their addresses when traced.
+type pendingSets struct {
+	sets  int64
+	words int64
+	addrs []int64
+}
+
+// trigger is a fetch point: the layer row where the 50th set closed and the
+// sets it fetches.
+type trigger struct {
+	row  int64
+	sets pendingSets
+}
+
+func newEstimate(words int64) *estimate {
+	return &estimate{ipset: max(words/100, 1)}
+}
+
+func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.BurstReq {
+	*e = estimate{ipset: e.ipset, tracing: tracing, seen: make(map[int64]struct{})}
+	e.pstart, e.pend = -2, -1
+	return nil
+}
+
+func (e *estimate) lookup(addr int64, row int64) (bool, *protocol.BurstReq) {
+	if _, ok := e.seen[addr]; ok {
+		return true, nil
+	}
+	e.seen[addr] = struct{}{}
+	if e.tracing {
+		e.cur = append(e.cur, addr)
+	}
+	e.curLen++
+	if e.curLen == e.ipset {
+		e.closeSet()
+		if e.pending.sets == estActiveSets {
+			// a fetch point: fetch the pending sets; SCALE-Sim's hit
+			// window moves past all of them.
+			e.triggers = append(e.triggers, trigger{row: row, sets: e.pending})
+			e.pending = pendingSets{}
+			clear(e.seen)
+		}
+	}
+	return true, nil
+}
+
+func (e *estimate) closeSet() {
+	e.pending.sets++
+	e.pending.words += e.curLen
+	if e.tracing {
+		e.pending.addrs = append(e.pending.addrs, e.cur...)
+		e.cur = e.cur[:0]
+	}
+	e.curLen = 0
+}
+
+func (e *estimate) filled(int64) {}
+
+func (e *estimate) ready() int64 { return 0 }
+
+// timed times the fold's fetch points: each fetches its sets over the
+// interval between the two previous fetch points (the first one over a
+// window ending just before the layer's first demand, at 10 words/cycle).
+func (e *estimate) timed(cycleOf func(int64) int64, firstCycle int64) []*protocol.BurstReq {
+	var out []*protocol.BurstReq
+	for _, tr := range e.triggers {
+		var bw int64
+		if !e.done {
+			bw = estFirstBW
+			e.pend = firstCycle - 2 // -1, minus the port latency
+			e.pstart = e.pend - ceilDiv64(estPrefetchSets*e.ipset, bw) + 1
+			e.done = true
+		} else {
+			bw = ceilDiv64(estPrefetchSets*e.ipset, e.pend-e.pstart+1)
+		}
+		out = append(out, e.emit(tr.sets, bw))
+		e.pstart, e.pend = e.pend+1, cycleOf(tr.row)
+	}
+	e.triggers = e.triggers[:0]
+	return out
+}
+
+// endLayer is SCALE-Sim's complete_all_prefetches: fetch what is left.
+func (e *estimate) endLayer() []*protocol.BurstReq {
+	if e.curLen > 0 {
+		e.closeSet()
+	}
+	if !e.done {
+		e.pend = -2
+		e.pstart = e.pend - ceilDiv64(e.pending.sets*e.ipset, estFirstBW) + 1
+		return []*protocol.BurstReq{e.emit(e.pending, estFirstBW)}
+	}
+	bw := ceilDiv64(e.pending.sets*e.ipset, e.pend-e.pstart+1)
+	return []*protocol.BurstReq{e.emit(e.pending, bw)}
+}
+
+// emit fetches sets over cycles [pstart, pend], bw words per line; lines
+// complete at pstart+1 .. pend+1.
+func (e *estimate) emit(s pendingSets, bw int64) *protocol.BurstReq {
+	lines := e.pend - e.pstart + 1
+	req := &protocol.BurstReq{At: e.pstart, Lines: int(lines), Words: s.words}
+	if e.tracing {
+		req.Data = make([][]int64, lines)
+		for j := range req.Data {
+			line := make([]int64, bw)
+			for c := range line {
+				i := int64(j)*bw + int64(c)
+				line[c] = -1
+				if i < int64(len(s.addrs)) {
+					line[c] = s.addrs[i]
+				}
+			}
+			req.Data[j] = line
+		}
+	}
+	return req
+}

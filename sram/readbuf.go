@@ -1,0 +1,227 @@
+package sram
+
+import (
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// A readPolicy decides what is resident in a read buffer and what it
+// fetches from DRAM. The ReadBuffer component does the messaging, the walk
+// over the array's demand and the bookkeeping common to both policies.
+type readPolicy interface {
+	// beginLayer starts a layer; it may return the burst of the initial fill,
+	// which the buffer waits for.
+	beginLayer(fill protocol.FillOrder, tracing bool) *protocol.BurstReq
+	// lookup asks whether addr, demanded in layer row row, is resident. If
+	// not, it returns the burst that brings the next lines; the buffer sends
+	// it, waits for it and calls filled with its completion cycle, then asks
+	// again.
+	lookup(addr int64, row int64) (hit bool, fetch *protocol.BurstReq)
+	filled(done int64)
+	// ready is the cycle the data fetched so far is all in the buffer.
+	ready() int64
+	// timed tells the policy the issue cycle of rows of the fold just
+	// served; it returns bursts whose timing depended on it.
+	timed(cycleOf func(row int64) int64, firstCycle int64) []*protocol.BurstReq
+	// endLayer completes the layer.
+	endLayer() []*protocol.BurstReq
+}
+
+// ReadBuffer is a double-buffered operand buffer (ifmap or filter). The
+// array sends it one fold's demand at a time; the buffer answers with the
+// rows whose data arrived late, which is where read stalls come from.
+type ReadBuffer struct {
+	*sim.TickingComponent
+	ports
+
+	op     protocol.Operand
+	policy readPolicy
+	tracer protocol.Tracer
+
+	// the fold being served
+	fold     *protocol.ReadFoldReq
+	t, c     int // resume point: row t, slot c
+	row      []int64
+	lo, hi   int
+	waited   bool // the current row waited for a fill
+	ready    []protocol.RowReady
+	foldUsed [2]int64 // first and last non-empty layer rows of the fold; -1 if none
+
+	// layer statistics
+	stats      ReadStats
+	firstCycle int64 // issue cycle of the layer's first non-empty row
+	firstSeen  bool
+	ending     *protocol.LayerEndReq
+	pendingTm  []*protocol.FoldTimingReq
+}
+
+// ReadStats is what a read buffer saw during a layer.
+type ReadStats struct {
+	Requests int64 // SRAM reads, SCALE-Sim's count
+	// First and Last are the cycles the first and the last row holding an
+	// address were served; Any is false if no row held one.
+	First, Last int64
+	Any         bool
+}
+
+// Stats returns the current layer's statistics.
+func (b *ReadBuffer) Stats() ReadStats { return b.stats }
+
+// SetTracer sets where SRAM trace rows go (nil: nowhere). With a tracer,
+// bursts also carry their addresses so the DRAM channel can trace them.
+func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
+
+// Tick moves the buffer forward: send, collect fill completions, go on with
+// the walk, or take the next request from the array.
+func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
+	progress := false
+	if !b.flush(now, &progress) {
+		return progress
+	}
+	wasBlocked := b.blocked
+	if b.collect(now) {
+		progress = true
+		if wasBlocked && !b.blocked {
+			b.policy.filled(b.lastDone)
+		}
+	}
+	if b.blocked {
+		return progress
+	}
+	if b.fold != nil {
+		b.walk()
+		return true
+	}
+	if b.ending != nil {
+		if b.inFlight == 0 {
+			b.reply(b.ending, &protocol.LayerEndRsp{Operand: b.op})
+			b.ending = nil
+			return true
+		}
+		return progress
+	}
+	msg := b.top.Retrieve(now)
+	if msg == nil {
+		return progress
+	}
+	b.handle(msg)
+	return true
+}
+
+func (b *ReadBuffer) handle(msg sim.Msg) {
+	switch m := msg.(type) {
+	case *protocol.LayerBeginReq:
+		b.stats = ReadStats{}
+		b.firstSeen = false
+		if fill := b.policy.beginLayer(m.Fill, b.tracer != nil); fill != nil {
+			b.burst(fill, true)
+		}
+	case *protocol.ReadFoldReq:
+		b.fold = m
+		b.t, b.c = 0, -1
+		b.ready = nil
+		b.foldUsed = [2]int64{-1, -1}
+		if w := m.Demand.Width(); len(b.row) < w {
+			b.row = make([]int64, w)
+		}
+		b.stats.Requests += m.Demand.Requests()
+	case *protocol.FoldTimingReq:
+		b.time(m)
+	case *protocol.LayerEndReq:
+		for _, br := range b.policy.endLayer() {
+			b.burst(br, false)
+		}
+		b.ending = m
+	default:
+		panic("sram: read buffer got an unknown message")
+	}
+}
+
+// walk serves the fold's rows in order until a miss needs a fill (it then
+// returns, blocked, and resumes at the same slot) or the fold is done.
+func (b *ReadBuffer) walk() {
+	d := b.fold.Demand
+	first := d.FirstRow()
+	for ; b.t < d.Rows(); b.t++ {
+		row := first + int64(b.t)
+		if b.c < 0 {
+			b.lo, b.hi = d.Row(b.t, b.row)
+			b.c = b.lo
+			b.waited = false
+		}
+		for ; b.c < b.hi; b.c++ {
+			a := b.row[b.c]
+			if a < 0 {
+				continue
+			}
+			if b.foldUsed[1] != row {
+				if b.foldUsed[0] < 0 {
+					b.foldUsed[0] = row
+				}
+				b.foldUsed[1] = row
+			}
+			hit, fetch := b.policy.lookup(a, row)
+			if !hit {
+				b.burst(fetch, true)
+				b.waited = true
+				return
+			}
+		}
+		if b.waited {
+			b.ready = append(b.ready, protocol.RowReady{Row: row, Cycle: b.policy.ready()})
+		}
+		b.c = -1
+	}
+	b.reply(b.fold, &protocol.ReadFoldRsp{Operand: b.op, Ready: b.ready})
+	b.pendingTm = b.pendingTm[:0]
+	b.fold = nil
+}
+
+// time learns when the array issued the fold's rows: it fixes the served
+// cycle of the first and last rows holding addresses, writes the SRAM
+// trace, and lets the policy time what it deferred.
+func (b *ReadBuffer) time(m *protocol.FoldTimingReq) {
+	hint := 0
+	cycleOf := func(r int64) int64 { return m.Schedule.Cycle(r, &hint) }
+	readyAt := 0
+	served := func(r int64, cyc int64) int64 {
+		for readyAt < len(b.ready) && b.ready[readyAt].Row < r {
+			readyAt++
+		}
+		if readyAt < len(b.ready) && b.ready[readyAt].Row == r {
+			return max(cyc+1, b.ready[readyAt].Cycle)
+		}
+		return cyc + 1
+	}
+	if b.foldUsed[0] >= 0 {
+		c0 := cycleOf(b.foldUsed[0])
+		if !b.firstSeen {
+			b.firstSeen = true
+			b.firstCycle = c0
+			b.stats.First, b.stats.Any = served(b.foldUsed[0], c0), true
+		}
+	}
+	if b.tracer != nil {
+		hint, readyAt = 0, 0
+		d := m.Demand
+		first := d.FirstRow()
+		slots := make([]int64, d.Width())
+		for t := 0; t < d.Rows(); t++ {
+			r := first + int64(t)
+			lo, hi := d.Row(t, b.row)
+			for i := range slots {
+				slots[i] = -1
+			}
+			copy(slots[lo:hi], b.row[lo:hi])
+			b.tracer.Row(served(r, cycleOf(r)), slots)
+		}
+	}
+	if b.foldUsed[1] >= 0 {
+		hint, readyAt = 0, 0
+		b.stats.Last = served(b.foldUsed[1], cycleOf(b.foldUsed[1]))
+	}
+	hint = 0
+	for _, br := range b.policy.timed(cycleOf, b.firstCycle) {
+		b.burst(br, false)
+	}
+}

@@ -1,0 +1,244 @@
+package sram
+
+import "github.com/npusim/npusim/components/protocol"
+
+// window is SCALE-Sim v2's USER-bandwidth read buffer policy
+// (read_buffer.py). The layer's fill order is cut into "lines": sets of eps
+// consecutive non-pad entries. The active half of the buffer holds A
+// consecutive lines (circularly); a demand for an address outside them
+// slides the window by Pf lines and fetches the prefetch half from DRAM,
+// back to back with the previous fetch. Which lines are resident never
+// depends on time; only how late they arrive does.
+//
+// Residency is kept as a count per address over the entries of the active
+// lines, updated by two cursors over the fill order (the lines leaving and
+// the lines entering), so memory is bounded by the buffer size, not by the
+// layer.
+type window struct {
+	active, prefetch int64 // words
+	bw               int64 // words per DRAM line
+	eps              int64 // entries per set ("line")
+
+	fill      protocol.FillOrder
+	tracing   bool
+	nonPad    int64 // non-pad entries of the fill order
+	fmRows    int64 // rows of the fetch matrix: the fill order wrapped at bw
+	numLines  int
+	nActive   int // A
+	nPrefetch int // Pf
+	a         int // first active line
+	resident  map[int64]int32
+	head      lineCursor // at line a: entries leave from here
+	tail      lineCursor // at line e: entries enter from here
+	last      int64      // completion cycle of the last fetch
+	nextLine  int64      // fetch-matrix row of the next prefetch
+	colskip   int64
+	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
+}
+
+// blank is a run of fetch-matrix cells [from, to) of a row set to -1.
+type blank struct {
+	row      int64
+	from, to int64
+}
+
+func newWindow(words int64, bw int) *window {
+	active := (words + 1) / 2 // ceil(total*0.5)
+	return &window{
+		active:   active,
+		prefetch: words - active,
+		bw:       int64(bw),
+		eps:      ceilDiv64(words, 100),
+	}
+}
+
+func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.BurstReq {
+	w.fill, w.tracing = fill, tracing
+	w.blanks = w.blanks[:0]
+	n := fill.Len()
+	cur := fill.Cursor()
+	w.nonPad = 0
+	for i := int64(0); i < n; i++ {
+		if cur.Next() >= 0 {
+			w.nonPad++
+		}
+	}
+	// SCALE-Sim closes a set every eps entries and once more at the end,
+	// even when that last set is empty.
+	w.numLines = int(w.nonPad/w.eps) + 1
+	w.nActive = min(w.numLines, int(ceilDiv64(w.active, w.eps)))
+	w.nPrefetch = min(w.numLines-w.nActive, int(ceilDiv64(w.prefetch, w.eps)))
+	w.fmRows = ceilDiv64(n, w.bw)
+
+	w.resident = make(map[int64]int32, w.nActive*int(w.eps))
+	w.a = 0
+	w.head = lineCursor{w: w}
+	w.head.reset()
+	w.tail = lineCursor{w: w}
+	w.tail.reset()
+	w.tail.skip(w.nActive, func(a int64) { w.resident[a]++ })
+
+	// First fill: the active half, placed so that it completes at cycle -1,
+	// just before the layer's first cycle.
+	n0 := min(ceilDiv64(w.active, w.bw), w.fmRows)
+	w.colskip = 0
+	if n0*w.bw > w.active {
+		w.colskip = w.active % w.bw
+		w.blanks = append(w.blanks, blank{n0 - 1, w.colskip, w.bw})
+		w.nextLine = n0 % w.fmRows
+	} else {
+		w.nextLine = (n0 + 1) % w.fmRows // QUIRK: skips a fetch-matrix row
+	}
+	req := &protocol.BurstReq{At: -n0 - 1, Lines: int(n0), Words: n0 * w.bw}
+	if tracing {
+		req.Data = w.rows(0, n0, nil)
+	}
+	return req
+}
+
+func (w *window) lookup(addr int64, _ int64) (bool, *protocol.BurstReq) {
+	if w.resident[addr] > 0 {
+		return true, nil
+	}
+	return false, w.newPrefetch()
+}
+
+func (w *window) filled(done int64) { w.last = done }
+
+func (w *window) ready() int64 { return w.last }
+
+func (w *window) timed(func(int64) int64, int64) []*protocol.BurstReq { return nil }
+
+func (w *window) endLayer() []*protocol.BurstReq { return nil }
+
+// newPrefetch slides the active window by Pf lines and fetches the
+// prefetch half, starting the cycle after the previous fetch completed.
+func (w *window) newPrefetch() *protocol.BurstReq {
+	if w.nPrefetch == 0 {
+		// Everything is resident, so an address missing from the window is
+		// not in the operand at all; SCALE-Sim would loop forever here.
+		panic("sram: demanded address is not in the layer's fill order")
+	}
+	w.head.skip(w.nPrefetch, func(a int64) {
+		if w.resident[a]--; w.resident[a] == 0 {
+			delete(w.resident, a)
+		}
+	})
+	w.tail.skip(w.nPrefetch, func(a int64) { w.resident[a]++ })
+	w.a = (w.a + w.nPrefetch) % w.numLines
+
+	n := ceilDiv64(w.prefetch, w.bw)
+	req := &protocol.BurstReq{At: w.last + 1, Lines: int(n), Words: n * w.bw}
+	if w.tracing {
+		req.Data = w.prefetchRows(n)
+	}
+	// QUIRK (SCALE-Sim): next_line is recomputed from n alone, not advanced,
+	// so every prefetch fetches the same fetch-matrix rows. Only the trace
+	// shows it; residency follows the lines above.
+	if n*w.bw > w.active {
+		w.nextLine = n % w.fmRows
+	} else {
+		w.nextLine = (n + 1) % w.fmRows
+	}
+	return req
+}
+
+// prefetchRows reproduces the rows SCALE-Sim puts in its DRAM trace for a
+// prefetch of n rows, with its blanking: the first colskip cells of the
+// first row, and, when n*bw exceeds the active size, the tail of the last
+// row. A request that does not wrap is a view of the fetch matrix, so its
+// blanking sticks.
+func (w *window) prefetchRows(n int64) [][]int64 {
+	s := w.nextLine
+	var rows [][]int64
+	wraps := s+n > w.fmRows
+	if wraps {
+		rows = w.rows(s, w.fmRows-s, nil)
+		rows = w.rows(0, min(s+n-w.fmRows, s), rows)
+	} else {
+		rows = w.rows(s, n, nil)
+	}
+	var now []blank
+	if w.colskip > 0 {
+		now = append(now, blank{0, 0, w.colskip})
+	}
+	if n*w.bw > w.active {
+		now = append(now, blank{int64(len(rows)) - 1, w.active % w.bw, w.bw})
+	}
+	for _, bl := range now {
+		for c := bl.from; c < bl.to; c++ {
+			rows[bl.row][c] = -1
+		}
+		if !wraps {
+			w.blanks = append(w.blanks, blank{s + bl.row, bl.from, bl.to})
+		}
+	}
+	return rows
+}
+
+// rows appends fetch-matrix rows [from, from+n) to dst: the fill order
+// wrapped at bw entries per row, padded with -1, with SCALE-Sim's past
+// blanking applied.
+func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
+	cur := w.fill.Cursor()
+	total := w.fill.Len()
+	pos := from * w.bw
+	for i := int64(0); i < pos && i < total; i++ {
+		cur.Next()
+	}
+	for r := from; r < from+n; r++ {
+		line := make([]int64, w.bw)
+		for c := range line {
+			line[c] = -1
+			if pos < total {
+				line[c] = cur.Next()
+			}
+			pos++
+		}
+		for _, bl := range w.blanks {
+			if bl.row == r {
+				for c := bl.from; c < bl.to; c++ {
+					line[c] = -1
+				}
+			}
+		}
+		dst = append(dst, line)
+	}
+	return dst
+}
+
+// lineCursor walks the non-pad entries of the fill order line by line,
+// wrapping after the last line.
+type lineCursor struct {
+	w    *window
+	line int   // the line the cursor is at
+	pos  int64 // non-pad entries consumed so far
+	cur  protocol.FillCursor
+}
+
+func (lc *lineCursor) reset() {
+	lc.line, lc.pos = 0, 0
+	lc.cur = lc.w.fill.Cursor()
+}
+
+// skip moves over n lines, calling fn for each of their entries.
+func (lc *lineCursor) skip(n int, fn func(int64)) {
+	w := lc.w
+	for ; n > 0; n-- {
+		end := min(int64(lc.line+1)*w.eps, w.nonPad)
+		for lc.pos < end {
+			a := lc.cur.Next()
+			if a < 0 {
+				continue
+			}
+			fn(a)
+			lc.pos++
+		}
+		lc.line++
+		if lc.line == w.numLines {
+			lc.reset()
+		}
+	}
+}
+
+func ceilDiv64(a, b int64) int64 { return (a + b - 1) / b }

@@ -1,0 +1,246 @@
+package sram
+
+import (
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// WriteBuffer is SCALE-Sim v2's ofmap write buffer (write_buffer.py). The
+// array writes results into lines of bw words; once more than the drain
+// half is occupied, the buffer drains up to ceil(drain/bw) committed lines
+// to DRAM, one per cycle. While a drain is in flight the buffer keeps
+// accepting results; only when it is completely full does the array wait
+// for the drain to finish. That wait is the only write stall.
+//
+// The buffer keeps just the committed lines not drained yet (their fill, and
+// their addresses when traced), so its memory is bounded by its size.
+type WriteBuffer struct {
+	*sim.TickingComponent
+	ports
+
+	total, drain int64 // words
+	bw           int64
+	tracer       protocol.Tracer
+	tracing      bool
+
+	free     int64
+	drainEnd int64
+	lineFill int64     // words in the current (uncommitted) line
+	lineAddr []int64   // its addresses, when tracing
+	lines    []int64   // committed, undrained lines: words each
+	linesA   [][]int64 // and their addresses, when tracing
+
+	// the request being served
+	req        *protocol.WriteReq
+	t, c       int
+	row        []int64
+	lo, hi     int
+	cyc, cur   int64
+	jumps      []protocol.RowReady
+	lastCycle  int64
+	ending     *protocol.LayerEndReq
+	finalCycle int64 // start cycle of the next chunk of the final drain
+	finalDrain bool  // the final drain has started
+
+	stats WriteStats
+}
+
+// WriteStats is what the write buffer saw during a layer.
+type WriteStats struct {
+	Requests    int64 // SRAM writes, SCALE-Sim's count
+	First, Last int64 // cycles the first and last rows holding results were accepted
+	Any         bool
+}
+
+// Stats returns the current layer's statistics.
+func (b *WriteBuffer) Stats() WriteStats { return b.stats }
+
+// SetTracer sets where SRAM trace rows go (nil: nowhere). With a tracer,
+// drains also carry their addresses so the DRAM channel can trace them.
+func (b *WriteBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
+
+// Tick moves the buffer forward.
+func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
+	progress := false
+	if !b.flush(now, &progress) {
+		return progress
+	}
+	wasBlocked := b.blocked
+	if b.collect(now) {
+		progress = true
+		if wasBlocked && !b.blocked {
+			b.drainEnd = b.lastDone
+		}
+	}
+	if b.blocked {
+		return progress
+	}
+	if b.req != nil {
+		b.walk()
+		return true
+	}
+	if b.ending != nil {
+		b.finish()
+		return true
+	}
+	msg := b.top.Retrieve(now)
+	if msg == nil {
+		return progress
+	}
+	b.handle(msg)
+	return true
+}
+
+func (b *WriteBuffer) handle(msg sim.Msg) {
+	switch m := msg.(type) {
+	case *protocol.LayerBeginReq:
+		b.tracing = b.tracer != nil
+		b.free, b.drainEnd = b.total, 0
+		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
+		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
+		b.stats = WriteStats{}
+	case *protocol.WriteReq:
+		b.req = m
+		b.t, b.c = m.From, -1
+		b.cyc = m.Cycle
+		b.jumps = nil
+		if w := m.Demand.Width(); len(b.row) < w {
+			b.row = make([]int64, w)
+		}
+		if m.From == 0 {
+			b.stats.Requests += m.Demand.Requests()
+		}
+	case *protocol.LayerEndReq:
+		b.ending = m
+		b.commit()
+		b.finalCycle = m.LastCycle
+	default:
+		panic("sram: write buffer got an unknown message")
+	}
+}
+
+// walk accepts rows; row t is issued at b.cyc and accepted at b.cur.
+func (b *WriteBuffer) walk() {
+	m := b.req
+	d := m.Demand
+	for ; b.t < m.To; b.t++ {
+		if b.c < 0 {
+			b.lo, b.hi = d.Row(b.t, b.row)
+			b.c = b.lo
+			b.cur = b.cyc
+		}
+		for ; b.c < b.hi; b.c++ {
+			if b.row[b.c] < 0 {
+				continue
+			}
+			if b.accept(b.row[b.c]) {
+				b.c++
+				return // wait for the drain's completion
+			}
+		}
+		row := d.FirstRow() + int64(b.t)
+		if b.hi > b.lo {
+			if !b.stats.Any {
+				b.stats.First, b.stats.Any = b.cur, true
+			}
+			b.stats.Last = b.cur
+		}
+		if b.tracer != nil {
+			slots := make([]int64, d.Width())
+			for i := range slots {
+				slots[i] = -1
+			}
+			copy(slots[b.lo:b.hi], b.row[b.lo:b.hi])
+			b.tracer.Row(b.cur, slots)
+		}
+		b.c = -1
+		if b.t == m.To-1 {
+			b.reply(m, &protocol.WriteRsp{LastCycle: b.cyc, LastAccepted: b.cur, Jumps: b.jumps})
+			b.req = nil
+			b.t++
+			return
+		}
+		next := b.cur + 1
+		if next != b.cyc+1 {
+			b.jumps = append(b.jumps, protocol.RowReady{Row: row + 1, Cycle: next})
+		}
+		b.cyc = next
+	}
+}
+
+// accept takes one result at cycle b.cur; it reports whether it started a
+// drain (whose completion the buffer must wait for).
+func (b *WriteBuffer) accept(addr int64) bool {
+	b.lineFill++
+	if b.tracing {
+		b.lineAddr = append(b.lineAddr, addr)
+	}
+	if b.lineFill == b.bw {
+		b.commit()
+	}
+	b.free--
+	if b.cur < b.drainEnd {
+		if b.free <= 0 { // full: wait for the drain in flight
+			b.cur = b.drainEnd
+		}
+		return false
+	}
+	if b.free < b.total-b.drain {
+		b.commit()
+		b.drainChunk(b.cur)
+		return true
+	}
+	return false
+}
+
+// commit closes the current line, padding it with -1; an empty line is not
+// committed.
+func (b *WriteBuffer) commit() {
+	if b.lineFill == 0 {
+		return
+	}
+	b.lines = append(b.lines, b.lineFill)
+	if b.tracing {
+		line := make([]int64, b.bw)
+		for i := range line {
+			line[i] = -1
+		}
+		copy(line, b.lineAddr)
+		b.linesA = append(b.linesA, line)
+		b.lineAddr = b.lineAddr[:0]
+	}
+	b.lineFill = 0
+}
+
+// drainChunk writes up to ceil(drain/bw) committed lines from cycle start.
+// QUIRK (SCALE-Sim): the size counts every line as full except the last,
+// and the space is credited when the drain starts.
+func (b *WriteBuffer) drainChunk(start int64) {
+	n := min(ceilDiv64(b.drain, b.bw), int64(len(b.lines)))
+	words := n*b.bw - (b.bw - b.lines[n-1])
+	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), Words: words}
+	if b.tracing {
+		req.Data = append([][]int64(nil), b.linesA[:n]...)
+		b.linesA = b.linesA[n:]
+	}
+	b.lines = b.lines[n:]
+	b.free += words
+	b.burst(req, true)
+}
+
+// finish is SCALE-Sim's empty_all_buffers: drain everything, chunk after
+// chunk, from the cycle the last row was accepted. It ignores a drain still
+// in flight.
+func (b *WriteBuffer) finish() {
+	if b.finalDrain { // the previous chunk has completed
+		b.finalCycle = b.drainEnd + 1
+	}
+	if len(b.lines) > 0 {
+		b.drainChunk(b.finalCycle)
+		b.finalDrain = true
+		return
+	}
+	b.reply(b.ending, &protocol.LayerEndRsp{Operand: protocol.Ofmap})
+	b.ending = nil
+	b.finalDrain = false
+}

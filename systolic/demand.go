@@ -1,0 +1,207 @@
+package systolic
+
+import "github.com/npusim/npusim/components/protocol"
+
+// Demand returns operand op's demand during fold f: which addresses each of
+// the fold's FoldLen cycles touches, laid out exactly as SCALE-Sim's demand
+// matrices (skewed, flipped and padded), but computed row by row.
+func (m *Mapping) Demand(f Fold, op protocol.Operand) protocol.Demand {
+	return &demand{m: m, f: f, op: op}
+}
+
+type demand struct {
+	m  *Mapping
+	f  Fold
+	op protocol.Operand
+}
+
+func (d *demand) Operand() protocol.Operand { return d.op }
+func (d *demand) FirstRow() int64           { return int64(d.f.Index) * int64(d.m.foldLen) }
+func (d *demand) Rows() int                 { return d.m.foldLen }
+func (d *demand) Width() int                { return d.m.Width(d.op) }
+func (d *demand) Requests() int64           { return d.m.Requests(d.f, d.op) }
+
+// Row derives local row t of the demand matrix. In the skewed matrices,
+// column c of row t carries element t-c (minus a fixed lead-in), so the
+// occupied columns of a row form one interval.
+func (d *demand) Row(t int, buf []int64) (lo, hi int) {
+	m, f := d.m, d.f
+	R, C, T := m.R, m.C, m.t
+	ru, cu := f.RowsUsed, f.ColsUsed
+	switch m.Dataflow {
+	case OS:
+		switch d.op {
+		case protocol.Ifmap: // column c: pixel fr*R+c, window element t-c
+			lo, hi = max(0, t-T+1), min(ru, t+1)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.IfmapAddr(f.FR*R+c, t-c)
+			}
+		case protocol.Filter: // column c: filter fc*C+c, window element t-c
+			lo, hi = max(0, t-T+1), min(cu, t+1)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.FilterAddr(t-c, f.FC*C+c)
+			}
+		default: // flipped R x C output block after T-1 idle rows, skewed
+			base := t - (T - 1) - R + 1 // u = t-c-(T-1) must lie in [R-ru, R)
+			lo, hi = max(0, base), min(cu, base+ru)
+			for c := lo; c < hi; c++ {
+				u := t - c - (T - 1)
+				buf[c] = m.OfmapAddr(f.FR*R+R-1-u, f.FC*C+c)
+			}
+		}
+	case WS:
+		switch d.op {
+		case protocol.Ifmap: // column c: window element fr*R+c, pixel t-c-R
+			lo, hi = max(0, t-R-T+1), min(ru, t-R+1)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.IfmapAddr(t-c-R, f.FR*R+c)
+			}
+		case protocol.Filter: // flipped weight block in the first R rows
+			if t < R && R-1-t < ru {
+				lo, hi = 0, cu
+				k := f.FR*R + R - 1 - t
+				for c := lo; c < hi; c++ {
+					buf[c] = m.FilterAddr(k, f.FC*C+c)
+				}
+			}
+		default: // column c: filter fc*C+c, pixel t-c-(2R-1)
+			lo, hi = max(0, t-2*R+2-T), min(cu, t-2*R+2)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.OfmapAddr(t-c-2*R+1, f.FC*C+c)
+			}
+		}
+	default: // IS
+		switch d.op {
+		case protocol.Ifmap: // flipped input block in the first R rows
+			if t < R && R-1-t < ru {
+				lo, hi = 0, cu
+				k := f.FR*R + R - 1 - t
+				for c := lo; c < hi; c++ {
+					buf[c] = m.IfmapAddr(f.FC*C+c, k)
+				}
+			}
+		case protocol.Filter: // column c: window element fr*R+c, filter t-c-R
+			lo, hi = max(0, t-R-T+1), min(ru, t-R+1)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.FilterAddr(f.FR*R+c, t-c-R)
+			}
+		default: // column c: pixel fc*C+c, filter t-c-(2R-1)
+			lo, hi = max(0, t-2*R+2-T), min(cu, t-2*R+2)
+			for c := lo; c < hi; c++ {
+				buf[c] = m.OfmapAddr(f.FC*C+c, t-c-2*R+1)
+			}
+		}
+	}
+	if hi <= lo {
+		return 0, 0
+	}
+	return lo, hi
+}
+
+// FillOrder returns the order in which SCALE-Sim's USER-bandwidth read
+// buffer for op (ifmap or filter) fetches the layer from DRAM: its prefetch
+// matrix, a stack of the per-fold operand slices, flattened either row by
+// row or in anti-diagonal order.
+func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
+	o := &fillOrder{m: m, op: op}
+	// rows of the stacked matrix: blocks of `block` rows, `width` columns
+	switch {
+	case m.Dataflow == OS && op == protocol.Ifmap:
+		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.t, m.R, true
+	case m.Dataflow == OS:
+		o.blocks, o.block, o.width, o.diag = m.colFolds, m.t, m.C, true
+	case m.Dataflow == WS && op == protocol.Ifmap:
+		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.p, m.R, true
+	case m.Dataflow == WS:
+		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
+	case op == protocol.Ifmap: // IS
+		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
+	default: // IS filter
+		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.n, m.R, true
+	}
+	o.rows = o.blocks * o.block
+	return o
+}
+
+type fillOrder struct {
+	m                   *Mapping
+	op                  protocol.Operand
+	blocks, block, rows int
+	width               int
+	diag                bool
+}
+
+func (o *fillOrder) Len() int64 { return int64(o.rows) * int64(o.width) }
+
+// at is the stacked prefetch matrix: row r = block b, row i of the block;
+// column c is the c-th array row or column of fold b.
+func (o *fillOrder) at(r, c int) int64 {
+	m := o.m
+	b, i := r/o.block, r%o.block
+	switch {
+	case m.Dataflow == OS && o.op == protocol.Ifmap:
+		if p := b*m.R + c; p < m.p {
+			return m.IfmapAddr(p, i)
+		}
+	case m.Dataflow == OS:
+		if f := b*m.C + c; f < m.n {
+			return m.FilterAddr(i, f)
+		}
+	case m.Dataflow == WS && o.op == protocol.Ifmap:
+		if k := b*m.R + c; k < m.k {
+			return m.IfmapAddr(i, k)
+		}
+	case m.Dataflow == WS:
+		if f := b*m.C + c; f < m.n {
+			return m.FilterAddr(i, f)
+		}
+	case o.op == protocol.Ifmap: // IS
+		if p := b*m.C + c; p < m.p {
+			return m.IfmapAddr(p, i)
+		}
+	default: // IS filter
+		if k := b*m.R + c; k < m.k {
+			return m.FilterAddr(k, i)
+		}
+	}
+	return -1
+}
+
+func (o *fillOrder) Cursor() protocol.FillCursor {
+	c := &fillCursor{o: o}
+	if o.diag {
+		c.r = 0 // d = 0 starts at row min(0, rows-1) = 0
+	}
+	return c
+}
+
+// fillCursor walks the stacked matrix row-major, or by anti-diagonals
+// d = r+c with r decreasing inside each diagonal (SCALE-Sim's diag()).
+type fillCursor struct {
+	o    *fillOrder
+	r, c int // next cell
+	d    int // current anti-diagonal
+}
+
+func (c *fillCursor) Next() int64 {
+	o := c.o
+	v := o.at(c.r, c.c)
+	if !o.diag {
+		c.c++
+		if c.c == o.width {
+			c.c = 0
+			c.r++
+		}
+		return v
+	}
+	// next cell on the diagonal: row down by one, column up by one
+	if c.r > 0 && c.c+1 < o.width {
+		c.r--
+		c.c++
+		return v
+	}
+	c.d++
+	c.r = min(c.d, o.rows-1)
+	c.c = c.d - c.r
+	return v
+}

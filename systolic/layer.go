@@ -1,0 +1,120 @@
+// Package systolic holds the compute side of an npusim accelerator: the layer
+// geometry, the operand address functions, the output-, weight- and
+// input-stationary fold mappings of SCALE-Sim v2, and the PE array and fold
+// sequencer components that walk a layer fold by fold.
+package systolic
+
+import "fmt"
+
+// Dataflow selects how a layer is mapped onto the array.
+type Dataflow int
+
+// The three dataflows SCALE-Sim v2 supports.
+const (
+	OS Dataflow = iota // output stationary
+	WS                 // weight stationary
+	IS                 // input stationary
+)
+
+// ParseDataflow accepts the config spelling: "os", "ws" or "is"
+// (case-sensitive, as SCALE-Sim compares them).
+func ParseDataflow(s string) (Dataflow, error) {
+	switch s {
+	case "os":
+		return OS, nil
+	case "ws":
+		return WS, nil
+	case "is":
+		return IS, nil
+	}
+	return OS, fmt.Errorf("unknown dataflow %q (allowed: os, ws, is)", s)
+}
+
+// String returns the config spelling.
+func (d Dataflow) String() string {
+	switch d {
+	case OS:
+		return "os"
+	case WS:
+		return "ws"
+	case IS:
+		return "is"
+	}
+	return fmt.Sprintf("Dataflow(%d)", int(d))
+}
+
+// LongName is the name SCALE-Sim prints in its banner.
+func (d Dataflow) LongName() string {
+	switch d {
+	case WS:
+		return "Weight Stationary"
+	case IS:
+		return "Input Stationary"
+	}
+	return "Output Stationary"
+}
+
+// Layer is one convolution (or GEMM, converted to a convolution) as SCALE-Sim
+// describes it: an H x W x Ch input, N filters of Fh x Fw x Ch, strides Sh, Sw
+// and no padding.
+type Layer struct {
+	Name   string
+	H, W   int // IFMAP height and width
+	Fh, Fw int // filter height and width
+	Ch     int // input channels
+	N      int // number of filters
+	Sh, Sw int // strides
+}
+
+// GEMM converts an M x K by K x N matrix multiply into the convolution SCALE-Sim
+// simulates for it: H = M, W = K, a 1 x K filter, one channel, N filters.
+func GEMM(name string, m, n, k int) Layer {
+	return Layer{Name: name, H: m, W: k, Fh: 1, Fw: k, Ch: 1, N: n, Sh: 1, Sw: 1}
+}
+
+// Eh is the OFMAP height. SCALE-Sim uses ceil((H-Fh+Sh)/Sh), which can
+// exceed the true output height when (H-Fh) is not a multiple of Sh; the
+// extra windows read past the IFMAP edge (their addresses are -1).
+func (l Layer) Eh() int { return ceilDiv(l.H-l.Fh+l.Sh, l.Sh) }
+
+// Ew is the OFMAP width, computed like Eh.
+func (l Layer) Ew() int { return ceilDiv(l.W-l.Fw+l.Sw, l.Sw) }
+
+// P is the number of OFMAP pixels per filter.
+func (l Layer) P() int { return l.Eh() * l.Ew() }
+
+// K is the convolution window size, Fh*Fw*Ch.
+func (l Layer) K() int { return l.Fh * l.Fw * l.Ch }
+
+// MACs is the number of multiply-accumulates, P*N*K, which SCALE-Sim uses
+// for "Overall Util %".
+func (l Layer) MACs() int64 { return int64(l.P()) * int64(l.N) * int64(l.K()) }
+
+// Validate reports geometry SCALE-Sim cannot simulate.
+func (l Layer) Validate() error {
+	type field struct {
+		name string
+		v    int
+	}
+	for _, f := range []field{{"IFMAP Height", l.H}, {"IFMAP Width", l.W},
+		{"Filter Height", l.Fh}, {"Filter Width", l.Fw}, {"Channels", l.Ch},
+		{"Num Filter", l.N}, {"Strides", l.Sh}, {"Strides", l.Sw}} {
+		if f.v <= 0 {
+			return fmt.Errorf("%s must be positive, got %d", f.name, f.v)
+		}
+	}
+	if l.Fh > l.H {
+		return fmt.Errorf("Filter Height %d is larger than IFMAP Height %d", l.Fh, l.H)
+	}
+	if l.Fw > l.W {
+		return fmt.Errorf("Filter Width %d is larger than IFMAP Width %d", l.Fw, l.W)
+	}
+	return nil
+}
+
+func ceilDiv(a, b int) int {
+	if a >= 0 {
+		return (a + b - 1) / b
+	}
+	return -((-a) / b)
+}

@@ -1,0 +1,181 @@
+package systolic
+
+import "github.com/npusim/npusim/components/protocol"
+
+// Offsets are the base word addresses of the three operands, SCALE-Sim's
+// IfmapOffset, FilterOffset and OfmapOffset.
+type Offsets struct {
+	Ifmap, Filter, Ofmap int64
+}
+
+// Mapping is one layer mapped onto an R x C array with a dataflow. It
+// answers every question about the compute side of the layer (folds, cycles
+// per fold, operand addresses per cycle) without materialising any matrix:
+// all of it is arithmetic on the fold and cycle indices.
+//
+// Each dataflow maps one dimension onto the array rows (Sr), one onto the
+// columns (Sc) and streams the third in time (T):
+//
+//	df  Sr  Sc  T
+//	os  P   N   K
+//	ws  K   N   P
+//	is  K   P   N
+type Mapping struct {
+	Layer    Layer
+	Dataflow Dataflow
+	R, C     int
+	Offsets  Offsets
+
+	p, k, n, ew  int
+	sr, sc, t    int
+	rowFolds     int
+	colFolds     int
+	foldLen      int // F, rows (cycles) of the demand matrices per fold
+	utilFoldLen  int // fold length SCALE-Sim divides by in Compute Util
+	ifmapRowSpan int // Fw*Ch, for the ifmap address function
+}
+
+// NewMapping maps layer l onto a rows x cols array.
+func NewMapping(l Layer, df Dataflow, rows, cols int, off Offsets) *Mapping {
+	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off}
+	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
+	m.ifmapRowSpan = l.Fw * l.Ch
+	switch df {
+	case WS:
+		m.sr, m.sc, m.t = m.k, m.n, m.p
+	case IS:
+		m.sr, m.sc, m.t = m.k, m.p, m.n
+	default:
+		m.sr, m.sc, m.t = m.p, m.n, m.k
+	}
+	m.rowFolds = ceilDiv(m.sr, rows)
+	m.colFolds = ceilDiv(m.sc, cols)
+	if df == OS {
+		m.foldLen = m.t + rows + cols - 2
+		m.utilFoldLen = m.foldLen
+	} else {
+		m.foldLen = 2*rows + cols + m.t - 2
+		// QUIRK (SCALE-Sim): ws/is Compute Util divides by 2R+2C+T-3, one
+		// C-1 more than the real fold length.
+		m.utilFoldLen = 2*rows + 2*cols + m.t - 3
+	}
+	return m
+}
+
+// Fold is one tile of the layer: column fold FC and row fold FR, with the
+// number of array rows and columns it occupies.
+type Fold struct {
+	Index    int // position in SCALE-Sim's order (FC outer, FR inner)
+	FC, FR   int
+	RowsUsed int
+	ColsUsed int
+}
+
+// NumFolds is row folds times column folds.
+func (m *Mapping) NumFolds() int { return m.rowFolds * m.colFolds }
+
+// RowFolds is ceil(Sr/R).
+func (m *Mapping) RowFolds() int { return m.rowFolds }
+
+// ColFolds is ceil(Sc/C).
+func (m *Mapping) ColFolds() int { return m.colFolds }
+
+// FoldLen is the number of cycles (demand rows) of every fold.
+func (m *Mapping) FoldLen() int { return m.foldLen }
+
+// Rows is the number of demand rows of the layer, the cycles it takes
+// without stalls (SCALE-Sim reports one less: see runner).
+func (m *Mapping) Rows() int64 { return int64(m.NumFolds()) * int64(m.foldLen) }
+
+// Fold returns fold i; SCALE-Sim iterates column folds outside, row folds
+// inside.
+func (m *Mapping) Fold(i int) Fold {
+	fc, fr := i/m.rowFolds, i%m.rowFolds
+	return Fold{
+		Index:    i,
+		FC:       fc,
+		FR:       fr,
+		RowsUsed: min(m.R, m.sr-fr*m.R),
+		ColsUsed: min(m.C, m.sc-fc*m.C),
+	}
+}
+
+// MappingEfficiency is the fraction of PEs fold f occupies.
+func (m *Mapping) MappingEfficiency(f Fold) float64 {
+	return float64(f.RowsUsed*f.ColsUsed) / float64(m.R*m.C)
+}
+
+// ComputeUtil is the fraction of PE-cycles of fold f doing useful MACs, as
+// SCALE-Sim defines it (with its ws/is fold-length quirk).
+func (m *Mapping) ComputeUtil(f Fold) float64 {
+	return float64(int64(f.RowsUsed)*int64(f.ColsUsed)*int64(m.t)) /
+		float64(int64(m.R)*int64(m.C)*int64(m.utilFoldLen))
+}
+
+// Requests is the number of SRAM requests fold f makes to operand op: the
+// area of the operand slice the fold uses (SCALE-Sim counts the -1 cells of
+// the ifmap operand too). QUIRK (os): the ofmap count adds R+C per fold.
+func (m *Mapping) Requests(f Fold, op protocol.Operand) int64 {
+	ru, cu, t := int64(f.RowsUsed), int64(f.ColsUsed), int64(m.t)
+	switch m.Dataflow {
+	case WS:
+		switch op {
+		case protocol.Ifmap:
+			return t * ru
+		case protocol.Filter:
+			return ru * cu
+		}
+		return t * cu
+	case IS:
+		switch op {
+		case protocol.Ifmap:
+			return ru * cu
+		case protocol.Filter:
+			return t * ru
+		}
+		return t * cu
+	}
+	switch op {
+	case protocol.Ifmap:
+		return t * ru
+	case protocol.Filter:
+		return t * cu
+	}
+	return ru*cu + int64(m.R+m.C)
+}
+
+// Width is the number of SRAM ports (demand-matrix columns) of operand op.
+func (m *Mapping) Width(op protocol.Operand) int {
+	if (op == protocol.Ifmap) == (m.Dataflow == IS) {
+		return m.C
+	}
+	if op == protocol.Ofmap {
+		return m.C
+	}
+	return m.R
+}
+
+// IfmapAddr is the ifmap operand entry for output pixel p and window
+// element k, or -1 when SCALE-Sim's ceil-based output size makes the window
+// run past the IFMAP edge. The IFMAP is stored HWC.
+func (m *Mapping) IfmapAddr(p, k int) int64 {
+	l := &m.Layer
+	orow, ocol := p/m.ew, p%m.ew
+	fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
+	fc, ch := rem/l.Ch, rem%l.Ch
+	r, c := orow*l.Sh+fr, ocol*l.Sw+fc
+	if r >= l.H || c >= l.W {
+		return -1
+	}
+	return m.Offsets.Ifmap + int64((r*l.W+c)*l.Ch+ch)
+}
+
+// FilterAddr is the filter operand entry for window element k of filter f.
+func (m *Mapping) FilterAddr(k, f int) int64 {
+	return m.Offsets.Filter + int64(f)*int64(m.k) + int64(k)
+}
+
+// OfmapAddr is the ofmap operand entry for pixel p of filter f.
+func (m *Mapping) OfmapAddr(p, f int) int64 {
+	return m.Offsets.Ofmap + int64(p)*int64(m.n) + int64(f)
+}
