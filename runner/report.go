@@ -1,0 +1,123 @@
+package runner
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// LayerReport holds every figure SCALE-Sim v2 reports for one layer.
+type LayerReport struct {
+	Layer       int
+	Name        string
+	TotalCycles int64
+	StallCycles int64
+	MACs        int64
+	ArrayPEs    int64
+
+	MappingEfficiency float64 // %
+	ComputeUtil       float64 // %
+
+	SRAM [3]Access // ifmap, filter, ofmap
+	DRAM [3]Access
+}
+
+// Access is one operand's traffic with one memory: first and last active
+// cycles and the words moved.
+type Access struct {
+	Start, Stop int64
+	Words       int64
+}
+
+// OverallUtil is SCALE-Sim's "Overall Util %": MACs over PE-cycles, with
+// its cycle count (one less than the cycles taken).
+func (r *LayerReport) OverallUtil() float64 {
+	return float64(r.MACs*100) / float64(r.TotalCycles*r.ArrayPEs)
+}
+
+// SRAMBandwidth is the average SRAM words per cycle of operand i.
+func (r *LayerReport) SRAMBandwidth(i int) float64 {
+	return float64(r.SRAM[i].Words) / float64(r.TotalCycles)
+}
+
+// DRAMBandwidth is the average DRAM words per cycle of operand i over the
+// cycles it was active.
+func (r *LayerReport) DRAMBandwidth(i int) float64 {
+	a := r.DRAM[i]
+	return float64(a.Words) / float64(a.Stop-a.Start+1)
+}
+
+const (
+	computeHeader   = "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,"
+	bandwidthHeader = "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,"
+	detailedHeader  = "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,"
+)
+
+// csvLine joins items SCALE-Sim's way: ", " between items and a trailing
+// comma.
+func csvLine(items ...string) string { return strings.Join(items, ", ") + ",\n" }
+
+func itoa(x int64) string { return strconv.FormatInt(x, 10) }
+
+// cycle formats a start or stop cycle, which SCALE-Sim reports as a float.
+func cycle(x int64) string { return pyFloat(float64(x)) }
+
+func (r *LayerReport) computeRow() string {
+	return csvLine(strconv.Itoa(r.Layer), itoa(r.TotalCycles), itoa(r.StallCycles),
+		pyFloat(r.OverallUtil()), pyFloat(r.MappingEfficiency), pyFloat(r.ComputeUtil))
+}
+
+func (r *LayerReport) bandwidthRow() string {
+	items := []string{strconv.Itoa(r.Layer)}
+	for i := range 3 {
+		items = append(items, pyFloat(r.SRAMBandwidth(i)))
+	}
+	for i := range 3 {
+		items = append(items, pyFloat(r.DRAMBandwidth(i)))
+	}
+	return csvLine(items...)
+}
+
+func (r *LayerReport) detailedRow() string {
+	items := []string{strconv.Itoa(r.Layer)}
+	for _, a := range append(r.SRAM[:], r.DRAM[:]...) {
+		items = append(items, cycle(a.Start), cycle(a.Stop), itoa(a.Words))
+	}
+	return csvLine(items...)
+}
+
+// WriteReports writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
+// DETAILED_ACCESS_REPORT.csv into dir.
+func WriteReports(dir string, layers []LayerReport) error {
+	files := []struct {
+		name, header string
+		row          func(*LayerReport) string
+	}{
+		{"COMPUTE_REPORT.csv", computeHeader, (*LayerReport).computeRow},
+		{"BANDWIDTH_REPORT.csv", bandwidthHeader, (*LayerReport).bandwidthRow},
+		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, (*LayerReport).detailedRow},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		out, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(out)
+		w.WriteString(f.header + "\n")
+		for i := range layers {
+			w.WriteString(f.row(&layers[i]))
+		}
+		err = w.Flush()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return nil
+}

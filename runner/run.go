@@ -1,0 +1,185 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/sram"
+	"github.com/npusim/npusim/systolic"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// Options control a run.
+type Options struct {
+	// LogDir is the folder the run's folder (named after run_name) goes in;
+	// it is created if missing (its parent must exist, as in SCALE-Sim).
+	LogDir string
+	// Traces writes layerN/{IFMAP,FILTER,OFMAP}_{SRAM,DRAM}_TRACE.csv.
+	Traces bool
+	// TopologyPath is printed in the banner.
+	TopologyPath string
+	// Console receives what SCALE-Sim prints (nil: nothing).
+	Console io.Writer
+}
+
+// NewAccelerator builds the accelerator a config describes on engine.
+func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
+	bw := 0
+	if cfg.BandwidthMode == USER {
+		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
+	}
+	return components.NewAcceleratorBuilder().
+		WithEngine(engine).
+		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
+		WithDataflow(cfg.Dataflow).
+		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
+		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
+		WithBandwidth(bw).
+		Build("NPU")
+}
+
+// Run simulates layers on the accelerator cfg describes, layer by layer,
+// and writes SCALE-Sim's reports (and traces, if asked) under
+// opts.LogDir/cfg.RunName. It returns the per-layer figures.
+func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+	con := opts.Console
+	if con == nil {
+		con = io.Discard
+	}
+	printBanner(con, cfg, opts.TopologyPath)
+
+	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
+		return nil, fmt.Errorf("creating log folder: %w", err)
+	}
+	dir := filepath.Join(opts.LogDir, cfg.RunName)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating run folder: %w", err)
+	}
+
+	acc := NewAccelerator(cfg, sim.NewSerialEngine())
+	reports := make([]LayerReport, 0, len(layers))
+	for i, l := range layers {
+		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
+		var closers []func() error
+		if opts.Traces {
+			var err error
+			closers, err = attachTraces(acc, filepath.Join(dir, fmt.Sprintf("layer%d", i)))
+			if err != nil {
+				return nil, err
+			}
+		}
+		rep, err := runLayer(acc, i, l)
+		for _, c := range closers {
+			if cerr := c(); cerr != nil && err == nil {
+				err = fmt.Errorf("layer %d trace: %w", i, cerr)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		reports = append(reports, rep)
+		fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
+		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
+		fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
+		fmt.Fprintf(con, "Mapping efficiency: %.2f%%\n", rep.MappingEfficiency)
+		fmt.Fprintf(con, "Average IFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(0))
+		fmt.Fprintf(con, "Average Filter DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(1))
+		fmt.Fprintf(con, "Average OFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(2))
+		if opts.Traces {
+			fmt.Fprintln(con, "Saving traces: Done!")
+		}
+	}
+	if err := WriteReports(dir, reports); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
+	return reports, nil
+}
+
+// runLayer simulates one layer and gathers its figures from the components.
+func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport, error) {
+	res, err := acc.RunLayer(i, l)
+	if err != nil {
+		return LayerReport{}, err
+	}
+	rep := LayerReport{
+		Layer:             i,
+		Name:              l.Name,
+		TotalCycles:       res.TotalCycles,
+		StallCycles:       res.StallCycles,
+		MACs:              l.MACs(),
+		ArrayPEs:          int64(acc.Rows * acc.Cols),
+		MappingEfficiency: res.MappingEfficiency(),
+		ComputeUtil:       res.ComputeUtil(),
+	}
+	for op, rs := range []sram.ReadStats{acc.Ifmap.Stats(), acc.Filter.Stats()} {
+		rep.SRAM[op] = Access{Start: rs.First, Stop: rs.Last, Words: rs.Requests}
+	}
+	ws := acc.Ofmap.Stats()
+	rep.SRAM[protocol.Ofmap] = Access{Start: ws.First, Stop: ws.Last, Words: ws.Requests}
+	for op, ch := range acc.DRAM {
+		if ch == nil {
+			continue
+		}
+		s := ch.Stats()
+		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
+	}
+	return rep, nil
+}
+
+func printBanner(w io.Writer, cfg Config, topology string) {
+	line := strings.Repeat("=", 52)
+	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, "******************* SCALE SIM **********************")
+	fmt.Fprintln(w, line)
+	fmt.Fprintf(w, "Array Size: \t%dx%d\n", cfg.ArrayHeight, cfg.ArrayWidth)
+	fmt.Fprintf(w, "SRAM IFMAP (kB): \t%d\n", cfg.IfmapSRAMKB)
+	fmt.Fprintf(w, "SRAM Filter (kB): \t%d\n", cfg.FilterSRAMKB)
+	fmt.Fprintf(w, "SRAM OFMAP (kB): \t%d\n", cfg.OfmapSRAMKB)
+	fmt.Fprintf(w, "Dataflow: \t%s\n", cfg.Dataflow.LongName())
+	fmt.Fprintf(w, "CSV file path: \t%s\n", topology)
+	if cfg.BandwidthMode == USER {
+		bws := make([]string, len(cfg.Bandwidth))
+		for i, b := range cfg.Bandwidth {
+			bws[i] = fmt.Sprint(b)
+		}
+		fmt.Fprintf(w, "Bandwidth: \t%s\n", strings.Join(bws, ","))
+		fmt.Fprintln(w, "Working in USE USER BANDWIDTH mode.")
+	} else {
+		fmt.Fprintln(w, "Working in ESTIMATE BANDWIDTH mode.")
+	}
+	fmt.Fprintln(w, line)
+}
+
+// attachTraces opens the layer's six trace files and hands them to the
+// buffers and channels; the returned functions close them.
+func attachTraces(acc *components.Accelerator, dir string) ([]func() error, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating trace folder: %w", err)
+	}
+	var closers []func() error
+	sramSinks := []interface{ SetTracer(protocol.Tracer) }{acc.Ifmap, acc.Filter, acc.Ofmap}
+	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
+		st, err := createSRAMTrace(filepath.Join(dir, op.String()+"_SRAM_TRACE.csv"))
+		if err != nil {
+			return closers, err
+		}
+		sramSinks[op].SetTracer(st)
+		sink := sramSinks[op]
+		closers = append(closers, func() error { sink.SetTracer(nil); return st.Close() })
+		if ch := acc.DRAM[op]; ch != nil {
+			dt, err := createDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
+			if err != nil {
+				return closers, err
+			}
+			ch.SetTracer(dt)
+			closers = append(closers, func() error { ch.SetTracer(nil); return dt.Close() })
+		}
+	}
+	return closers, nil
+}
