@@ -22,16 +22,15 @@ type estimate struct {
 	ipset   int64
 	tracing bool
 
-	seen     map[int64]struct{} // addresses of the window: pending sets + cur
-	cur      []int64            // the set being filled (addresses, if tracing)
+	seen     *addrTable // addresses of the window: pending sets + cur
+	cur      []int64    // the set being filled (addresses, if tracing)
 	curLen   int64
 	pending  pendingSets // closed sets since the last fetch point
 	triggers []trigger   // fetch points of the fold not yet timed
 
-	done          bool  // the first fetch point has passed
-	pstart, pend  int64 // the interval the next fetch is spread over
-	firstTimed    bool
-	firstCycleVal int64
+	done         bool  // the first fetch point has passed
+	pstart, pend int64 // the interval the next fetch is spread over
+	fetchPoints  int64
 }
 
 // pendingSets is a run of closed sets: their count, their total size, and
@@ -54,16 +53,20 @@ func newEstimate(words int64) *estimate {
 }
 
 func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.BurstReq {
-	*e = estimate{ipset: e.ipset, tracing: tracing, seen: make(map[int64]struct{})}
+	seen := e.seen
+	if seen == nil {
+		seen = newAddrTable()
+	}
+	seen.reset()
+	*e = estimate{ipset: e.ipset, tracing: tracing, seen: seen}
 	e.pstart, e.pend = -2, -1
 	return nil
 }
 
 func (e *estimate) lookup(addr int64, row int64) (bool, *protocol.BurstReq) {
-	if _, ok := e.seen[addr]; ok {
+	if e.seen.add(addr, 1) > 1 {
 		return true, nil
 	}
-	e.seen[addr] = struct{}{}
 	if e.tracing {
 		e.cur = append(e.cur, addr)
 	}
@@ -75,7 +78,8 @@ func (e *estimate) lookup(addr int64, row int64) (bool, *protocol.BurstReq) {
 			// window moves past all of them.
 			e.triggers = append(e.triggers, trigger{row: row, sets: e.pending})
 			e.pending = pendingSets{}
-			clear(e.seen)
+			e.seen.reset()
+			e.fetchPoints++
 		}
 	}
 	return true, nil
@@ -92,6 +96,8 @@ func (e *estimate) closeSet() {
 }
 
 func (e *estimate) filled(int64) {}
+
+func (e *estimate) epoch() int64 { return e.fetchPoints }
 
 func (e *estimate) ready() int64 { return 0 }
 

@@ -25,6 +25,10 @@ type readPolicy interface {
 	timed(cycleOf func(row int64) int64, firstCycle int64) []*protocol.BurstReq
 	// endLayer completes the layer.
 	endLayer() []*protocol.BurstReq
+	// epoch counts the changes that can make a resident address leave
+	// (window slides, fetch points); while it stays the same, every address
+	// looked up since it last changed is still resident.
+	epoch() int64
 }
 
 // ReadBuffer is a double-buffered operand buffer (ifmap or filter). The
@@ -52,7 +56,10 @@ type ReadBuffer struct {
 	firstCycle int64 // issue cycle of the layer's first non-empty row
 	firstSeen  bool
 	ending     *protocol.LayerEndReq
-	pendingTm  []*protocol.FoldTimingReq
+	// slices walked completely within one policy epoch, and that epoch: a
+	// demand for such a slice in the same epoch hits everywhere.
+	resident  map[int64]int64
+	walkEpoch int64
 }
 
 // ReadStats is what a read buffer saw during a layer.
@@ -113,18 +120,24 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 	case *protocol.LayerBeginReq:
 		b.stats = ReadStats{}
 		b.firstSeen = false
+		clear(b.resident)
 		if fill := b.policy.beginLayer(m.Fill, b.tracer != nil); fill != nil {
 			b.burst(fill, true)
 		}
 	case *protocol.ReadFoldReq:
-		b.fold = m
-		b.t, b.c = 0, -1
 		b.ready = nil
 		b.foldUsed = [2]int64{-1, -1}
 		if w := m.Demand.Width(); len(b.row) < w {
 			b.row = make([]int64, w)
 		}
 		b.stats.Requests += m.Demand.Requests()
+		if e, ok := b.resident[m.Demand.Slice()]; ok && e == b.policy.epoch() {
+			b.skip(m)
+			return
+		}
+		b.fold = m
+		b.t, b.c = 0, -1
+		b.walkEpoch = b.policy.epoch()
 	case *protocol.FoldTimingReq:
 		b.time(m)
 	case *protocol.LayerEndReq:
@@ -172,9 +185,42 @@ func (b *ReadBuffer) walk() {
 		}
 		b.c = -1
 	}
+	if b.policy.epoch() == b.walkEpoch {
+		if b.resident == nil {
+			b.resident = make(map[int64]int64)
+		}
+		b.resident[d.Slice()] = b.walkEpoch
+	}
 	b.reply(b.fold, &protocol.ReadFoldRsp{Operand: b.op, Ready: b.ready})
-	b.pendingTm = b.pendingTm[:0]
 	b.fold = nil
+}
+
+// skip serves a fold whose addresses are all known to be resident: nothing
+// to look up, only the first and last rows holding an address to find.
+func (b *ReadBuffer) skip(m *protocol.ReadFoldReq) {
+	d := m.Demand
+	used := func(t int) bool {
+		lo, hi := d.Row(t, b.row)
+		for _, a := range b.row[lo:hi] {
+			if a >= 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for t := 0; t < d.Rows(); t++ {
+		if used(t) {
+			b.foldUsed[0] = d.FirstRow() + int64(t)
+			break
+		}
+	}
+	for t := d.Rows() - 1; t >= 0 && b.foldUsed[0] >= 0; t-- {
+		if used(t) {
+			b.foldUsed[1] = d.FirstRow() + int64(t)
+			break
+		}
+	}
+	b.reply(m, &protocol.ReadFoldRsp{Operand: b.op})
 }
 
 // time learns when the array issued the fold's rows: it fixes the served

@@ -27,13 +27,14 @@ type window struct {
 	nActive   int // A
 	nPrefetch int // Pf
 	a         int // first active line
-	resident  map[int64]int32
+	resident  *addrTable
 	head      lineCursor // at line a: entries leave from here
 	tail      lineCursor // at line e: entries enter from here
 	last      int64      // completion cycle of the last fetch
 	nextLine  int64      // fetch-matrix row of the next prefetch
 	colskip   int64
 	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
+	slides    int64   // window moves so far
 }
 
 // blank is a run of fetch-matrix cells [from, to) of a row set to -1.
@@ -70,13 +71,16 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.nPrefetch = min(w.numLines-w.nActive, int(ceilDiv64(w.prefetch, w.eps)))
 	w.fmRows = ceilDiv64(n, w.bw)
 
-	w.resident = make(map[int64]int32, w.nActive*int(w.eps))
+	if w.resident == nil {
+		w.resident = newAddrTable()
+	}
+	w.resident.reset()
 	w.a = 0
 	w.head = lineCursor{w: w}
 	w.head.reset()
 	w.tail = lineCursor{w: w}
 	w.tail.reset()
-	w.tail.skip(w.nActive, func(a int64) { w.resident[a]++ })
+	w.tail.skip(w.nActive, func(a int64) { w.resident.add(a, 1) })
 
 	// First fill: the active half, placed so that it completes at cycle -1,
 	// just before the layer's first cycle.
@@ -97,7 +101,7 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 }
 
 func (w *window) lookup(addr int64, _ int64) (bool, *protocol.BurstReq) {
-	if w.resident[addr] > 0 {
+	if w.resident.get(addr) > 0 {
 		return true, nil
 	}
 	return false, w.newPrefetch()
@@ -111,6 +115,8 @@ func (w *window) timed(func(int64) int64, int64) []*protocol.BurstReq { return n
 
 func (w *window) endLayer() []*protocol.BurstReq { return nil }
 
+func (w *window) epoch() int64 { return w.slides }
+
 // newPrefetch slides the active window by Pf lines and fetches the
 // prefetch half, starting the cycle after the previous fetch completed.
 func (w *window) newPrefetch() *protocol.BurstReq {
@@ -119,13 +125,10 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 		// not in the operand at all; SCALE-Sim would loop forever here.
 		panic("sram: demanded address is not in the layer's fill order")
 	}
-	w.head.skip(w.nPrefetch, func(a int64) {
-		if w.resident[a]--; w.resident[a] == 0 {
-			delete(w.resident, a)
-		}
-	})
-	w.tail.skip(w.nPrefetch, func(a int64) { w.resident[a]++ })
+	w.head.skip(w.nPrefetch, func(a int64) { w.resident.add(a, -1) })
+	w.tail.skip(w.nPrefetch, func(a int64) { w.resident.add(a, 1) })
 	w.a = (w.a + w.nPrefetch) % w.numLines
+	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
 	req := &protocol.BurstReq{At: w.last + 1, Lines: int(n), Words: n * w.bw}

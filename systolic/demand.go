@@ -21,6 +21,23 @@ func (d *demand) Rows() int                 { return d.m.foldLen }
 func (d *demand) Width() int                { return d.m.Width(d.op) }
 func (d *demand) Requests() int64           { return d.m.Requests(d.f, d.op) }
 
+// Slice is the fold coordinate the operand slice depends on: a stationary
+// operand that is re-streamed for every fold along the other axis shares
+// its slice across those folds.
+func (d *demand) Slice() int64 {
+	unique := int64(1)<<40 + int64(d.f.Index)
+	switch {
+	case d.op == protocol.Ofmap:
+		return unique
+	case d.m.Dataflow == OS && d.op == protocol.Ifmap, d.m.Dataflow == WS && d.op == protocol.Ifmap,
+		d.m.Dataflow == IS && d.op == protocol.Filter:
+		return int64(d.f.FR)
+	case d.m.Dataflow == OS: // filter
+		return int64(d.f.FC)
+	}
+	return unique
+}
+
 // Row derives local row t of the demand matrix. In the skewed matrices,
 // column c of row t carries element t-c (minus a fixed lead-in), so the
 // occupied columns of a row form one interval.

@@ -69,6 +69,11 @@ type Demand interface {
 	Row(t int, buf []int64) (lo, hi int)
 	// Requests is the SRAM request count of the fold, SCALE-Sim's way.
 	Requests() int64
+	// Slice identifies the set of addresses the demand touches: two demands
+	// of a layer with the same Slice touch the same addresses (in the same
+	// order). Buffers use it to skip re-checking a slice they know is
+	// resident.
+	Slice() int64
 }
 
 // FillOrder is the order in which a USER-bandwidth read buffer expects a

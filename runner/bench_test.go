@@ -1,0 +1,95 @@
+package runner
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// scaleSimAlexNetSeconds is SCALE-Sim v2's wall time for AlexNet on the
+// 32x32 OS CALC config (scale.cfg) on a 2-core machine, from the project
+// brief; the benchmark reports its speedup against it.
+const scaleSimAlexNetSeconds = 87.6
+
+// BenchmarkAlexNet runs the 5-layer AlexNet topology on SCALE-Sim's
+// example config (32x32, output stationary, 64 kB buffers, CALC) and
+// reports ns per simulated cycle, simulated cycles per second, the peak
+// Go heap and peak RSS, and the speedup over SCALE-Sim v2.
+func BenchmarkAlexNet(b *testing.B) {
+	cfg, err := LoadConfig("../testdata/configs/scale.cfg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	layers, err := LoadTopology("../testdata/topologies/alexnet.csv", Conv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	peak := watchHeap()
+	b.ResetTimer()
+	var cycles int64
+	for b.Loop() {
+		reps, err := Run(cfg, layers, Options{LogDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cycles = 0
+		for _, r := range reps {
+			cycles += r.TotalCycles
+		}
+	}
+	elapsed := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(elapsed*1e9/float64(cycles), "ns/cycle")
+	b.ReportMetric(float64(cycles)/elapsed, "cycles/s")
+	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+	b.ReportMetric(scaleSimAlexNetSeconds/elapsed, "x-scalesim")
+}
+
+// watchHeap samples the live heap until the returned function is called,
+// which returns the largest sample.
+func watchHeap() func() uint64 {
+	var mu sync.Mutex
+	var peak uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			peak = max(peak, ms.HeapAlloc)
+			mu.Unlock()
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		return peak
+	}
+}
+
+// peakRSSMB is the process's peak resident set (VmHWM), 0 if unknown.
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
