@@ -147,3 +147,80 @@ func (t *addrTable) grow() {
 		}
 	}
 }
+
+// addrSet is the set flavour of addrTable, for the CALC policy, which only
+// asks "seen since the last fetch point?": a page is 64 consecutive
+// addresses as one bit mask, so an entry is 24 bytes and most lookups of a
+// demand row land in a few cache lines.
+type addrSet struct {
+	slots []bitPage
+	epoch uint32
+	shift uint
+	mask  uint64
+	n     int
+}
+
+type bitPage struct {
+	key   int64 // address >> 6
+	bits  uint64
+	stamp uint32
+}
+
+func newAddrSet() *addrSet {
+	s := &addrSet{epoch: 1}
+	s.alloc(16)
+	return s
+}
+
+func (s *addrSet) alloc(size int) {
+	s.slots = make([]bitPage, size)
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	s.mask = uint64(size - 1)
+}
+
+// insert adds a and reports whether it was absent.
+func (s *addrSet) insert(a int64) bool {
+	key, bit := a>>6, uint64(1)<<(a&63)
+	i := (uint64(key) * 0x9E3779B97F4A7C15) >> s.shift
+	for ; s.slots[i].stamp == s.epoch; i = (i + 1) & s.mask {
+		if p := &s.slots[i]; p.key == key {
+			if p.bits&bit != 0 {
+				return false
+			}
+			p.bits |= bit
+			return true
+		}
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+		return s.insert(a)
+	}
+	s.slots[i] = bitPage{key: key, bits: bit, stamp: s.epoch}
+	s.n++
+	return true
+}
+
+// reset empties the set.
+func (s *addrSet) reset() {
+	s.epoch++
+	s.n = 0
+	if s.epoch == 0 {
+		clear(s.slots)
+		s.epoch = 1
+	}
+}
+
+func (s *addrSet) grow() {
+	old, oldEpoch := s.slots, s.epoch
+	s.alloc(2 * len(old))
+	for _, p := range old {
+		if p.stamp != oldEpoch {
+			continue
+		}
+		i := (uint64(p.key) * 0x9E3779B97F4A7C15) >> s.shift
+		for s.slots[i].stamp == s.epoch {
+			i = (i + 1) & s.mask
+		}
+		s.slots[i] = p
+	}
+}

@@ -22,8 +22,8 @@ type estimate struct {
 	ipset   int64
 	tracing bool
 
-	seen     *addrTable // addresses of the window: pending sets + cur
-	cur      []int64    // the set being filled (addresses, if tracing)
+	seen     *addrSet // addresses of the window: pending sets + cur
+	cur      []int64  // the set being filled (addresses, if tracing)
 	curLen   int64
 	pending  pendingSets // closed sets since the last fetch point
 	triggers []trigger   // fetch points of the fold not yet timed
@@ -55,7 +55,7 @@ func newEstimate(words int64) *estimate {
 func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.BurstReq {
 	seen := e.seen
 	if seen == nil {
-		seen = newAddrTable()
+		seen = newAddrSet()
 	}
 	seen.reset()
 	*e = estimate{ipset: e.ipset, tracing: tracing, seen: seen}
@@ -63,10 +63,17 @@ func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.Burs
 	return nil
 }
 
-func (e *estimate) lookup(addr int64, row int64) (bool, *protocol.BurstReq) {
-	if e.seen.add(addr, 1) > 1 {
-		return true, nil
+func (e *estimate) serve(addrs []int64, row int64) (int, *protocol.BurstReq) {
+	for _, a := range addrs {
+		if a >= 0 && e.seen.insert(a) {
+			e.add(a, row)
+		}
 	}
+	return len(addrs), nil
+}
+
+// add puts a newly seen address in the current set.
+func (e *estimate) add(addr int64, row int64) {
 	if e.tracing {
 		e.cur = append(e.cur, addr)
 	}
@@ -82,7 +89,6 @@ func (e *estimate) lookup(addr int64, row int64) (bool, *protocol.BurstReq) {
 			e.fetchPoints++
 		}
 	}
-	return true, nil
 }
 
 func (e *estimate) closeSet() {

@@ -12,11 +12,13 @@ type readPolicy interface {
 	// beginLayer starts a layer; it may return the burst of the initial fill,
 	// which the buffer waits for.
 	beginLayer(fill protocol.FillOrder, tracing bool) *protocol.BurstReq
-	// lookup asks whether addr, demanded in layer row row, is resident. If
-	// not, it returns the burst that brings the next lines; the buffer sends
-	// it, waits for it and calls filled with its completion cycle, then asks
-	// again.
-	lookup(addr int64, row int64) (hit bool, fetch *protocol.BurstReq)
+	// serve looks up the addresses of one demand row (layer row row; -1
+	// entries are skipped) in order. It returns len(addrs) when all are
+	// resident; otherwise the index of the first that is not, and the burst
+	// that brings the next lines: the buffer sends it, waits for it, calls
+	// filled with its completion cycle, and serves the row again from that
+	// index.
+	serve(addrs []int64, row int64) (int, *protocol.BurstReq)
 	filled(done int64)
 	// ready is the cycle the data fetched so far is all in the buffer.
 	ready() int64
@@ -160,25 +162,25 @@ func (b *ReadBuffer) walk() {
 		if b.c < 0 {
 			b.lo, b.hi = d.Row(b.t, b.row)
 			b.c = b.lo
+			for b.c < b.hi && b.row[b.c] < 0 {
+				b.c++
+			}
+			if b.c == b.hi {
+				b.c = -1
+				continue // no address in this row
+			}
+			if b.foldUsed[0] < 0 {
+				b.foldUsed[0] = row
+			}
+			b.foldUsed[1] = row
 			b.waited = false
 		}
-		for ; b.c < b.hi; b.c++ {
-			a := b.row[b.c]
-			if a < 0 {
-				continue
-			}
-			if b.foldUsed[1] != row {
-				if b.foldUsed[0] < 0 {
-					b.foldUsed[0] = row
-				}
-				b.foldUsed[1] = row
-			}
-			hit, fetch := b.policy.lookup(a, row)
-			if !hit {
-				b.burst(fetch, true)
-				b.waited = true
-				return
-			}
+		n, fetch := b.policy.serve(b.row[b.c:b.hi], row)
+		if fetch != nil {
+			b.c += n
+			b.burst(fetch, true)
+			b.waited = true
+			return
 		}
 		if b.waited {
 			b.ready = append(b.ready, protocol.RowReady{Row: row, Cycle: b.policy.ready()})

@@ -100,11 +100,13 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	return req
 }
 
-func (w *window) lookup(addr int64, _ int64) (bool, *protocol.BurstReq) {
-	if w.resident.get(addr) > 0 {
-		return true, nil
+func (w *window) serve(addrs []int64, _ int64) (int, *protocol.BurstReq) {
+	for i, a := range addrs {
+		if a >= 0 && w.resident.get(a) == 0 {
+			return i, w.newPrefetch()
+		}
 	}
-	return false, w.newPrefetch()
+	return len(addrs), nil
 }
 
 func (w *window) filled(done int64) { w.last = done }
