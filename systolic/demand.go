@@ -10,9 +10,24 @@ func (m *Mapping) Demand(f Fold, op protocol.Operand) protocol.Demand {
 }
 
 type demand struct {
-	m  *Mapping
-	f  Fold
-	op protocol.Operand
+	m      *Mapping
+	f      Fold
+	op     protocol.Operand
+	pixels []pixel // os/is ifmap: the pixels of the fold's array rows/columns
+}
+
+// foldPixels returns the windows of pixels first, first+1, ... first+n-1,
+// computed once per fold.
+func (d *demand) foldPixels(first, n int) []pixel {
+	if d.pixels == nil {
+		d.pixels = make([]pixel, n)
+		for i := range d.pixels {
+			if p := first + i; p < d.m.p {
+				d.pixels[i] = d.m.pixel(p)
+			}
+		}
+	}
+	return d.pixels
 }
 
 func (d *demand) Operand() protocol.Operand { return d.op }
@@ -50,8 +65,9 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 		switch d.op {
 		case protocol.Ifmap: // column c: pixel fr*R+c, window element t-c
 			lo, hi = max(0, t-T+1), min(ru, t+1)
+			px := d.foldPixels(f.FR*R, ru)
 			for c := lo; c < hi; c++ {
-				buf[c] = m.IfmapAddr(f.FR*R+c, t-c)
+				buf[c] = px[c].addr(m, t-c)
 			}
 		case protocol.Filter: // column c: filter fc*C+c, window element t-c
 			lo, hi = max(0, t-T+1), min(cu, t+1)
@@ -71,7 +87,7 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 		case protocol.Ifmap: // column c: window element fr*R+c, pixel t-c-R
 			lo, hi = max(0, t-R-T+1), min(ru, t-R+1)
 			for c := lo; c < hi; c++ {
-				buf[c] = m.IfmapAddr(t-c-R, f.FR*R+c)
+				buf[c] = m.pixel(t-c-R).addr(m, f.FR*R+c)
 			}
 		case protocol.Filter: // flipped weight block in the first R rows
 			if t < R && R-1-t < ru {
@@ -93,8 +109,9 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 			if t < R && R-1-t < ru {
 				lo, hi = 0, cu
 				k := f.FR*R + R - 1 - t
+				px := d.foldPixels(f.FC*C, cu)
 				for c := lo; c < hi; c++ {
-					buf[c] = m.IfmapAddr(f.FC*C+c, k)
+					buf[c] = px[c].addr(m, k)
 				}
 			}
 		case protocol.Filter: // column c: window element fr*R+c, filter t-c-R

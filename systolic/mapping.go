@@ -33,6 +33,12 @@ type Mapping struct {
 	foldLen      int // F, rows (cycles) of the demand matrices per fold
 	utilFoldLen  int // fold length SCALE-Sim divides by in Compute Util
 	ifmapRowSpan int // Fw*Ch, for the ifmap address function
+
+	// window element k as (filter row, filter column, offset from the
+	// window's first word), precomputed because every demanded ifmap word
+	// needs them
+	kRow, kCol []int32
+	kOff       []int64
 }
 
 // NewMapping maps layer l onto a rows x cols array.
@@ -40,6 +46,13 @@ func NewMapping(l Layer, df Dataflow, rows, cols int, off Offsets) *Mapping {
 	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off}
 	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
 	m.ifmapRowSpan = l.Fw * l.Ch
+	m.kRow, m.kCol, m.kOff = make([]int32, m.k), make([]int32, m.k), make([]int64, m.k)
+	for k := range m.k {
+		fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
+		fc, ch := rem/l.Ch, rem%l.Ch
+		m.kRow[k], m.kCol[k] = int32(fr), int32(fc)
+		m.kOff[k] = int64((fr*l.W+fc)*l.Ch + ch)
+	}
 	switch df {
 	case WS:
 		m.sr, m.sc, m.t = m.k, m.n, m.p
@@ -159,15 +172,33 @@ func (m *Mapping) Width(op protocol.Operand) int {
 // element k, or -1 when SCALE-Sim's ceil-based output size makes the window
 // run past the IFMAP edge. The IFMAP is stored HWC.
 func (m *Mapping) IfmapAddr(p, k int) int64 {
+	return m.pixel(p).addr(m, k)
+}
+
+// pixel is an output pixel's window: its first IFMAP row and column and
+// address, and whether the whole window lies inside the IFMAP.
+type pixel struct {
+	r0, c0 int32
+	inside bool
+	base   int64
+}
+
+func (m *Mapping) pixel(p int) pixel {
 	l := &m.Layer
-	orow, ocol := p/m.ew, p%m.ew
-	fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
-	fc, ch := rem/l.Ch, rem%l.Ch
-	r, c := orow*l.Sh+fr, ocol*l.Sw+fc
-	if r >= l.H || c >= l.W {
+	r0, c0 := (p/m.ew)*l.Sh, (p%m.ew)*l.Sw
+	return pixel{
+		r0: int32(r0), c0: int32(c0),
+		inside: r0+l.Fh <= l.H && c0+l.Fw <= l.W,
+		base:   m.Offsets.Ifmap + int64((r0*l.W+c0)*l.Ch),
+	}
+}
+
+// addr is the address of window element k of the pixel, -1 past the edge.
+func (px pixel) addr(m *Mapping, k int) int64 {
+	if !px.inside && (int(px.r0+m.kRow[k]) >= m.Layer.H || int(px.c0+m.kCol[k]) >= m.Layer.W) {
 		return -1
 	}
-	return m.Offsets.Ifmap + int64((r*l.W+c)*l.Ch+ch)
+	return px.base + m.kOff[k]
 }
 
 // FilterAddr is the filter operand entry for window element k of filter f.
