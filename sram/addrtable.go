@@ -178,12 +178,27 @@ func (s *addrSet) alloc(size int) {
 	s.mask = uint64(size - 1)
 }
 
-// insert adds a and reports whether it was absent.
-func (s *addrSet) insert(a int64) bool {
+// insert adds a and reports whether it was absent. hint remembers the slot
+// of the page used last by the caller's stream (a demand column): the next
+// address of a column is usually in the same page, and a valid hint skips
+// the hashing and probing. A hint is only trusted if its slot is live and
+// holds the same page, so a stale one (after a reset or a growth) is
+// harmless.
+func (s *addrSet) insert(a int64, hint *int32) bool {
 	key, bit := a>>6, uint64(1)<<(a&63)
+	if h := *hint; h >= 0 && int(h) < len(s.slots) {
+		if p := &s.slots[h]; p.key == key && p.stamp == s.epoch {
+			if p.bits&bit != 0 {
+				return false
+			}
+			p.bits |= bit
+			return true
+		}
+	}
 	i := (uint64(key) * 0x9E3779B97F4A7C15) >> s.shift
 	for ; s.slots[i].stamp == s.epoch; i = (i + 1) & s.mask {
 		if p := &s.slots[i]; p.key == key {
+			*hint = int32(i)
 			if p.bits&bit != 0 {
 				return false
 			}
@@ -193,9 +208,10 @@ func (s *addrSet) insert(a int64) bool {
 	}
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()
-		return s.insert(a)
+		return s.insert(a, hint)
 	}
 	s.slots[i] = bitPage{key: key, bits: bit, stamp: s.epoch}
+	*hint = int32(i)
 	s.n++
 	return true
 }

@@ -49,13 +49,14 @@ func TestAddrSetMatchesMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	set := newAddrSet()
 	ref := map[int64]bool{}
+	hints := make([]int32, 8)
 	for step := 0; step < 200000; step++ {
 		if r.IntN(5000) == 0 {
 			set.reset()
 			clear(ref)
 		}
 		a := int64(r.IntN(20000)) * 3
-		if got, want := set.insert(a), !ref[a]; got != want {
+		if got, want := set.insert(a, &hints[r.IntN(len(hints))]), !ref[a]; got != want {
 			t.Fatalf("step %d: insert(%d) = %v, want %v", step, a, got, want)
 		}
 		ref[a] = true

@@ -63,9 +63,9 @@ func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.Burs
 	return nil
 }
 
-func (e *estimate) serve(addrs []int64, row int64) (int, *protocol.BurstReq) {
-	for _, a := range addrs {
-		if a >= 0 && e.seen.insert(a) {
+func (e *estimate) serve(addrs []int64, hints []int32, row int64) (int, *protocol.BurstReq) {
+	for i, a := range addrs {
+		if a >= 0 && e.seen.insert(a, &hints[i]) {
 			e.add(a, row)
 		}
 	}

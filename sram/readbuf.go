@@ -18,7 +18,9 @@ type readPolicy interface {
 	// that brings the next lines: the buffer sends it, waits for it, calls
 	// filled with its completion cycle, and serves the row again from that
 	// index.
-	serve(addrs []int64, row int64) (int, *protocol.BurstReq)
+	// hints has one slot per address, for the policy to remember where the
+	// address's column looked last.
+	serve(addrs []int64, hints []int32, row int64) (int, *protocol.BurstReq)
 	filled(done int64)
 	// ready is the cycle the data fetched so far is all in the buffer.
 	ready() int64
@@ -48,6 +50,7 @@ type ReadBuffer struct {
 	fold     *protocol.ReadFoldReq
 	t, c     int // resume point: row t, slot c
 	row      []int64
+	hints    []int32 // per slot, for the policy
 	lo, hi   int
 	waited   bool // the current row waited for a fill
 	ready    []protocol.RowReady
@@ -131,6 +134,10 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		b.foldUsed = [2]int64{-1, -1}
 		if w := m.Demand.Width(); len(b.row) < w {
 			b.row = make([]int64, w)
+			b.hints = make([]int32, w)
+			for i := range b.hints {
+				b.hints[i] = -1
+			}
 		}
 		b.stats.Requests += m.Demand.Requests()
 		if e, ok := b.resident[m.Demand.Slice()]; ok && e == b.policy.epoch() {
@@ -175,7 +182,7 @@ func (b *ReadBuffer) walk() {
 			b.foldUsed[1] = row
 			b.waited = false
 		}
-		n, fetch := b.policy.serve(b.row[b.c:b.hi], row)
+		n, fetch := b.policy.serve(b.row[b.c:b.hi], b.hints[b.c:b.hi], row)
 		if fetch != nil {
 			b.c += n
 			b.burst(fetch, true)
