@@ -14,6 +14,14 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
+func init() {
+	// akita creates its message ID generator lazily, without
+	// synchronisation; create it now so that accelerators simulated
+	// concurrently (in parallel tests, or by a tool running a design sweep)
+	// do not race on it.
+	sim.GetIDGenerator()
+}
+
 // Accelerator is one systolic-array NPU: its components and connections.
 type Accelerator struct {
 	Name      string

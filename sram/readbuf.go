@@ -53,6 +53,8 @@ type ReadBuffer struct {
 	hints    []int32 // per slot, for the policy
 	lo, hi   int
 	waited   bool // the current row waited for a fill
+	walking  bool // a walk goroutine is running
+	walkDone chan struct{}
 	ready    []protocol.RowReady
 	foldUsed [2]int64 // first and last non-empty layer rows of the fold; -1 if none
 
@@ -85,8 +87,20 @@ func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
 // Tick moves the buffer forward: send, collect fill completions, go on with
 // the walk, or take the next request from the array.
+//
+// The walk over a fold's demand is the bulk of the simulation's work and
+// touches nothing but this buffer, so it runs on its own goroutine, started
+// in one tick and joined at the start of the next: the ifmap and filter
+// buffers, which receive their folds in the same cycle, walk them in
+// parallel. The join happens before the buffer does anything else, so the
+// results and the order of events do not depend on the scheduling.
 func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 	progress := false
+	if b.walking {
+		<-b.walkDone
+		b.walking = false
+		progress = true
+	}
 	if !b.flush(now, &progress) {
 		return progress
 	}
@@ -101,7 +115,11 @@ func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 		return progress
 	}
 	if b.fold != nil {
-		b.walk()
+		b.walking = true
+		go func() {
+			b.walk()
+			b.walkDone <- struct{}{}
+		}()
 		return true
 	}
 	if b.ending != nil {
