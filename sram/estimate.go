@@ -64,10 +64,31 @@ func (e *estimate) beginLayer(_ protocol.FillOrder, tracing bool) *protocol.Burs
 }
 
 func (e *estimate) serve(addrs []int64, hints []int32, row int64) (int, *protocol.BurstReq) {
+	seen := e.seen
+	slots, epoch := seen.slots, seen.epoch
+	hints = hints[:len(addrs)]
 	for i, a := range addrs {
-		if a >= 0 && e.seen.insert(a, &hints[i]) {
+		if a < 0 {
+			continue
+		}
+		// the hinted page, inline: almost every address of a column lands
+		// in the page its previous address did
+		if h := hints[i]; uint(h) < uint(len(slots)) {
+			p := &slots[h]
+			if p.key == a>>6 && p.stamp == epoch {
+				bit := uint64(1) << (a & 63)
+				if p.bits&bit == 0 {
+					p.bits |= bit
+					e.add(a, row)
+					slots, epoch = seen.slots, seen.epoch
+				}
+				continue
+			}
+		}
+		if seen.insert(a, &hints[i]) {
 			e.add(a, row)
 		}
+		slots, epoch = seen.slots, seen.epoch
 	}
 	return len(addrs), nil
 }
