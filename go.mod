@@ -4,10 +4,14 @@ go 1.26
 
 require (
 	github.com/sarchlab/akita/v3 v3.1.0
+	github.com/schollz/progressbar/v3 v3.19.1
+	golang.org/x/term v0.44.0
 	gopkg.in/ini.v1 v1.67.0
 )
 
 require (
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rs/xid v1.6.0 // indirect
-	github.com/stretchr/testify v1.5.1 // indirect
+	golang.org/x/sys v0.46.0 // indirect
 )

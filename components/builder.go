@@ -105,8 +105,21 @@ func (b Builder) WithDRAM(ifmap, filter, ofmap sim.Port) Builder {
 
 // Build creates and wires the accelerator. Component names start with name.
 func (b Builder) Build(name string) *Accelerator {
+	// Like akita's builders, Build panics on a configuration that cannot
+	// work: these are programming errors (runner validates user input).
 	if b.engine == nil {
 		panic("components: Builder needs an engine (WithEngine)")
+	}
+	if b.rows <= 0 || b.cols <= 0 {
+		panic(fmt.Sprintf("components: array must be at least 1x1, got %dx%d", b.rows, b.cols))
+	}
+	for i, kb := range b.sramKB {
+		if kb <= 0 {
+			panic(fmt.Sprintf("components: %s buffer size must be positive, got %d kB", protocol.Operand(i), kb))
+		}
+	}
+	if b.bandwidth < 0 {
+		panic(fmt.Sprintf("components: bandwidth must be >= 0 (0 = CALC), got %d", b.bandwidth))
 	}
 	acc := &Accelerator{
 		Name: name, Rows: b.rows, Cols: b.cols,
@@ -163,6 +176,9 @@ func (b Builder) Build(name string) *Accelerator {
 // and returns the array's figures. The buffers' and channels' statistics
 // for the layer can be read afterwards.
 func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
+	if err := l.Validate(); err != nil {
+		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
+	}
 	m := systolic.NewMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets)
 	for _, ch := range acc.DRAM {
 		if ch != nil {

@@ -159,3 +159,26 @@ func sameTraceRow(want, got string, dram bool) bool {
 	sort.Strings(g[1:])
 	return strings.Join(w, ",") == strings.Join(g, ",")
 }
+
+// TestProgressBar checks that a run with Progress set draws a bar per
+// layer from the sequencer's fold hook.
+func TestProgressBar(t *testing.T) {
+	dir := "../testdata/golden/tiny_4x4_ws_traces"
+	cfg, err := LoadConfig(dir + "/scale.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := LoadTopology(dir+"/topology.csv", Conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bar strings.Builder
+	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Progress: &bar}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"layer 0 folds", "layer 2 folds"} {
+		if !strings.Contains(bar.String(), want) {
+			t.Errorf("progress output %q lacks %q", bar.String(), want)
+		}
+	}
+}

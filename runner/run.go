@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/schollz/progressbar/v3"
 )
 
 // Options control a run.
@@ -25,6 +27,9 @@ type Options struct {
 	TopologyPath string
 	// Console receives what SCALE-Sim prints (nil: nothing).
 	Console io.Writer
+	// Progress, if not nil, receives a progress bar per layer (folds done),
+	// as SCALE-Sim's tqdm bar; meant for a terminal.
+	Progress io.Writer
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -62,6 +67,11 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	}
 
 	acc := NewAccelerator(cfg, sim.NewSerialEngine())
+	if opts.Progress != nil {
+		bar := &progressHook{w: opts.Progress}
+		acc.Sequencer.AcceptHook(bar)
+		defer bar.finish()
+	}
 	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
@@ -182,4 +192,37 @@ func attachTraces(acc *components.Accelerator, dir string) ([]func() error, erro
 		}
 	}
 	return closers, nil
+}
+
+// progressHook draws a progress bar of the folds of the layer being
+// simulated.
+type progressHook struct {
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+	layer int
+}
+
+func (h *progressHook) Func(ctx sim.HookCtx) {
+	p, ok := ctx.Item.(systolic.FoldProgress)
+	if !ok {
+		return
+	}
+	if h.bar == nil || h.layer != p.Layer {
+		h.finish()
+		h.layer = p.Layer
+		h.bar = progressbar.NewOptions(p.Total,
+			progressbar.OptionSetWriter(h.w),
+			progressbar.OptionSetDescription(fmt.Sprintf("layer %d folds", p.Layer)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	h.bar.Set(p.Done)
+}
+
+func (h *progressHook) finish() {
+	if h.bar != nil {
+		h.bar.Finish()
+		h.bar = nil
+	}
 }

@@ -72,6 +72,16 @@ func (r LayerResult) ComputeUtil() float64 {
 	return r.utilSum / float64(r.Folds) * 100
 }
 
+// HookPosFoldDone is the hook position a Sequencer invokes after each fold;
+// the hook's Item is a FoldProgress. Runners use it to show progress.
+var HookPosFoldDone = &sim.HookPos{Name: "FoldDone"}
+
+// FoldProgress says how many of a layer's folds are done.
+type FoldProgress struct {
+	Layer       int
+	Done, Total int
+}
+
 // Sequencer walks a layer's folds in SCALE-Sim's order (column folds
 // outside, row folds inside), handing the array one fold at a time. It knows
 // nothing about memory.
@@ -86,7 +96,6 @@ type Sequencer struct {
 	layer    int
 	nextFold int
 	started  bool
-	ending   bool
 	done     bool
 	result   LayerResult
 }
@@ -107,7 +116,7 @@ func (s *Sequencer) Connect(arrayCtrl sim.Port) { s.arrayDst = arrayCtrl }
 // it, then read Result.
 func (s *Sequencer) StartLayer(i int, m *Mapping) {
 	s.m, s.layer = m, i
-	s.nextFold, s.started, s.ending, s.done = 0, false, false, false
+	s.nextFold, s.started, s.done = 0, false, false
 	s.TickLater(s.Engine.CurrentTime())
 }
 
@@ -144,6 +153,10 @@ func (s *Sequencer) Tick(now sim.VTimeInSec) bool {
 	}
 	switch m := msg.(type) {
 	case *FoldDoneRsp:
+		if s.NumHooks() > 0 {
+			s.InvokeHook(sim.HookCtx{Domain: s, Pos: HookPosFoldDone,
+				Item: FoldProgress{Layer: s.layer, Done: m.Fold + 1, Total: s.m.NumFolds()}})
+		}
 		if s.nextFold < s.m.NumFolds() {
 			s.sendFold()
 		} else {

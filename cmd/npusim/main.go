@@ -5,11 +5,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 
 	"github.com/npusim/npusim/runner"
+	"golang.org/x/term"
 )
 
 func main() {
@@ -28,6 +30,9 @@ func run(args []string) error {
 	traces := fs.Bool("traces", false, "also write per-layer SRAM and DRAM traces")
 	quiet := fs.Bool("q", false, "do not print the per-layer summary")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -54,6 +59,9 @@ func run(args []string) error {
 	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: topo, Console: os.Stdout}
 	if *quiet {
 		opts.Console = nil
+	}
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		opts.Progress = os.Stderr
 	}
 	_, err = runner.Run(cfg, layers, opts)
 	return err
