@@ -63,10 +63,12 @@ type ReadBuffer struct {
 	firstCycle int64 // issue cycle of the layer's first non-empty row
 	firstSeen  bool
 	ending     *protocol.LayerEndReq
-	// slices walked completely within one policy epoch, and that epoch: a
-	// demand for such a slice in the same epoch hits everywhere.
-	resident  map[int64]int64
-	walkEpoch int64
+	// slices walked completely within the current policy epoch: a demand
+	// for one of them hits everywhere. It is emptied when the epoch moves,
+	// so it never holds more slices than fit in the buffer.
+	resident      map[int64]bool
+	residentEpoch int64
+	walkEpoch     int64
 }
 
 // ReadStats is what a read buffer saw during a layer.
@@ -158,7 +160,11 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 			}
 		}
 		b.stats.Requests += m.Demand.Requests()
-		if e, ok := b.resident[m.Demand.Slice()]; ok && e == b.policy.epoch() {
+		if b.residentEpoch != b.policy.epoch() {
+			clear(b.resident)
+			b.residentEpoch = b.policy.epoch()
+		}
+		if b.resident[m.Demand.Slice()] {
 			b.skip(m)
 			return
 		}
@@ -214,9 +220,13 @@ func (b *ReadBuffer) walk() {
 	}
 	if b.policy.epoch() == b.walkEpoch {
 		if b.resident == nil {
-			b.resident = make(map[int64]int64)
+			b.resident = make(map[int64]bool)
 		}
-		b.resident[d.Slice()] = b.walkEpoch
+		if b.residentEpoch != b.walkEpoch {
+			clear(b.resident)
+			b.residentEpoch = b.walkEpoch
+		}
+		b.resident[d.Slice()] = true
 	}
 	b.reply(b.fold, &protocol.ReadFoldRsp{Operand: b.op, Ready: b.ready})
 	b.fold = nil
