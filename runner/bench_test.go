@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -92,4 +93,41 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkGolden runs each golden case (reports only, as SCALE-Sim's
+// REFERENCE_SECONDS were taken, except the *_traces cases, which include
+// their traces) and reports the speedup over SCALE-Sim v2's wall time on
+// the same inputs.
+func BenchmarkGolden(b *testing.B) {
+	cases, _ := filepath.Glob("../testdata/golden/*/REFERENCE_SECONDS")
+	for _, refFile := range cases {
+		dir := filepath.Dir(refFile)
+		b.Run(filepath.Base(dir), func(b *testing.B) {
+			raw, err := os.ReadFile(refFile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ref, err := strconv.ParseFloat(strings.TrimSpace(string(raw)), 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			kind, _ := os.ReadFile(filepath.Join(dir, "KIND"))
+			cfg, err := LoadConfig(filepath.Join(dir, "scale.cfg"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			layers, err := LoadTopology(filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
+			if err != nil {
+				b.Fatal(err)
+			}
+			traces := strings.HasSuffix(dir, "_traces")
+			for b.Loop() {
+				if _, err := Run(cfg, layers, Options{LogDir: b.TempDir(), Traces: traces}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(ref/(b.Elapsed().Seconds()/float64(b.N)), "x-scalesim")
+		})
+	}
 }
