@@ -5,6 +5,10 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
+// minParallelWalkRows is the walk length from which walking on a separate
+// goroutine pays off.
+const minParallelWalkRows = 512
+
 // A readPolicy decides what is resident in a read buffer and what it
 // fetches from DRAM. The ReadBuffer component does the messaging, the walk
 // over the array's demand and the bookkeeping common to both policies.
@@ -47,16 +51,18 @@ type ReadBuffer struct {
 	tracer protocol.Tracer
 
 	// the fold being served
-	fold     *protocol.ReadFoldReq
-	t, c     int // resume point: row t, slot c
-	row      []int64
-	hints    []int32 // per slot, for the policy
-	lo, hi   int
-	waited   bool // the current row waited for a fill
-	walking  bool // a walk goroutine is running
-	walkDone chan struct{}
-	ready    []protocol.RowReady
-	foldUsed [2]int64 // first and last non-empty layer rows of the fold; -1 if none
+	fold    *protocol.ReadFoldReq
+	t, c    int // resume point: row t, slot c
+	row     []int64
+	hints   []int32 // per slot, for the policy
+	lo, hi  int
+	waited  bool // the current row waited for a fill
+	walking bool // a walk goroutine is running
+	// rows the last walk covered before it finished or stopped for a fill
+	lastWalkRows int
+	walkDone     chan struct{}
+	ready        []protocol.RowReady
+	foldUsed     [2]int64 // first and last non-empty layer rows of the fold; -1 if none
 
 	// layer statistics
 	stats      ReadStats
@@ -95,7 +101,10 @@ func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 // in one tick and joined at the start of the next: the ifmap and filter
 // buffers, which receive their folds in the same cycle, walk them in
 // parallel. The join happens before the buffer does anything else, so the
-// results and the order of events do not depend on the scheduling.
+// results and the order of events do not depend on the scheduling. When
+// walks are short (a USER-mode buffer that stops for a fill every few
+// rows), handing them to another goroutine costs more than it saves, so a
+// walk whose predecessor covered few rows runs inline.
 func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 	progress := false
 	if b.walking {
@@ -117,6 +126,10 @@ func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 		return progress
 	}
 	if b.fold != nil {
+		if b.lastWalkRows < minParallelWalkRows {
+			b.walk()
+			return true
+		}
 		b.walking = true
 		go func() {
 			b.walk()
@@ -188,6 +201,8 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 func (b *ReadBuffer) walk() {
 	d := b.fold.Demand
 	first := d.FirstRow()
+	start := b.t
+	defer func() { b.lastWalkRows = b.t - start }()
 	for ; b.t < d.Rows(); b.t++ {
 		row := first + int64(b.t)
 		if b.c < 0 {

@@ -137,105 +137,114 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 // matrix, a stack of the per-fold operand slices, flattened either row by
 // row or in anti-diagonal order.
 func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
-	o := &fillOrder{m: m, op: op}
-	// rows of the stacked matrix: blocks of `block` rows, `width` columns
+	o := &fillOrder{}
+	// The stacked matrix has `blocks` blocks of `block` rows and `width`
+	// columns; cell(b, i, c) is row i of block b, column c: the c-th array
+	// row or column of fold b, -1 past the operand's edge.
 	switch {
 	case m.Dataflow == OS && op == protocol.Ifmap:
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.t, m.R, true
+		o.cell = func(b, i, c int) int64 {
+			if p := b*m.R + c; p < m.p {
+				return m.IfmapAddr(p, i)
+			}
+			return -1
+		}
 	case m.Dataflow == OS:
 		o.blocks, o.block, o.width, o.diag = m.colFolds, m.t, m.C, true
+		o.cell = func(b, i, c int) int64 {
+			if f := b*m.C + c; f < m.n {
+				return m.FilterAddr(i, f)
+			}
+			return -1
+		}
 	case m.Dataflow == WS && op == protocol.Ifmap:
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.p, m.R, true
+		o.cell = func(b, i, c int) int64 {
+			if k := b*m.R + c; k < m.k {
+				return m.IfmapAddr(i, k)
+			}
+			return -1
+		}
 	case m.Dataflow == WS:
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
+		o.cell = func(b, i, c int) int64 {
+			if f := b*m.C + c; f < m.n {
+				return m.FilterAddr(i, f)
+			}
+			return -1
+		}
 	case op == protocol.Ifmap: // IS
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
+		o.cell = func(b, i, c int) int64 {
+			if p := b*m.C + c; p < m.p {
+				return m.IfmapAddr(p, i)
+			}
+			return -1
+		}
 	default: // IS filter
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.n, m.R, true
+		o.cell = func(b, i, c int) int64 {
+			if k := b*m.R + c; k < m.k {
+				return m.FilterAddr(k, i)
+			}
+			return -1
+		}
 	}
 	o.rows = o.blocks * o.block
 	return o
 }
 
 type fillOrder struct {
-	m                   *Mapping
-	op                  protocol.Operand
 	blocks, block, rows int
 	width               int
 	diag                bool
+	cell                func(b, i, c int) int64
 }
 
 func (o *fillOrder) Len() int64 { return int64(o.rows) * int64(o.width) }
 
-// at is the stacked prefetch matrix: row r = block b, row i of the block;
-// column c is the c-th array row or column of fold b.
-func (o *fillOrder) at(r, c int) int64 {
-	m := o.m
-	b, i := r/o.block, r%o.block
-	switch {
-	case m.Dataflow == OS && o.op == protocol.Ifmap:
-		if p := b*m.R + c; p < m.p {
-			return m.IfmapAddr(p, i)
-		}
-	case m.Dataflow == OS:
-		if f := b*m.C + c; f < m.n {
-			return m.FilterAddr(i, f)
-		}
-	case m.Dataflow == WS && o.op == protocol.Ifmap:
-		if k := b*m.R + c; k < m.k {
-			return m.IfmapAddr(i, k)
-		}
-	case m.Dataflow == WS:
-		if f := b*m.C + c; f < m.n {
-			return m.FilterAddr(i, f)
-		}
-	case o.op == protocol.Ifmap: // IS
-		if p := b*m.C + c; p < m.p {
-			return m.IfmapAddr(p, i)
-		}
-	default: // IS filter
-		if k := b*m.R + c; k < m.k {
-			return m.FilterAddr(k, i)
-		}
-	}
-	return -1
-}
-
 func (o *fillOrder) Cursor() protocol.FillCursor {
-	c := &fillCursor{o: o}
-	if o.diag {
-		c.r = 0 // d = 0 starts at row min(0, rows-1) = 0
-	}
-	return c
+	return &fillCursor{o: o} // both orders start at row 0, column 0
 }
 
 // fillCursor walks the stacked matrix row-major, or by anti-diagonals
-// d = r+c with r decreasing inside each diagonal (SCALE-Sim's diag()).
+// d = r+c with r decreasing inside each diagonal (SCALE-Sim's diag()). It
+// keeps the block b and row i of the current row r = b*block+i.
 type fillCursor struct {
 	o    *fillOrder
 	r, c int // next cell
+	b, i int
 	d    int // current anti-diagonal
 }
 
 func (c *fillCursor) Next() int64 {
 	o := c.o
-	v := o.at(c.r, c.c)
+	v := o.cell(c.b, c.i, c.c)
 	if !o.diag {
-		c.c++
-		if c.c == o.width {
+		if c.c++; c.c == o.width {
 			c.c = 0
 			c.r++
+			if c.i++; c.i == o.block {
+				c.i = 0
+				c.b++
+			}
 		}
 		return v
 	}
-	// next cell on the diagonal: row down by one, column up by one
+	// next cell on the diagonal: row up by one, column right by one
 	if c.r > 0 && c.c+1 < o.width {
 		c.r--
 		c.c++
+		if c.i--; c.i < 0 {
+			c.i = o.block - 1
+			c.b--
+		}
 		return v
 	}
 	c.d++
 	c.r = min(c.d, o.rows-1)
 	c.c = c.d - c.r
+	c.b, c.i = c.r/o.block, c.r%o.block
 	return v
 }
