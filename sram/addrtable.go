@@ -75,6 +75,25 @@ func (t *addrTable) get(a int64) int32 {
 	return t.slots[i].counts[a&(pageWords-1)]
 }
 
+// getHinted is get with a hint: the slot of the page the caller's stream
+// (a demand column) used last, which it updates. A hint is trusted only if
+// its slot is live and holds the same page (a page has one live slot), so a
+// stale hint is harmless.
+func (t *addrTable) getHinted(a int64, hint *int32) int32 {
+	key := a >> pageBits
+	if h := *hint; uint(h) < uint(len(t.slots)) {
+		if p := &t.slots[h]; p.key == key && p.stamp == t.epoch {
+			return p.counts[a&(pageWords-1)]
+		}
+	}
+	i, ok := t.find(key)
+	if !ok {
+		return 0
+	}
+	*hint = int32(i)
+	return t.slots[i].counts[a&(pageWords-1)]
+}
+
 // add adds d to the count of a and returns the new count.
 func (t *addrTable) add(a int64, d int32) int32 {
 	key, off := a>>pageBits, a&(pageWords-1)

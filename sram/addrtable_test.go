@@ -11,6 +11,7 @@ func TestAddrTableMatchesMap(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	tab := newAddrTable() // small, so that it has to grow
 	ref := map[int64]int32{}
+	hints := make([]int32, 6)
 	for step := 0; step < 200000; step++ {
 		a := int64(r.IntN(300)) * 7
 		switch op := r.IntN(100); {
@@ -34,6 +35,9 @@ func TestAddrTableMatchesMap(t *testing.T) {
 		b := int64(r.IntN(300)) * 7
 		if got, want := tab.get(b), ref[b]; got != want {
 			t.Fatalf("step %d: get(%d) = %d, want %d", step, b, got, want)
+		}
+		if got, want := tab.getHinted(b, &hints[r.IntN(len(hints))]), ref[b]; got != want {
+			t.Fatalf("step %d: getHinted(%d) = %d, want %d", step, b, got, want)
 		}
 	}
 	for a := int64(0); a < 300*7; a++ {

@@ -100,9 +100,9 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	return req
 }
 
-func (w *window) serve(addrs []int64, _ []int32, _ int64) (int, *protocol.BurstReq) {
+func (w *window) serve(addrs []int64, hints []int32, _ int64) (int, *protocol.BurstReq) {
 	for i, a := range addrs {
-		if a >= 0 && w.resident.get(a) == 0 {
+		if a >= 0 && w.resident.getHinted(a, &hints[i]) == 0 {
 			return i, w.newPrefetch()
 		}
 	}
