@@ -82,3 +82,32 @@ func (p *ports) collect(now sim.VTimeInSec) bool {
 		}
 	}
 }
+
+// exchange sends what is queued and takes burst responses. It reports
+// whether anything happened, and whether the owner may go on: nothing is
+// left to send and no burst is awaited. When the awaited burst completes,
+// unblocked gets its completion cycle.
+func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) (progress, free bool) {
+	if !p.flush(now, &progress) {
+		return progress, false
+	}
+	wasBlocked := p.blocked
+	if p.collect(now) {
+		progress = true
+		if wasBlocked && !p.blocked {
+			unblocked(p.lastDone)
+		}
+	}
+	return progress, !p.blocked
+}
+
+// next hands the next request from the array to handle; it reports
+// whether there was one.
+func (p *ports) next(now sim.VTimeInSec, handle func(sim.Msg)) bool {
+	msg := p.top.Retrieve(now)
+	if msg == nil {
+		return false
+	}
+	handle(msg)
+	return true
+}

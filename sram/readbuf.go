@@ -112,17 +112,9 @@ func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 		b.walking = false
 		progress = true
 	}
-	if !b.flush(now, &progress) {
-		return progress
-	}
-	wasBlocked := b.blocked
-	if b.collect(now) {
-		progress = true
-		if wasBlocked && !b.blocked {
-			b.policy.filled(b.lastDone)
-		}
-	}
-	if b.blocked {
+	moved, free := b.exchange(now, b.policy.filled)
+	progress = progress || moved
+	if !free {
 		return progress
 	}
 	if b.fold != nil {
@@ -145,12 +137,7 @@ func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 		}
 		return progress
 	}
-	msg := b.top.Retrieve(now)
-	if msg == nil {
-		return progress
-	}
-	b.handle(msg)
-	return true
+	return b.next(now, b.handle) || progress
 }
 
 func (b *ReadBuffer) handle(msg sim.Msg) {

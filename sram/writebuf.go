@@ -61,18 +61,8 @@ func (b *WriteBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
 // Tick moves the buffer forward.
 func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
-	progress := false
-	if !b.flush(now, &progress) {
-		return progress
-	}
-	wasBlocked := b.blocked
-	if b.collect(now) {
-		progress = true
-		if wasBlocked && !b.blocked {
-			b.drainEnd = b.lastDone
-		}
-	}
-	if b.blocked {
+	progress, free := b.exchange(now, func(done int64) { b.drainEnd = done })
+	if !free {
 		return progress
 	}
 	if b.req != nil {
@@ -83,12 +73,7 @@ func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 		b.finish()
 		return true
 	}
-	msg := b.top.Retrieve(now)
-	if msg == nil {
-		return progress
-	}
-	b.handle(msg)
-	return true
+	return b.next(now, b.handle) || progress
 }
 
 func (b *WriteBuffer) handle(msg sim.Msg) {
