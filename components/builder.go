@@ -158,7 +158,10 @@ func (b Builder) Build(name string) *Accelerator {
 	for i, buf := range bufs {
 		port := b.dramPorts[i]
 		if port == nil {
-			ch := dram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).Build(name + "." + dramNames[i])
+			// USER mode: the channel is as wide as the configured interface;
+			// CALC mode: as wide as each request needs (the estimate).
+			ch := dram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).
+				WithWordsPerCycle(b.bandwidth).Build(name + "." + dramNames[i])
 			acc.DRAM[i] = ch
 			port = ch.GetPortByName("Top")
 		}

@@ -1,10 +1,12 @@
 package components_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
@@ -50,5 +52,54 @@ func TestBuildPanicsOnImpossibleConfig(t *testing.T) {
 			}()
 			b.Build("NPU")
 		}()
+	}
+}
+
+// TestChannelBandwidthShapesStalls builds the same USER-mode accelerator
+// with ideal channels as wide as the interface, wider, and half as wide:
+// the first two must agree exactly, the narrow one must stall more and
+// move the same data.
+func TestChannelBandwidthShapesStalls(t *testing.T) {
+	layer := systolic.Layer{Name: "conv", H: 12, W: 12, Fh: 3, Fw: 3, Ch: 4, N: 12, Sh: 1, Sw: 1}
+	run := func(channelWords int) (systolic.LayerResult, [3]int64) {
+		engine := sim.NewSerialEngine()
+		b := components.NewAcceleratorBuilder().WithEngine(engine).
+			WithArray(8, 8).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(4)
+		var chans [3]*dram.Channel
+		if channelWords > 0 {
+			for i := range chans {
+				chans[i] = dram.MakeBuilder().WithEngine(engine).WithWordsPerCycle(channelWords).
+					Build(fmt.Sprintf("DRAM%d", i))
+			}
+			b = b.WithDRAM(chans[0].GetPortByName("Top"), chans[1].GetPortByName("Top"), chans[2].GetPortByName("Top"))
+		}
+		acc := b.Build("NPU")
+		if channelWords == 0 {
+			chans = acc.DRAM
+		}
+		res, err := acc.RunLayer(0, layer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var words [3]int64
+		for i, ch := range chans {
+			words[i] = ch.Stats().Words
+		}
+		return res, words
+	}
+	base, baseWords := run(0)
+	wide, wideWords := run(8)
+	narrow, narrowWords := run(2)
+	if wide != base || wideWords != baseWords {
+		t.Errorf("a channel wider than the interface changed the run: %+v %v, want %+v %v", wide, wideWords, base, baseWords)
+	}
+	if base.StallCycles == 0 {
+		t.Fatalf("the layer does not stall with 1 kB buffers; pick a larger one")
+	}
+	if narrow.StallCycles <= base.StallCycles {
+		t.Errorf("half-width channels: %d stall cycles, want more than %d", narrow.StallCycles, base.StallCycles)
+	}
+	if narrowWords != baseWords {
+		t.Errorf("half-width channels moved %v words, want %v", narrowWords, baseWords)
 	}
 }

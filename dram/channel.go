@@ -32,20 +32,22 @@ type Stats struct {
 type Channel struct {
 	*sim.TickingComponent
 
-	top          sim.Port
-	readLatency  int64
-	writeLatency int64
-	tracer       protocol.Tracer
-	stats        Stats
-	pending      *protocol.BurstRsp
+	top           sim.Port
+	readLatency   int64
+	writeLatency  int64
+	wordsPerCycle int
+	tracer        protocol.Tracer
+	stats         Stats
+	pending       *protocol.BurstRsp
 }
 
 // Builder builds Channels.
 type Builder struct {
-	engine       sim.Engine
-	freq         sim.Freq
-	readLatency  int64
-	writeLatency int64
+	engine        sim.Engine
+	freq          sim.Freq
+	readLatency   int64
+	writeLatency  int64
+	wordsPerCycle int
 }
 
 // MakeBuilder returns a Builder with SCALE-Sim's latencies: 1 cycle for
@@ -67,9 +69,14 @@ func (b Builder) WithReadLatency(n int) Builder { b.readLatency = int64(n); retu
 // completion.
 func (b Builder) WithWriteLatency(n int) Builder { b.writeLatency = int64(n); return b }
 
+// WithWordsPerCycle sets the channel's bandwidth. Zero (the default) makes
+// it as wide as any request's lines: one line per cycle, whatever its
+// width, which is what SCALE-Sim's CALC mode assumes.
+func (b Builder) WithWordsPerCycle(n int) Builder { b.wordsPerCycle = n; return b }
+
 // Build creates a channel; its port is named "Top".
 func (b Builder) Build(name string) *Channel {
-	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency}
+	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency, wordsPerCycle: b.wordsPerCycle}
 	c.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, c)
 	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", c.top)
@@ -111,8 +118,12 @@ func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	if req.Write {
 		lat = c.writeLatency
 	}
-	first := req.At + lat
-	last := first + int64(req.Lines) - 1
+	perLine := int64(1) // cycles per line
+	if c.wordsPerCycle > 0 && req.LineWords > c.wordsPerCycle {
+		perLine = int64((req.LineWords + c.wordsPerCycle - 1) / c.wordsPerCycle)
+	}
+	first := req.At + perLine - 1 + lat
+	last := first + (int64(req.Lines)-1)*perLine
 	c.stats.Words += req.Words
 	if req.Lines > 0 {
 		if !c.stats.Any {
@@ -122,7 +133,7 @@ func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	}
 	if c.tracer != nil && req.Data != nil {
 		for j, line := range req.Data {
-			c.tracer.Row(first+int64(j), line)
+			c.tracer.Row(first+int64(j)*perLine, line)
 		}
 	}
 	return last

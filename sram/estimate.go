@@ -168,7 +168,7 @@ func (e *estimate) endLayer() []*protocol.BurstReq {
 // complete at pstart+1 .. pend+1.
 func (e *estimate) emit(s pendingSets, bw int64) *protocol.BurstReq {
 	lines := e.pend - e.pstart + 1
-	req := &protocol.BurstReq{At: e.pstart, Lines: int(lines), Words: s.words}
+	req := &protocol.BurstReq{At: e.pstart, Lines: int(lines), LineWords: int(bw), Words: s.words}
 	if e.tracing {
 		req.Data = make([][]int64, lines)
 		for j := range req.Data {

@@ -58,6 +58,8 @@ type ReadBuffer struct {
 	lo, hi  int
 	waited  bool // the current row waited for a fill
 	walking bool // a walk goroutine is running
+	// the initial fill has not been waited for yet
+	initialFill bool
 	// rows the last walk covered before it finished or stopped for a fill
 	lastWalkRows int
 	walkDone     chan struct{}
@@ -148,6 +150,7 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		clear(b.resident)
 		if fill := b.policy.beginLayer(m.Fill, b.tracer != nil); fill != nil {
 			b.burst(fill, true)
+			b.initialFill = true
 		}
 	case *protocol.ReadFoldReq:
 		b.ready = nil
@@ -206,7 +209,11 @@ func (b *ReadBuffer) walk() {
 				b.foldUsed[0] = row
 			}
 			b.foldUsed[1] = row
-			b.waited = false
+			// The first row that reads waits for the initial fill. SCALE-Sim
+			// places that fill to complete before cycle 0, so this only
+			// matters for a channel slower than the buffer's interface.
+			b.waited = b.initialFill
+			b.initialFill = false
 		}
 		n, fetch := b.policy.serve(b.row[b.c:b.hi], b.hints[b.c:b.hi], row)
 		if fetch != nil {

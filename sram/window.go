@@ -93,7 +93,7 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	} else {
 		w.nextLine = (n0 + 1) % w.fmRows // QUIRK: skips a fetch-matrix row
 	}
-	req := &protocol.BurstReq{At: -n0 - 1, Lines: int(n0), Words: n0 * w.bw}
+	req := &protocol.BurstReq{At: -n0 - 1, Lines: int(n0), LineWords: int(w.bw), Words: n0 * w.bw}
 	if tracing {
 		req.Data = w.rows(0, n0, nil)
 	}
@@ -133,7 +133,7 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
-	req := &protocol.BurstReq{At: w.last + 1, Lines: int(n), Words: n * w.bw}
+	req := &protocol.BurstReq{At: w.last + 1, Lines: int(n), LineWords: int(w.bw), Words: n * w.bw}
 	if w.tracing {
 		req.Data = w.prefetchRows(n)
 	}

@@ -203,7 +203,7 @@ func (b *WriteBuffer) commit() {
 func (b *WriteBuffer) drainChunk(start int64) {
 	n := min(ceilDiv64(b.drain, b.bw), int64(len(b.lines)))
 	words := n*b.bw - (b.bw - b.lines[n-1])
-	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), Words: words}
+	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), LineWords: int(b.bw), Words: words}
 	if b.tracing {
 		req.Data = append([][]int64(nil), b.linesA[:n]...)
 		b.linesA = b.linesA[n:]

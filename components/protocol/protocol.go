@@ -219,13 +219,15 @@ type LayerEndRsp struct {
 // Meta returns the message meta.
 func (m *LayerEndRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// BurstReq moves Lines lines between a buffer and DRAM, one line per cycle
-// starting at cycle At: a fill (read) or a drain (write).
+// BurstReq moves Lines lines of LineWords words between a buffer and DRAM,
+// starting at cycle At: a fill (read) or a drain (write). A channel at
+// least LineWords words per cycle wide moves one line per cycle.
 type BurstReq struct {
 	sim.MsgMeta
-	Write bool
-	At    int64
-	Lines int
+	Write     bool
+	At        int64
+	Lines     int
+	LineWords int
 	// Words is the amount of data the burst moves, as SCALE-Sim counts it
 	// (its fills count padding; its drains count some).
 	Words int64
