@@ -77,10 +77,16 @@ func (e *estimate) serve(addrs []int64, hints []int32, row int64) (int, *protoco
 			p := &slots[h]
 			if p.key == a>>6 && p.stamp == epoch {
 				bit := uint64(1) << (a & 63)
-				if p.bits&bit == 0 {
-					p.bits |= bit
-					e.add(a, row)
-					slots, epoch = seen.slots, seen.epoch
+				if p.bits&bit != 0 {
+					continue
+				}
+				p.bits |= bit
+				if e.tracing {
+					e.cur = append(e.cur, a)
+				}
+				if e.curLen++; e.curLen == e.ipset {
+					e.setFull(row)
+					epoch = seen.epoch
 				}
 				continue
 			}
@@ -98,17 +104,22 @@ func (e *estimate) add(addr int64, row int64) {
 	if e.tracing {
 		e.cur = append(e.cur, addr)
 	}
-	e.curLen++
-	if e.curLen == e.ipset {
-		e.closeSet()
-		if e.pending.sets == estActiveSets {
-			// a fetch point: fetch the pending sets; SCALE-Sim's hit
-			// window moves past all of them.
-			e.triggers = append(e.triggers, trigger{row: row, sets: e.pending})
-			e.pending = pendingSets{}
-			e.seen.reset()
-			e.fetchPoints++
-		}
+	if e.curLen++; e.curLen == e.ipset {
+		e.setFull(row)
+	}
+}
+
+// setFull closes the current set, which just reached ipset addresses; the
+// 50th set since the last fetch point makes a new one.
+func (e *estimate) setFull(row int64) {
+	e.closeSet()
+	if e.pending.sets == estActiveSets {
+		// a fetch point: fetch the pending sets; SCALE-Sim's hit window
+		// moves past all of them.
+		e.triggers = append(e.triggers, trigger{row: row, sets: e.pending})
+		e.pending = pendingSets{}
+		e.seen.reset()
+		e.fetchPoints++
 	}
 }
 

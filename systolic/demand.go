@@ -71,8 +71,12 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 			}
 		case protocol.Filter: // column c: filter fc*C+c, window element t-c
 			lo, hi = max(0, t-T+1), min(cu, t+1)
+			// FilterAddr(t-c, f) = Filter + f*K + t - c, stepping K-1 per column
+			a := m.FilterAddr(t-lo, f.FC*C+lo)
+			step := int64(m.k - 1)
 			for c := lo; c < hi; c++ {
-				buf[c] = m.FilterAddr(t-c, f.FC*C+c)
+				buf[c] = a
+				a += step
 			}
 		default: // flipped R x C output block after T-1 idle rows, skewed
 			base := t - (T - 1) - R + 1 // u = t-c-(T-1) must lie in [R-ru, R)
