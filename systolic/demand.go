@@ -14,6 +14,7 @@ type demand struct {
 	f      Fold
 	op     protocol.Operand
 	pixels []pixel // os/is ifmap: the pixels of the fold's array rows/columns
+	inside bool    // every window of pixels lies inside the IFMAP
 }
 
 // foldPixels returns the windows of pixels first, first+1, ... first+n-1,
@@ -21,9 +22,11 @@ type demand struct {
 func (d *demand) foldPixels(first, n int) []pixel {
 	if d.pixels == nil {
 		d.pixels = make([]pixel, n)
+		d.inside = true
 		for i := range d.pixels {
 			if p := first + i; p < d.m.p {
 				d.pixels[i] = d.m.pixel(p)
+				d.inside = d.inside && d.pixels[i].inside
 			}
 		}
 	}
@@ -66,6 +69,13 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 		case protocol.Ifmap: // column c: pixel fr*R+c, window element t-c
 			lo, hi = max(0, t-T+1), min(ru, t+1)
 			px := d.foldPixels(f.FR*R, ru)
+			if d.inside { // no window of the fold crosses the IFMAP edge
+				kOff := m.kOff
+				for c := lo; c < hi; c++ {
+					buf[c] = px[c].base + kOff[t-c]
+				}
+				break
+			}
 			for c := lo; c < hi; c++ {
 				buf[c] = px[c].addr(m, t-c)
 			}
