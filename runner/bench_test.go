@@ -112,16 +112,7 @@ func BenchmarkGolden(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			kind, _ := os.ReadFile(filepath.Join(dir, "KIND"))
-			cfg, err := LoadConfig(filepath.Join(dir, "scale.cfg"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			layers, err := LoadTopology(filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
-			if err != nil {
-				b.Fatal(err)
-			}
-			traces := strings.HasSuffix(dir, "_traces")
+			cfg, layers, traces := loadGolden(b, dir)
 			for b.Loop() {
 				if _, err := Run(cfg, layers, Options{LogDir: b.TempDir(), Traces: traces}); err != nil {
 					b.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/npusim/npusim/systolic"
 )
 
 // TestGolden runs every SCALE-Sim v2 reference case in testdata/golden and
@@ -26,20 +28,7 @@ func TestGolden(t *testing.T) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			kind, err := os.ReadFile(kindFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := LoadConfig(filepath.Join(dir, "scale.cfg"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			layers, err := LoadTopology(filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, statErr := os.Stat(filepath.Join(dir, "layer0"))
-			traces := statErr == nil
+			cfg, layers, traces := loadGolden(t, dir)
 			out := t.TempDir()
 			if _, err := Run(cfg, layers, Options{LogDir: out, Traces: traces}); err != nil {
 				t.Fatal(err)
@@ -58,6 +47,26 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadGolden reads a golden case's config and topology, and says whether
+// it has traces.
+func loadGolden(tb testing.TB, dir string) (Config, []systolic.Layer, bool) {
+	tb.Helper()
+	kind, err := os.ReadFile(filepath.Join(dir, "KIND"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := LoadConfig(filepath.Join(dir, "scale.cfg"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	layers, err := LoadTopology(filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, statErr := os.Stat(filepath.Join(dir, "layer0"))
+	return cfg, layers, statErr == nil
 }
 
 func readLines(t *testing.T, path string) []string {
