@@ -103,3 +103,20 @@ func TestChannelBandwidthShapesStalls(t *testing.T) {
 		t.Errorf("half-width channels moved %v words, want %v", narrowWords, baseWords)
 	}
 }
+
+// TestManyFetchesPerFold runs a CALC layer whose folds each cross many of
+// the read buffers' fetch points, so a buffer queues more DRAM bursts than
+// the ports hold; the buffers and channels must keep draining each other
+// instead of waiting on each other.
+func TestManyFetchesPerFold(t *testing.T) {
+	acc := components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).
+		WithArray(4, 4).WithSRAMKB(1, 1, 1).Build("NPU")
+	res, err := acc.RunLayer(0, systolic.GEMM("long", 8, 8, 4000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// os: 2x2 folds of K+R+C-2 rows; Total Cycles is the last row's index
+	if want := int64(4*(4000+4+4-2) - 1); res.TotalCycles != want || res.StallCycles != 0 {
+		t.Errorf("total %d stall %d, want %d and 0", res.TotalCycles, res.StallCycles, want)
+	}
+}

@@ -15,7 +15,7 @@ import (
 type ports struct {
 	top, bottom sim.Port
 	dram        sim.Port // the DRAM channel's port
-	outbox      []sim.Msg
+	outbox      protocol.Outbox
 	inFlight    int
 	blocked     bool // waiting for the response of the last burst
 	lastDone    int64
@@ -31,35 +31,15 @@ func (p *ports) init(c sim.Component, name string) {
 // SetDRAM points the bottom port at a DRAM channel's port.
 func (p *ports) SetDRAM(port sim.Port) { p.dram = port }
 
-// flush sends what it can; it reports whether the outbox is empty.
-func (p *ports) flush(now sim.VTimeInSec, progress *bool) bool {
-	for len(p.outbox) > 0 {
-		m := p.outbox[0]
-		m.Meta().SendTime = now
-		if m.Meta().Src.Send(m) != nil {
-			return false
-		}
-		p.outbox[0] = nil
-		p.outbox = p.outbox[1:]
-		*progress = true
-	}
-	return true
-}
-
 // reply queues msg from the top port to the sender of req.
 func (p *ports) reply(req sim.Msg, msg sim.Msg) {
-	meta := msg.Meta()
-	meta.ID = sim.GetIDGenerator().Generate()
-	meta.Src, meta.Dst = p.top, req.Meta().Src
-	p.outbox = append(p.outbox, msg)
+	p.outbox.Queue(p.top, req.Meta().Src, msg)
 }
 
 // burst queues a request to the DRAM channel behind the bottom port.
 // blocking bursts stop the policy until the response arrives.
 func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
-	b.ID = sim.GetIDGenerator().Generate()
-	b.Src, b.Dst = p.bottom, p.dram
-	p.outbox = append(p.outbox, b)
+	p.outbox.Queue(p.bottom, p.dram, b)
 	p.inFlight++
 	if blocking {
 		p.blocked = true
@@ -83,14 +63,13 @@ func (p *ports) collect(now sim.VTimeInSec) bool {
 	}
 }
 
-// exchange sends what is queued and takes burst responses. It reports
+// exchange takes burst responses and sends what is queued. It reports
 // whether anything happened, and whether the owner may go on: nothing is
 // left to send and no burst is awaited. When the awaited burst completes,
-// unblocked gets its completion cycle.
+// unblocked gets its completion cycle. Responses are taken first: a
+// channel whose responses are not taken stops taking requests, so a buffer
+// with a full outbox would otherwise wait on itself.
 func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) (progress, free bool) {
-	if !p.flush(now, &progress) {
-		return progress, false
-	}
 	wasBlocked := p.blocked
 	if p.collect(now) {
 		progress = true
@@ -98,7 +77,10 @@ func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) (progre
 			unblocked(p.lastDone)
 		}
 	}
-	return progress, !p.blocked
+	if p.outbox.Flush(now) {
+		progress = true
+	}
+	return progress, p.outbox.Empty() && !p.blocked
 }
 
 // next hands the next request from the array to handle; it reports

@@ -24,7 +24,7 @@ type Array struct {
 
 	ctrl, ifmap, filter, ofmap sim.Port
 	bufDst                     [3]sim.Port // the buffers' ports, by operand
-	outbox                     []sim.Msg
+	outbox                     protocol.Outbox
 
 	m     *Mapping
 	layer int
@@ -84,16 +84,7 @@ func (a *Array) Connect(ifmap, filter, ofmap sim.Port) {
 
 // Tick sends what is queued, then handles one incoming message.
 func (a *Array) Tick(now sim.VTimeInSec) bool {
-	progress := false
-	for len(a.outbox) > 0 {
-		m := a.outbox[0]
-		m.Meta().SendTime = now
-		if m.Meta().Src.Send(m) != nil {
-			return progress
-		}
-		a.outbox = a.outbox[1:]
-		progress = true
-	}
+	progress := a.outbox.Flush(now)
 	for _, p := range []sim.Port{a.ifmap, a.filter, a.ofmap, a.ctrl} {
 		if msg := p.Retrieve(now); msg != nil {
 			a.handle(msg)
@@ -103,15 +94,8 @@ func (a *Array) Tick(now sim.VTimeInSec) bool {
 	return progress
 }
 
-func (a *Array) send(src, dst sim.Port, msg sim.Msg) {
-	meta := msg.Meta()
-	meta.ID = sim.GetIDGenerator().Generate()
-	meta.Src, meta.Dst = src, dst
-	a.outbox = append(a.outbox, msg)
-}
-
 func (a *Array) toBuffer(op protocol.Operand, msg sim.Msg) {
-	a.send(a.bufPort(op), a.bufDst[op], msg)
+	a.outbox.Queue(a.bufPort(op), a.bufDst[op], msg)
 }
 
 func (a *Array) bufPort(op protocol.Operand) sim.Port {
@@ -156,7 +140,7 @@ func (a *Array) handle(msg sim.Msg) {
 		if a.waitEnd == 0 {
 			a.result.TotalCycles = a.lastDone
 			a.result.StallCycles = a.nextCycle - a.m.Rows()
-			a.send(a.ctrl, a.endReq.Src, &LayerDoneRsp{Result: a.result})
+			a.outbox.Queue(a.ctrl, a.endReq.Src, &LayerDoneRsp{Result: a.result})
 		}
 	default:
 		panic("systolic: array got an unknown message")
@@ -215,7 +199,7 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
 		a.toBuffer(op, &protocol.FoldTimingReq{Demand: a.demands[op], Schedule: a.sched})
 	}
-	a.send(a.ctrl, a.fold.Src, &FoldDoneRsp{Fold: a.fold.Fold})
+	a.outbox.Queue(a.ctrl, a.fold.Src, &FoldDoneRsp{Fold: a.fold.Fold})
 	a.fold = nil
 }
 

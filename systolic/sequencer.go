@@ -1,6 +1,7 @@
 package systolic
 
 import (
+	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -90,7 +91,7 @@ type Sequencer struct {
 
 	out      sim.Port
 	arrayDst sim.Port
-	outbox   []sim.Msg
+	outbox   protocol.Outbox
 
 	m        *Mapping
 	layer    int
@@ -128,16 +129,7 @@ func (s *Sequencer) Result() LayerResult { return s.result }
 
 // Tick sends the next request or takes the array's answer.
 func (s *Sequencer) Tick(now sim.VTimeInSec) bool {
-	progress := false
-	for len(s.outbox) > 0 {
-		m := s.outbox[0]
-		m.Meta().SendTime = now
-		if s.out.Send(m) != nil {
-			return progress
-		}
-		s.outbox = s.outbox[1:]
-		progress = true
-	}
+	progress := s.outbox.Flush(now)
 	if s.m == nil || s.done {
 		return progress
 	}
@@ -177,8 +169,5 @@ func (s *Sequencer) sendFold() {
 }
 
 func (s *Sequencer) send(msg sim.Msg) {
-	meta := msg.Meta()
-	meta.ID = sim.GetIDGenerator().Generate()
-	meta.Src, meta.Dst = s.out, s.arrayDst
-	s.outbox = append(s.outbox, msg)
+	s.outbox.Queue(s.out, s.arrayDst, msg)
 }
