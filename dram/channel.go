@@ -92,8 +92,16 @@ func (c *Channel) Stats() Stats { return c.stats }
 // ResetStats starts a new layer.
 func (c *Channel) ResetStats() { c.stats = Stats{} }
 
-// Tick serves one request per tick.
+// Tick serves the queued requests. Like every npusim component, it works
+// until it has nothing left to do and then sleeps: a new request or a free
+// connection wakes it.
 func (c *Channel) Tick(now sim.VTimeInSec) bool {
+	for c.step(now) {
+	}
+	return false
+}
+
+func (c *Channel) step(now sim.VTimeInSec) bool {
 	if c.pending != nil {
 		c.pending.SendTime = now
 		if c.top.Send(c.pending) != nil {

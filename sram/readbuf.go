@@ -96,7 +96,8 @@ func (b *ReadBuffer) Stats() ReadStats { return b.stats }
 func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
 // Tick moves the buffer forward: send, collect fill completions, go on with
-// the walk, or take the next request from the array.
+// the walk, or take the next request from the array, until there is nothing
+// left to do; a message or a free connection wakes it again.
 //
 // The walk over a fold's demand is the bulk of the simulation's work and
 // touches nothing but this buffer, so it runs on its own goroutine, started
@@ -108,14 +109,21 @@ func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 // rows), handing them to another goroutine costs more than it saves, so a
 // walk whose predecessor covered few rows runs inline.
 func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
-	progress := false
 	if b.walking {
 		<-b.walkDone
 		b.walking = false
-		progress = true
 	}
-	moved, free := b.exchange(now, b.policy.filled)
-	progress = progress || moved
+	for b.step(now) {
+		if b.walking {
+			return true // join next tick
+		}
+	}
+	return false
+}
+
+// step does one thing; it reports whether it did anything.
+func (b *ReadBuffer) step(now sim.VTimeInSec) bool {
+	progress, free := b.exchange(now, b.policy.filled)
 	if !free {
 		return progress
 	}

@@ -59,8 +59,15 @@ func (b *WriteBuffer) Stats() WriteStats { return b.stats }
 // drains also carry their addresses so the DRAM channel can trace them.
 func (b *WriteBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
-// Tick moves the buffer forward.
+// Tick moves the buffer forward until it has nothing left to do or waits
+// for a drain; a message or a free connection wakes it again.
 func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
+	for b.step(now) {
+	}
+	return false
+}
+
+func (b *WriteBuffer) step(now sim.VTimeInSec) bool {
 	progress, free := b.exchange(now, func(done int64) { b.drainEnd = done })
 	if !free {
 		return progress

@@ -82,8 +82,15 @@ func (a *Array) Connect(ifmap, filter, ofmap sim.Port) {
 	a.bufDst = [3]sim.Port{ifmap, filter, ofmap}
 }
 
-// Tick sends what is queued, then handles one incoming message.
+// Tick handles incoming messages and sends what they produce until there is
+// nothing left to do; a message or a free connection wakes it again.
 func (a *Array) Tick(now sim.VTimeInSec) bool {
+	for a.step(now) {
+	}
+	return false
+}
+
+func (a *Array) step(now sim.VTimeInSec) bool {
 	progress := a.outbox.Flush(now)
 	for _, p := range []sim.Port{a.ifmap, a.filter, a.ofmap, a.ctrl} {
 		if msg := p.Retrieve(now); msg != nil {

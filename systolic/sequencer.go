@@ -127,8 +127,15 @@ func (s *Sequencer) Done() bool { return s.done }
 // Result returns the array's figures for the finished layer.
 func (s *Sequencer) Result() LayerResult { return s.result }
 
-// Tick sends the next request or takes the array's answer.
+// Tick sends the next requests and takes the array's answers until there is
+// nothing left to do; a message or a free connection wakes it again.
 func (s *Sequencer) Tick(now sim.VTimeInSec) bool {
+	for s.step(now) {
+	}
+	return false
+}
+
+func (s *Sequencer) step(now sim.VTimeInSec) bool {
 	progress := s.outbox.Flush(now)
 	if s.m == nil || s.done {
 		return progress
