@@ -10,10 +10,11 @@ import "github.com/npusim/npusim/components/protocol"
 // back to back with the previous fetch. Which lines are resident never
 // depends on time; only how late they arrive does.
 //
-// Residency is kept as a count per address over the entries of the active
-// lines, updated by two cursors over the fill order (the lines leaving and
-// the lines entering), so memory is bounded by the buffer size, not by the
-// layer.
+// Lines get virtual numbers that keep growing across wraps of the fill
+// order; the active window is lines [va, va+A). Residency is the latest
+// line each address was seen in (a lineTable), fed by one cursor over the
+// fill order as lines enter: an address is resident iff its latest line is
+// at least va. Memory is bounded by the buffer size, not by the layer.
 type window struct {
 	active, prefetch int64 // words
 	bw               int64 // words per DRAM line
@@ -24,12 +25,11 @@ type window struct {
 	nonPad    int64 // non-pad entries of the fill order
 	fmRows    int64 // rows of the fetch matrix: the fill order wrapped at bw
 	numLines  int
-	nActive   int // A
-	nPrefetch int // Pf
-	a         int // first active line
-	resident  *addrTable
-	head      lineCursor // at line a: entries leave from here
-	tail      lineCursor // at line e: entries enter from here
+	nActive   int   // A
+	nPrefetch int   // Pf
+	va        int64 // first active line, virtual
+	resident  *lineTable
+	tail      lineCursor // at line va+A: entries enter from here
 	last      int64      // completion cycle of the last fetch
 	nextLine  int64      // fetch-matrix row of the next prefetch
 	colskip   int64
@@ -72,15 +72,13 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.fmRows = ceilDiv64(n, w.bw)
 
 	if w.resident == nil {
-		w.resident = newAddrTable()
+		w.resident = newLineTable()
 	}
 	w.resident.reset()
-	w.a = 0
-	w.head = lineCursor{w: w}
-	w.head.reset()
+	w.va = 0
 	w.tail = lineCursor{w: w}
 	w.tail.reset()
-	w.tail.skip(w.nActive, func(a int64) { w.resident.add(a, 1) })
+	w.tail.skip(w.nActive, w.enter)
 
 	// First fill: the active half, placed so that it completes at cycle -1,
 	// just before the layer's first cycle.
@@ -102,7 +100,7 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 
 func (w *window) serve(addrs []int64, hints []int32, _ int64) (int, *protocol.BurstReq) {
 	for i, a := range addrs {
-		if a >= 0 && w.resident.getHinted(a, &hints[i]) == 0 {
+		if a >= 0 && w.resident.latest(a, &hints[i]) < w.va {
 			return i, w.newPrefetch()
 		}
 	}
@@ -127,9 +125,8 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 		// not in the operand at all; SCALE-Sim would loop forever here.
 		panic("sram: demanded address is not in the layer's fill order")
 	}
-	w.head.skip(w.nPrefetch, func(a int64) { w.resident.add(a, -1) })
-	w.tail.skip(w.nPrefetch, func(a int64) { w.resident.add(a, 1) })
-	w.a = (w.a + w.nPrefetch) % w.numLines
+	w.va += int64(w.nPrefetch)
+	w.tail.skip(w.nPrefetch, w.enter)
 	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
@@ -212,11 +209,15 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 	return dst
 }
 
+// enter records that address a is in the tail cursor's line.
+func (w *window) enter(a int64) { w.resident.record(a, w.tail.v, w.va) }
+
 // lineCursor walks the non-pad entries of the fill order line by line,
 // wrapping after the last line.
 type lineCursor struct {
 	w    *window
 	line int   // the line the cursor is at
+	v    int64 // its virtual number: lines passed since the layer began
 	pos  int64 // non-pad entries consumed so far
 	cur  protocol.FillCursor
 }
@@ -240,6 +241,7 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 			lc.pos++
 		}
 		lc.line++
+		lc.v++
 		if lc.line == w.numLines {
 			lc.reset()
 		}

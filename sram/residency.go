@@ -1,0 +1,234 @@
+package sram
+
+// The buffers' residency structures. They sit on the hot path, one lookup
+// per demanded word, so they are built for it: addresses are grouped in
+// pages of consecutive words (demand streams touch runs of neighbouring
+// addresses), a page is one entry of an open-addressing table (linear
+// probing, multiplicative hash), each demand column keeps a hint to the
+// page it used last, and the tables grow with the pages in use, which a
+// buffer's capacity bounds, not with the layer.
+
+import "math/bits"
+
+// pageWords is the number of consecutive addresses a lineTable page holds.
+const (
+	pageBits  = 4
+	pageWords = 1 << pageBits
+)
+
+// addrSet is the CALC policy's set of addresses seen since the last fetch
+// point: a page is 64 consecutive addresses as one bit mask, so an entry is
+// 24 bytes, and an epoch stamp per entry empties the set in O(1) at each
+// fetch point.
+type addrSet struct {
+	slots []bitPage
+	epoch uint32
+	shift uint
+	mask  uint64
+	n     int
+}
+
+type bitPage struct {
+	key   int64 // address >> 6
+	bits  uint64
+	stamp uint32
+}
+
+func newAddrSet() *addrSet {
+	s := &addrSet{epoch: 1}
+	s.alloc(16)
+	return s
+}
+
+func (s *addrSet) alloc(size int) {
+	s.slots = make([]bitPage, size)
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	s.mask = uint64(size - 1)
+}
+
+// insert adds a and reports whether it was absent. hint remembers the slot
+// of the page used last by the caller's stream (a demand column): the next
+// address of a column is usually in the same page, and a valid hint skips
+// the hashing and probing. A hint is only trusted if its slot is live and
+// holds the same page, so a stale one (after a reset or a growth) is
+// harmless.
+func (s *addrSet) insert(a int64, hint *int32) bool {
+	key, bit := a>>6, uint64(1)<<(a&63)
+	if h := *hint; h >= 0 && int(h) < len(s.slots) {
+		if p := &s.slots[h]; p.key == key && p.stamp == s.epoch {
+			if p.bits&bit != 0 {
+				return false
+			}
+			p.bits |= bit
+			return true
+		}
+	}
+	i := (uint64(key) * 0x9E3779B97F4A7C15) >> s.shift
+	for ; s.slots[i].stamp == s.epoch; i = (i + 1) & s.mask {
+		if p := &s.slots[i]; p.key == key {
+			*hint = int32(i)
+			if p.bits&bit != 0 {
+				return false
+			}
+			p.bits |= bit
+			return true
+		}
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+		return s.insert(a, hint)
+	}
+	s.slots[i] = bitPage{key: key, bits: bit, stamp: s.epoch}
+	*hint = int32(i)
+	s.n++
+	return true
+}
+
+// reset empties the set.
+func (s *addrSet) reset() {
+	s.epoch++
+	s.n = 0
+	if s.epoch == 0 {
+		clear(s.slots)
+		s.epoch = 1
+	}
+}
+
+func (s *addrSet) grow() {
+	old, oldEpoch := s.slots, s.epoch
+	s.alloc(2 * len(old))
+	for _, p := range old {
+		if p.stamp != oldEpoch {
+			continue
+		}
+		i := (uint64(p.key) * 0x9E3779B97F4A7C15) >> s.shift
+		for s.slots[i].stamp == s.epoch {
+			i = (i + 1) & s.mask
+		}
+		s.slots[i] = p
+	}
+}
+
+// lineTable remembers, for each address, the latest line of the USER
+// policy's window that holds it, as a virtual line number that keeps
+// growing across wraps of the fill order. The window is the A lines before
+// the newest, so an address is resident iff its latest line is at or after
+// the window's first: a slide only records the lines that enter; nothing
+// has to be taken out for the lines that leave. Pages whose every address
+// fell out of the window are dropped when the table fills up, so it holds
+// about a window's worth of addresses, not the layer's.
+type lineTable struct {
+	slots []linePage
+	epoch uint32
+	shift uint
+	mask  uint64
+	n     int // pages in the table, current or stale
+}
+
+type linePage struct {
+	key   int64 // address >> pageBits
+	stamp uint32
+	max   int64            // largest line in lines
+	lines [pageWords]int64 // latest line holding each address, -1 if none
+}
+
+func newLineTable() *lineTable {
+	t := &lineTable{epoch: 1}
+	t.alloc(16)
+	return t
+}
+
+func (t *lineTable) alloc(size int) {
+	t.slots = make([]linePage, size)
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	t.mask = uint64(size - 1)
+}
+
+func (t *lineTable) home(key int64) uint64 {
+	return (uint64(key) * 0x9E3779B97F4A7C15) >> t.shift
+}
+
+// reset empties the table.
+func (t *lineTable) reset() {
+	t.epoch++
+	t.n = 0
+	if t.epoch == 0 {
+		clear(t.slots)
+		t.epoch = 1
+	}
+}
+
+// latest returns the latest line recorded for a, or -1. hint is the slot
+// the caller's stream used last (see addrSet.insert).
+func (t *lineTable) latest(a int64, hint *int32) int64 {
+	key := a >> pageBits
+	if h := *hint; uint(h) < uint(len(t.slots)) {
+		if p := &t.slots[h]; p.key == key && p.stamp == t.epoch {
+			return p.lines[a&(pageWords-1)]
+		}
+	}
+	for i := t.home(key); ; i = (i + 1) & t.mask {
+		p := &t.slots[i]
+		if p.stamp != t.epoch {
+			return -1
+		}
+		if p.key == key {
+			*hint = int32(i)
+			return p.lines[a&(pageWords-1)]
+		}
+	}
+}
+
+// record notes that line (larger than any recorded before) holds a.
+// Lines before oldest no longer matter; pages holding only such lines may
+// be dropped to make room.
+func (t *lineTable) record(a, line, oldest int64) {
+	key := a >> pageBits
+	i := t.home(key)
+	for ; t.slots[i].stamp == t.epoch; i = (i + 1) & t.mask {
+		if p := &t.slots[i]; p.key == key {
+			p.lines[a&(pageWords-1)] = line
+			p.max = line
+			return
+		}
+	}
+	if 2*(t.n+1) > len(t.slots) {
+		t.rebuild(oldest)
+		t.record(a, line, oldest)
+		return
+	}
+	p := &t.slots[i]
+	*p = linePage{key: key, stamp: t.epoch, max: line}
+	for j := range p.lines {
+		p.lines[j] = -1
+	}
+	p.lines[a&(pageWords-1)] = line
+	t.n++
+}
+
+// rebuild drops the pages that hold no line from oldest on, and doubles
+// the table if more than a quarter of it is still in use.
+func (t *lineTable) rebuild(oldest int64) {
+	old, oldEpoch := t.slots, t.epoch
+	live := 0
+	for i := range old {
+		if old[i].stamp == oldEpoch && old[i].max >= oldest {
+			live++
+		}
+	}
+	size := len(old)
+	for 4*live > size {
+		size *= 2
+	}
+	t.alloc(size)
+	t.n = live
+	for i := range old {
+		if p := &old[i]; p.stamp == oldEpoch && p.max >= oldest {
+			j := t.home(p.key)
+			for t.slots[j].stamp == t.epoch {
+				j = (j + 1) & t.mask
+			}
+			t.slots[j] = *p
+		}
+	}
+}

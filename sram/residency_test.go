@@ -1,0 +1,59 @@
+package sram
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestAddrSetMatchesMap checks the set against a Go map under random
+// inserts and resets.
+func TestAddrSetMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	set := newAddrSet()
+	ref := map[int64]bool{}
+	hints := make([]int32, 8)
+	for step := 0; step < 200000; step++ {
+		if r.IntN(5000) == 0 {
+			set.reset()
+			clear(ref)
+		}
+		a := int64(r.IntN(20000)) * 3
+		if got, want := set.insert(a, &hints[r.IntN(len(hints))]), !ref[a]; got != want {
+			t.Fatalf("step %d: insert(%d) = %v, want %v", step, a, got, want)
+		}
+		ref[a] = true
+	}
+}
+
+// TestLineTableMatchesMap checks the line table against a map under
+// records with growing lines, arbitrary "oldest" bounds and resets: every
+// address whose latest line is at or after the bound must read back.
+func TestLineTableMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tab := newLineTable()
+	ref := map[int64]int64{}
+	hints := make([]int32, 5)
+	line, oldest := int64(0), int64(0)
+	for step := 0; step < 200000; step++ {
+		if r.IntN(20000) == 0 {
+			tab.reset()
+			clear(ref)
+		}
+		if r.IntN(50) == 0 {
+			line++
+			oldest = max(oldest, line-int64(r.IntN(5)))
+		}
+		a := int64(r.IntN(3000)) * 5
+		tab.record(a, line, oldest)
+		ref[a] = line
+		b := int64(r.IntN(3000)) * 5
+		got := tab.latest(b, &hints[r.IntN(len(hints))])
+		want, ok := ref[b]
+		switch {
+		case ok && want >= oldest && got != want:
+			t.Fatalf("step %d: latest(%d) = %d, want %d", step, b, got, want)
+		case (!ok || want < oldest) && got >= oldest:
+			t.Fatalf("step %d: latest(%d) = %d, want < %d (absent or out of the window)", step, b, got, oldest)
+		}
+	}
+}
