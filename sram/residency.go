@@ -207,7 +207,8 @@ func (t *lineTable) record(a, line, oldest int64) {
 }
 
 // rebuild drops the pages that hold no line from oldest on, and doubles
-// the table if more than a quarter of it is still in use.
+// the table while more than an eighth of it is still in use (a roomy table
+// rebuilds seldom).
 func (t *lineTable) rebuild(oldest int64) {
 	old, oldEpoch := t.slots, t.epoch
 	live := 0
@@ -217,7 +218,7 @@ func (t *lineTable) rebuild(oldest int64) {
 		}
 	}
 	size := len(old)
-	for 4*live > size {
+	for 8*live > size {
 		size *= 2
 	}
 	t.alloc(size)

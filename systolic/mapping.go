@@ -1,6 +1,10 @@
 package systolic
 
-import "github.com/npusim/npusim/components/protocol"
+import (
+	"math/bits"
+
+	"github.com/npusim/npusim/components/protocol"
+)
 
 // Offsets are the base word addresses of the three operands, SCALE-Sim's
 // IfmapOffset, FilterOffset and OfmapOffset.
@@ -39,6 +43,7 @@ type Mapping struct {
 	// needs them
 	kRow, kCol []int32
 	kOff       []int64
+	ewMagic    uint64 // for dividing pixel indices by Ew without a DIV
 }
 
 // NewMapping maps layer l onto a rows x cols array.
@@ -46,6 +51,7 @@ func NewMapping(l Layer, df Dataflow, rows, cols int, off Offsets) *Mapping {
 	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off}
 	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
 	m.ifmapRowSpan = l.Fw * l.Ch
+	m.ewMagic = ^uint64(0)/uint64(m.ew) + 1
 	m.kRow, m.kCol, m.kOff = make([]int32, m.k), make([]int32, m.k), make([]int64, m.k)
 	for k := range m.k {
 		fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
@@ -185,12 +191,29 @@ type pixel struct {
 
 func (m *Mapping) pixel(p int) pixel {
 	l := &m.Layer
-	r0, c0 := (p/m.ew)*l.Sh, (p%m.ew)*l.Sw
+	orow, ocol := m.divEw(p)
+	r0, c0 := orow*l.Sh, ocol*l.Sw
 	return pixel{
 		r0: int32(r0), c0: int32(c0),
 		inside: r0+l.Fh <= l.H && c0+l.Fw <= l.W,
 		base:   m.Offsets.Ifmap + int64((r0*l.W+c0)*l.Ch),
 	}
+}
+
+// divEw returns p/Ew and p%Ew. Every demanded ifmap word of some mappings
+// needs it, so it divides by multiplying (Lemire, Kaser and Kurz, "Faster
+// remainder by direct computation", 2019), exact for 32-bit operands and
+// divisors above 1 (the magic number for 1 would be 2^64).
+func (m *Mapping) divEw(p int) (q, r int) {
+	if m.ew == 1 {
+		return p, 0
+	}
+	if uint64(p) > 1<<32-1 || uint64(m.ew) > 1<<32-1 {
+		return p / m.ew, p % m.ew
+	}
+	hi, lo := bits.Mul64(m.ewMagic, uint64(p))
+	rem, _ := bits.Mul64(lo, uint64(m.ew))
+	return int(hi), int(rem)
 }
 
 // addr is the address of window element k of the pixel, -1 past the edge.

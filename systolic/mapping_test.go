@@ -850,3 +850,16 @@ func TestParseDataflow(t *testing.T) {
 		}
 	}
 }
+
+// TestDivEw checks the multiply-based division against the operators.
+func TestDivEw(t *testing.T) {
+	for _, ew := range []int{1, 2, 3, 7, 55, 56, 1000, 12345, 1 << 20, 1<<31 - 1} {
+		m := NewMapping(Layer{Name: "d", H: 1, W: ew, Fh: 1, Fw: 1, Ch: 1, N: 1, Sh: 1, Sw: 1}, OS, 4, 4, Offsets{})
+		for _, p := range []int{0, 1, ew - 1, ew, ew + 1, 2*ew + 3, 1<<31 - 1, 1<<32 - 1, 1 << 33, 123456789} {
+			q, r := m.divEw(p)
+			if q != p/ew || r != p%ew {
+				t.Errorf("divEw(%d) with Ew %d = %d, %d; want %d, %d", p, ew, q, r, p/ew, p%ew)
+			}
+		}
+	}
+}
