@@ -1,8 +1,12 @@
 package sram
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/npusim/npusim/components/protocol"
 )
 
 // TestAddrSetMatchesMap checks the set against a Go map under random
@@ -55,5 +59,45 @@ func TestLineTableMatchesMap(t *testing.T) {
 		case (!ok || want < oldest) && got >= oldest:
 			t.Fatalf("step %d: latest(%d) = %d, want < %d (absent or out of the window)", step, b, got, oldest)
 		}
+	}
+}
+
+// fixedFill is a FillOrder over a fixed list of addresses.
+type fixedFill []int64
+
+func (f fixedFill) Len() int64                  { return int64(len(f)) }
+func (f fixedFill) Cursor() protocol.FillCursor { return &fixedCursor{f: f} }
+
+type fixedCursor struct {
+	f fixedFill
+	i int
+}
+
+func (c *fixedCursor) Next() int64 { c.i++; return c.f[c.i-1] }
+
+// TestWindowRefusesAbsentAddress checks that a demand for an address the
+// fill order does not hold stops with a message instead of sliding the
+// window forever, as SCALE-Sim's read buffer would.
+func TestWindowRefusesAbsentAddress(t *testing.T) {
+	fill := make(fixedFill, 5000)
+	for i := range fill {
+		fill[i] = int64(i)
+	}
+	w := newWindow(1024, 4)
+	w.beginLayer(fill, false)
+	hints := []int32{-1, -1}
+	if n, fetch := w.serve([]int64{3, 4}, hints, 0); n != 2 || fetch != nil {
+		t.Fatalf("resident addresses: serve = %d, %v", n, fetch)
+	}
+	if n, fetch := w.serve([]int64{3, 4000}, hints, 1); n != 1 || fetch == nil {
+		t.Fatalf("address 4000 is not in the first window: serve = %d, %v", n, fetch)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "address 99999 is not in the layer's fill order") {
+			t.Errorf("panic = %v", r)
+		}
+	}()
+	for range 1000 {
+		w.serve([]int64{99999}, hints[:1], 2)
 	}
 }

@@ -1,6 +1,10 @@
 package sram
 
-import "github.com/npusim/npusim/components/protocol"
+import (
+	"fmt"
+
+	"github.com/npusim/npusim/components/protocol"
+)
 
 // window is SCALE-Sim v2's USER-bandwidth read buffer policy
 // (read_buffer.py). The layer's fill order is cut into "lines": sets of eps
@@ -35,6 +39,8 @@ type window struct {
 	colskip   int64
 	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
 	slides    int64   // window moves so far
+	missed    int64   // the address the last misses were for
+	misses    int     // and how many in a row
 }
 
 // blank is a run of fetch-matrix cells [from, to) of a row set to -1.
@@ -56,6 +62,7 @@ func newWindow(words int64, bw int) *window {
 func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.BurstReq {
 	w.fill, w.tracing = fill, tracing
 	w.blanks = w.blanks[:0]
+	w.missed, w.misses = -1, 0
 	n := fill.Len()
 	cur := fill.Cursor()
 	w.nonPad = 0
@@ -101,10 +108,24 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 func (w *window) serve(addrs []int64, hints []int32, _ int64) (int, *protocol.BurstReq) {
 	for i, a := range addrs {
 		if a >= 0 && w.resident.latest(a, &hints[i]) < w.va {
+			w.mustAppear(a)
 			return i, w.newPrefetch()
 		}
 	}
 	return len(addrs), nil
+}
+
+// mustAppear stops a demand for an address that is not in the fill order:
+// the window would slide forever looking for it (SCALE-Sim hangs there).
+// Generated demands never do this; a broken Demand or FillOrder could.
+func (w *window) mustAppear(a int64) {
+	if a != w.missed {
+		w.missed, w.misses = a, 0
+	}
+	w.misses++
+	if w.nPrefetch == 0 || w.misses > w.numLines/w.nPrefetch+2 {
+		panic(fmt.Sprintf("sram: demanded address %d is not in the layer's fill order", a))
+	}
 }
 
 func (w *window) filled(done int64) { w.last = done }
@@ -120,11 +141,6 @@ func (w *window) epoch() int64 { return w.slides }
 // newPrefetch slides the active window by Pf lines and fetches the
 // prefetch half, starting the cycle after the previous fetch completed.
 func (w *window) newPrefetch() *protocol.BurstReq {
-	if w.nPrefetch == 0 {
-		// Everything is resident, so an address missing from the window is
-		// not in the operand at all; SCALE-Sim would loop forever here.
-		panic("sram: demanded address is not in the layer's fill order")
-	}
 	w.va += int64(w.nPrefetch)
 	w.tail.skip(w.nPrefetch, w.enter)
 	w.slides++
