@@ -50,12 +50,11 @@ func (t *sramTrace) Close() error {
 // in one trace, the narrower rows are padded with 1.0, so rows go to a
 // scratch file first and are padded to the widest on Close.
 type dramTrace struct {
-	path    string
-	f       *os.File
-	w       *bufio.Writer
-	widths  map[int]bool
-	maxW    int
-	scratch bool
+	path   string
+	f      *os.File
+	w      *bufio.Writer
+	widths map[int]bool
+	maxW   int
 }
 
 func createDRAMTrace(path string) (*dramTrace, error) {

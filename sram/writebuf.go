@@ -37,7 +37,6 @@ type WriteBuffer struct {
 	lo, hi     int
 	cyc, cur   int64
 	jumps      []protocol.RowReady
-	lastCycle  int64
 	ending     *protocol.LayerEndReq
 	finalCycle int64 // start cycle of the next chunk of the final drain
 	finalDrain bool  // the final drain has started

@@ -103,11 +103,12 @@ func (l Layer) Validate() error {
 			return fmt.Errorf("%s must be positive, got %d", f.name, f.v)
 		}
 	}
+	// messages name the topology's columns
 	if l.Fh > l.H {
-		return fmt.Errorf("Filter Height %d is larger than IFMAP Height %d", l.Fh, l.H)
+		return fmt.Errorf("%s %d is larger than %s %d", "Filter Height", l.Fh, "IFMAP Height", l.H)
 	}
 	if l.Fw > l.W {
-		return fmt.Errorf("Filter Width %d is larger than IFMAP Width %d", l.Fw, l.W)
+		return fmt.Errorf("%s %d is larger than %s %d", "Filter Width", l.Fw, "IFMAP Width", l.W)
 	}
 	return nil
 }
