@@ -181,22 +181,31 @@ func (t *lineTable) latest(a int64, hint *int32) int64 {
 
 // record notes that line (larger than any recorded before) holds a.
 // Lines before oldest no longer matter; pages holding only such lines may
-// be dropped to make room.
-func (t *lineTable) record(a, line, oldest int64) {
+// be dropped to make room. hint works as in latest.
+func (t *lineTable) record(a, line, oldest int64, hint *int32) {
 	key := a >> pageBits
-	i := t.home(key)
-	for ; t.slots[i].stamp == t.epoch; i = (i + 1) & t.mask {
-		if p := &t.slots[i]; p.key == key {
+	if h := *hint; uint(h) < uint(len(t.slots)) {
+		if p := &t.slots[h]; p.key == key && p.stamp == t.epoch {
 			p.lines[a&(pageWords-1)] = line
 			p.max = line
 			return
 		}
 	}
+	i := t.home(key)
+	for ; t.slots[i].stamp == t.epoch; i = (i + 1) & t.mask {
+		if p := &t.slots[i]; p.key == key {
+			p.lines[a&(pageWords-1)] = line
+			p.max = line
+			*hint = int32(i)
+			return
+		}
+	}
 	if 2*(t.n+1) > len(t.slots) {
 		t.rebuild(oldest)
-		t.record(a, line, oldest)
+		t.record(a, line, oldest, hint)
 		return
 	}
+	*hint = int32(i)
 	p := &t.slots[i]
 	*p = linePage{key: key, stamp: t.epoch, max: line}
 	for j := range p.lines {
@@ -207,8 +216,7 @@ func (t *lineTable) record(a, line, oldest int64) {
 }
 
 // rebuild drops the pages that hold no line from oldest on, and doubles
-// the table while more than an eighth of it is still in use (a roomy table
-// rebuilds seldom).
+// the table while more than a quarter of it is still in use.
 func (t *lineTable) rebuild(oldest int64) {
 	old, oldEpoch := t.slots, t.epoch
 	live := 0
@@ -218,7 +226,7 @@ func (t *lineTable) rebuild(oldest int64) {
 		}
 	}
 	size := len(old)
-	for 8*live > size {
+	for 4*live > size {
 		size *= 2
 	}
 	t.alloc(size)

@@ -48,7 +48,7 @@ func TestLineTableMatchesMap(t *testing.T) {
 			oldest = max(oldest, line-int64(r.IntN(5)))
 		}
 		a := int64(r.IntN(3000)) * 5
-		tab.record(a, line, oldest)
+		tab.record(a, line, oldest, &hints[r.IntN(len(hints))])
 		ref[a] = line
 		b := int64(r.IntN(3000)) * 5
 		got := tab.latest(b, &hints[r.IntN(len(hints))])

@@ -39,6 +39,7 @@ type window struct {
 	colskip   int64
 	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
 	slides    int64   // window moves so far
+	enterHint int32   // the line table slot the last entering address used
 	missed    int64   // the address the last misses were for
 	misses    int     // and how many in a row
 }
@@ -226,7 +227,7 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 }
 
 // enter records that address a is in the tail cursor's line.
-func (w *window) enter(a int64) { w.resident.record(a, w.tail.v, w.va) }
+func (w *window) enter(a int64) { w.resident.record(a, w.tail.v, w.va, &w.enterHint) }
 
 // lineCursor walks the non-pad entries of the fill order line by line,
 // wrapping after the last line.
