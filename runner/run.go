@@ -214,6 +214,7 @@ func (h *progressHook) Func(ctx sim.HookCtx) {
 			progressbar.OptionSetWriter(h.w),
 			progressbar.OptionSetDescription(fmt.Sprintf("layer %d folds", p.Layer)),
 			progressbar.OptionShowCount(),
+			progressbar.OptionSetRenderBlankState(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}

@@ -156,12 +156,14 @@ func (a *Array) handle(msg sim.Msg) {
 
 func (a *Array) startFold(m *FoldReq) {
 	a.fold = m
-	f := a.m.Fold(m.Fold)
-	a.result.Folds++
-	a.result.mappingSum += a.m.MappingEfficiency(f)
-	a.result.utilSum += a.m.ComputeUtil(f)
+	for i := m.Fold; i < m.Fold+m.Count; i++ {
+		f := a.m.Fold(i)
+		a.result.Folds++
+		a.result.mappingSum += a.m.MappingEfficiency(f)
+		a.result.utilSum += a.m.ComputeUtil(f)
+	}
 	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
-		a.demands[op] = a.m.Demand(f, op)
+		a.demands[op] = a.m.FoldsDemand(m.Fold, m.Count, op)
 	}
 	first := a.demands[protocol.Ifmap].FirstRow()
 	a.sched = protocol.Schedule{FirstRow: first, FirstCycle: a.nextCycle}
@@ -206,7 +208,7 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
 		a.toBuffer(op, &protocol.FoldTimingReq{Demand: a.demands[op], Schedule: a.sched})
 	}
-	a.outbox.Queue(a.ctrl, a.fold.Src, &FoldDoneRsp{Fold: a.fold.Fold})
+	a.outbox.Queue(a.ctrl, a.fold.Src, &FoldDoneRsp{Fold: a.fold.Fold, Count: a.fold.Count})
 	a.fold = nil
 }
 

@@ -9,6 +9,47 @@ func (m *Mapping) Demand(f Fold, op protocol.Operand) protocol.Demand {
 	return &demand{m: m, f: f, op: op}
 }
 
+// FoldsDemand is the demand of folds [first, first+count), one after the
+// other, as one Demand (rows are layer-wide, so consecutive folds simply
+// continue each other).
+func (m *Mapping) FoldsDemand(first, count int, op protocol.Operand) protocol.Demand {
+	if count == 1 {
+		return m.Demand(m.Fold(first), op)
+	}
+	return &foldsDemand{m: m, first: first, count: count, op: op}
+}
+
+type foldsDemand struct {
+	m            *Mapping
+	first, count int
+	op           protocol.Operand
+	cur          *demand // the fold of the last row asked for
+}
+
+func (d *foldsDemand) Operand() protocol.Operand { return d.op }
+func (d *foldsDemand) FirstRow() int64           { return int64(d.first) * int64(d.m.foldLen) }
+func (d *foldsDemand) Rows() int                 { return d.count * d.m.foldLen }
+func (d *foldsDemand) Width() int                { return d.m.Width(d.op) }
+
+// Slice: a run of folds is never recognised as a repeat.
+func (d *foldsDemand) Slice() int64 { return int64(1)<<41 + int64(d.first) }
+
+func (d *foldsDemand) Requests() int64 {
+	var n int64
+	for i := d.first; i < d.first+d.count; i++ {
+		n += d.m.Requests(d.m.Fold(i), d.op)
+	}
+	return n
+}
+
+func (d *foldsDemand) Row(t int, buf []int64) (lo, hi int) {
+	i := d.first + t/d.m.foldLen
+	if d.cur == nil || d.cur.f.Index != i {
+		d.cur = &demand{m: d.m, f: d.m.Fold(i), op: d.op}
+	}
+	return d.cur.Row(t%d.m.foldLen, buf)
+}
+
 type demand struct {
 	m      *Mapping
 	f      Fold

@@ -15,19 +15,23 @@ type LayerReq struct {
 // Meta returns the message meta.
 func (m *LayerReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// FoldReq asks the array to compute fold Fold of the current layer.
+// FoldReq asks the array to compute folds [Fold, Fold+Count) of the current
+// layer, one after the other.
 type FoldReq struct {
 	sim.MsgMeta
-	Fold int
+	Fold  int
+	Count int
 }
 
 // Meta returns the message meta.
 func (m *FoldReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// FoldDoneRsp says the array has issued every row of a fold.
+// FoldDoneRsp says the array has issued every row of the folds of a
+// FoldReq.
 type FoldDoneRsp struct {
 	sim.MsgMeta
-	Fold int
+	Fold  int
+	Count int
 }
 
 // Meta returns the message meta.
@@ -84,8 +88,8 @@ type FoldProgress struct {
 }
 
 // Sequencer walks a layer's folds in SCALE-Sim's order (column folds
-// outside, row folds inside), handing the array one fold at a time. It knows
-// nothing about memory.
+// outside, row folds inside), handing the array one fold at a time (or a few
+// consecutive ones when they are short). It knows nothing about memory.
 type Sequencer struct {
 	*sim.TickingComponent
 
@@ -154,7 +158,7 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 	case *FoldDoneRsp:
 		if s.NumHooks() > 0 {
 			s.InvokeHook(sim.HookCtx{Domain: s, Pos: HookPosFoldDone,
-				Item: FoldProgress{Layer: s.layer, Done: m.Fold + 1, Total: s.m.NumFolds()}})
+				Item: FoldProgress{Layer: s.layer, Done: m.Fold + m.Count, Total: s.m.NumFolds()}})
 		}
 		if s.nextFold < s.m.NumFolds() {
 			s.sendFold()
@@ -170,9 +174,16 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 	return true
 }
 
+// minBatchRows is the fewest demand rows the sequencer hands the array at
+// once: short folds (small arrays, short streams) are handed over several
+// at a time, so that the messages per fold do not dominate the work.
+const minBatchRows = 512
+
 func (s *Sequencer) sendFold() {
-	s.send(&FoldReq{Fold: s.nextFold})
-	s.nextFold++
+	n := max(1, minBatchRows/s.m.FoldLen())
+	n = min(n, s.m.NumFolds()-s.nextFold)
+	s.send(&FoldReq{Fold: s.nextFold, Count: n})
+	s.nextFold += n
 }
 
 func (s *Sequencer) send(msg sim.Msg) {
