@@ -127,7 +127,8 @@ func (e *estimate) closeSet() {
 	e.pending.sets++
 	e.pending.words += e.curLen
 	if e.tracing {
-		e.pending.addrs = append(e.pending.addrs, e.cur...)
+		// the trace lists each set in Python's set order, as SCALE-Sim does
+		e.pending.addrs = append(e.pending.addrs, pySetOrder(e.cur)...)
 		e.cur = e.cur[:0]
 	}
 	e.curLen = 0
