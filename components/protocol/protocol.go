@@ -110,7 +110,8 @@ type LayerBeginReq struct {
 // Meta returns the message meta.
 func (m *LayerBeginReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// ReadFoldReq asks a read buffer to serve one fold's demand. The buffer
+// ReadFoldReq asks a read buffer to serve one fold's demand (or that of a
+// run of consecutive folds, which continue each other row for row). The buffer
 // answers once it knows, for every row that had to wait for DRAM, the cycle
 // its data is ready; that does not depend on when the rows are issued.
 type ReadFoldReq struct {
