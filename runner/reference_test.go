@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -1073,6 +1074,19 @@ func TestMemoryModelMatchesReference(t *testing.T) {
 					t.Fatalf("case %d: %s\nnpusim: %v", i, c, err)
 				}
 				dir := filepath.Join(logDir, c.cfg.RunName)
+				// Without traces the buffers take shortcuts (whole ofmap rows
+				// at once); the reports must not change.
+				plainDir := t.TempDir()
+				if _, err := Run(c.cfg, []systolic.Layer{c.layer}, Options{LogDir: plainDir}); err != nil {
+					t.Fatalf("case %d: %s\nnpusim without traces: %v", i, c, err)
+				}
+				for _, f := range []string{"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"} {
+					traced, _ := os.ReadFile(filepath.Join(dir, f))
+					plain, _ := os.ReadFile(filepath.Join(plainDir, c.cfg.RunName, f))
+					if string(traced) != string(plain) {
+						t.Errorf("case %d: %s differs with and without traces\n  case: %s", i, f, c)
+					}
+				}
 				diffs := mrCompareRun(t, dir, want)
 				if len(diffs) == 0 {
 					return

@@ -119,6 +119,9 @@ func (b *WriteBuffer) walk() {
 			b.lo, b.hi = d.Row(b.t, b.row)
 			b.c = b.lo
 			b.cur = b.cyc
+			if !b.tracing && b.acceptRow(b.row[b.lo:b.hi]) {
+				b.c = b.hi
+			}
 		}
 		for ; b.c < b.hi; b.c++ {
 			if b.row[b.c] < 0 {
@@ -157,6 +160,30 @@ func (b *WriteBuffer) walk() {
 		}
 		b.cyc = next
 	}
+}
+
+// acceptRow takes a whole row of results at once when none of them can
+// stall or start a drain: the common case, which then costs a few
+// additions instead of a step per result. It reports whether it did.
+func (b *WriteBuffer) acceptRow(addrs []int64) bool {
+	k := int64(0)
+	for _, a := range addrs {
+		if a >= 0 {
+			k++
+		}
+	}
+	if b.cur < b.drainEnd {
+		if b.free-k <= 0 { // the buffer would fill during the drain
+			return false
+		}
+	} else if b.free-k < b.total-b.drain { // a drain would start
+		return false
+	}
+	b.free -= k
+	for b.lineFill += k; b.lineFill >= b.bw; b.lineFill -= b.bw {
+		b.lines = append(b.lines, b.bw)
+	}
+	return true
 }
 
 // accept takes one result at cycle b.cur; it reports whether it started a
