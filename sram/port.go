@@ -19,6 +19,7 @@ type ports struct {
 	inFlight    int
 	blocked     bool // waiting for the response of the last burst
 	lastDone    int64
+	traceSlots  []int64 // scratch for traceRow
 }
 
 func (p *ports) init(c sim.Component, name string) {
@@ -44,6 +45,20 @@ func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
 	if blocking {
 		p.blocked = true
 	}
+}
+
+// traceRow writes one SRAM trace row: the cycle, then the width slots of a
+// demand row, -1 outside [lo, hi) where Demand.Row left them unset.
+func (p *ports) traceRow(t protocol.Tracer, cycle int64, width int, row []int64, lo, hi int) {
+	if cap(p.traceSlots) < width {
+		p.traceSlots = make([]int64, width)
+	}
+	slots := p.traceSlots[:width]
+	for i := range slots {
+		slots[i] = -1
+	}
+	copy(slots[lo:hi], row[lo:hi])
+	t.Row(cycle, slots)
 }
 
 // collect takes burst responses; it reports whether it took any.

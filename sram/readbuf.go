@@ -305,15 +305,10 @@ func (b *ReadBuffer) time(m *protocol.FoldTimingReq) {
 		hint, readyAt = 0, 0
 		d := m.Demand
 		first := d.FirstRow()
-		slots := make([]int64, d.Width())
 		for t := 0; t < d.Rows(); t++ {
 			r := first + int64(t)
 			lo, hi := d.Row(t, b.row)
-			for i := range slots {
-				slots[i] = -1
-			}
-			copy(slots[lo:hi], b.row[lo:hi])
-			b.tracer.Row(served(r, cycleOf(r)), slots)
+			b.traceRow(b.tracer, served(r, cycleOf(r)), d.Width(), b.row, lo, hi)
 		}
 	}
 	if b.foldUsed[1] >= 0 {

@@ -140,12 +140,7 @@ func (b *WriteBuffer) walk() {
 			b.stats.Last = b.cur
 		}
 		if b.tracer != nil {
-			slots := make([]int64, d.Width())
-			for i := range slots {
-				slots[i] = -1
-			}
-			copy(slots[b.lo:b.hi], b.row[b.lo:b.hi])
-			b.tracer.Row(b.cur, slots)
+			b.traceRow(b.tracer, b.cur, d.Width(), b.row, b.lo, b.hi)
 		}
 		b.c = -1
 		if b.t == m.To-1 {
