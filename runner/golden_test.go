@@ -15,9 +15,7 @@ import (
 
 // TestGolden runs every SCALE-Sim v2 reference case in testdata/golden and
 // compares all three reports (integers exactly, floats to 1e-9 relative)
-// and, for the *_traces cases, every trace file row for row (a DRAM trace
-// row as its cycle plus the multiset of its addresses, whose order inside
-// a row is an artifact of Python sets).
+// and, for the *_traces cases, every trace file line for line, exactly.
 func TestGolden(t *testing.T) {
 	cases, err := filepath.Glob("../testdata/golden/*/KIND")
 	if err != nil || len(cases) == 0 {
@@ -43,7 +41,10 @@ func TestGolden(t *testing.T) {
 			want, _ := filepath.Glob(filepath.Join(dir, "layer*", "*_TRACE.csv"))
 			for _, w := range want {
 				rel, _ := filepath.Rel(dir, w)
-				compareTrace(t, w, filepath.Join(got, rel), strings.Contains(rel, "DRAM"))
+				// Exact, DRAM rows included: npusim reproduces CPython's set
+				// order, which SCALE-Sim's CALC DRAM traces follow (comparing
+				// DRAM rows as multisets would be enough for the brief).
+				compareTrace(t, w, filepath.Join(got, rel), false)
 			}
 		})
 	}
