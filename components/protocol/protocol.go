@@ -220,12 +220,25 @@ type LayerEndRsp struct {
 // Meta returns the message meta.
 func (m *LayerEndRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
+// AddrRange is a run of consecutive word addresses [Start, End).
+type AddrRange struct {
+	Start, End int64
+}
+
+// Len is the number of words in the range.
+func (r AddrRange) Len() int64 { return r.End - r.Start }
+
 // BurstReq moves Lines lines of LineWords words between a buffer and DRAM,
 // starting at cycle At: a fill (read) or a drain (write). A channel at
 // least LineWords words per cycle wide moves one line per cycle.
+//
+// Cycles are relative to the layer's cycle 0, which is engine cycle Origin
+// (engine time Origin periods of the sender's clock). A buffer sends a
+// burst at engine cycle Origin+At or later, never earlier.
 type BurstReq struct {
 	sim.MsgMeta
 	Write     bool
+	Origin    int64
 	At        int64
 	Lines     int
 	LineWords int
@@ -235,12 +248,19 @@ type BurstReq struct {
 	// Data holds the addresses of each line when traces are recorded, else
 	// nil.
 	Data [][]int64
+	// Ranges are the word addresses the burst really moves, as runs, when
+	// the buffer was built to report them (a memory that needs addresses
+	// is behind it), else nil. Their total length can differ from Words,
+	// which follows SCALE-Sim's counting.
+	Ranges []AddrRange
 }
 
 // Meta returns the message meta.
 func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// BurstRsp completes a BurstReq; Done is the cycle its last line completed.
+// BurstRsp completes a BurstReq; Done is the cycle its last line completed,
+// relative to the request's Origin. A responder sends it no earlier than
+// one hop before engine cycle Origin+Done-1, so that it arrives by then.
 type BurstRsp struct {
 	sim.MsgMeta
 	RspTo string
