@@ -77,7 +77,7 @@ type memRig struct {
 	rec     *recorder
 }
 
-func newMemRig(t *testing.T, spec MemorySpec, wordBytes, bytesPerCycle int, bursts []*protocol.BurstReq) *memRig {
+func newMemRig(t testing.TB, spec MemorySpec, wordBytes, bytesPerCycle int, bursts []*protocol.BurstReq) *memRig {
 	t.Helper()
 	engine := sim.NewSerialEngine()
 	m, err := BuildMemory(engine, 1*sim.GHz, "Mem", spec)
@@ -102,7 +102,7 @@ func newMemRig(t *testing.T, spec MemorySpec, wordBytes, bytesPerCycle int, burs
 	return &memRig{engine: engine, memory: m, adapter: a, drv: d, rec: rec}
 }
 
-func (r *memRig) run(t *testing.T) {
+func (r *memRig) run(t testing.TB) {
 	t.Helper()
 	if err := r.engine.Run(); err != nil {
 		t.Fatal(err)
@@ -151,6 +151,7 @@ func TestAdapterMovesItsRanges(t *testing.T) {
 	for _, spec := range []MemorySpec{
 		{Model: Fixed, Latency: 20},
 		{Model: Fixed, Latency: 3, Channels: 3, Width: 2},
+		{Model: HBM2, Channels: 4},
 		{Model: DDR4},
 		{Model: DDR4, Channels: 2, RequestBytes: 128},
 		{Model: HBM2},

@@ -87,8 +87,13 @@ func (s MemorySpec) Validate() error {
 	if d.RequestBytes&(d.RequestBytes-1) != 0 {
 		return fmt.Errorf("RequestBytes: must be a power of two, got %d", d.RequestBytes)
 	}
-	if t, ok := timings[d.Model]; ok && d.RequestBytes < t.accessBytes() {
-		return fmt.Errorf("RequestBytes: must be at least %d (the %s access unit), got %d", t.accessBytes(), d.Model, d.RequestBytes)
+	if t, ok := timings[d.Model]; ok {
+		if d.RequestBytes < t.accessBytes() {
+			return fmt.Errorf("RequestBytes: must be at least %d (the %s access unit), got %d", t.accessBytes(), d.Model, d.RequestBytes)
+		}
+		if most := 1 << t.colBits(d.RequestBytes); d.Channels&(d.Channels-1) != 0 || d.Channels > most {
+			return fmt.Errorf("Channels: must be a power of two up to %d for %s with %d-byte requests, got %d", most, d.Model, d.RequestBytes, d.Channels)
+		}
 	}
 	return nil
 }
@@ -116,6 +121,11 @@ type timing struct {
 
 // accessBytes is the bytes one column access (one burst) moves.
 func (t timing) accessBytes() int { return t.busWidth / 8 * t.burstLength }
+
+// colBits is the number of column bits above a request of reqBytes.
+func (t timing) colBits(reqBytes int) uint {
+	return log2(t.cols/t.burstLength) - log2(reqBytes/t.accessBytes())
+}
 
 // channelBytes is the capacity one controller addresses.
 func (t timing) channelBytes() uint64 {
@@ -244,12 +254,12 @@ func BuildMemory(engine sim.Engine, freq sim.Freq, name string, spec MemorySpec)
 		// The controller maps its address high to low as row | channel |
 		// rank | bank | bank group | column, so consecutive requests would
 		// hit one bank, and akita's close-page controller serialises them
-		// (tRC apart). Put the bank-group, bank and rank bits right above
-		// the request instead.
+		// (tRC apart): about a tenth of the peak. Rotate them over the
+		// banks instead.
 		m.Converter = BankInterleaver{
 			UnitBytes: unit, Channels: uint64(s.Channels),
 			BankBits: log2(t.ranks * t.bankGroups * t.banks),
-			ColBits:  log2(t.cols/t.burstLength) - log2(s.RequestBytes/t.accessBytes()),
+			ColBits:  t.colBits(s.RequestBytes),
 		}
 	}
 	return m, nil
@@ -306,13 +316,18 @@ func (m *Memory) CheckCapacity(wordBytes int, spans []Span) error {
 	return nil
 }
 
-// BankInterleaver is a mem.AddressConverter that permutes address bits so
-// that consecutive UnitBytes blocks go to consecutive controllers (the
-// Channels interleave, unchanged) and, within a controller, rotate over
-// its 2^BankBits banks (bank group first) before they move to the next of
-// 2^ColBits columns of a row: the field of BankBits bits right above the
-// controller interleave swaps places with the ColBits above it. It is a
-// bijection.
+// BankInterleaver is a mem.AddressConverter that permutes the bits of
+// the index of a UnitBytes block so that consecutive blocks go to
+// consecutive controllers (the low log2(Channels) bits, which
+// mem.InterleavedLowModuleFinder routes on, are kept) and, within a
+// controller, rotate over its 2^BankBits banks (bank group first) before
+// they move on to the next column. akita v3.1.0's mem/dram maps banks from
+// the address it receives (not the one its interleaving converter makes),
+// low to high as column | bank group | bank | rank | channel | row, the
+// column taking ColBits bits above the block; so the permutation puts the
+// BankBits that follow the controller bits right above the column field and
+// moves the column bits down. Channels must be a power of two no larger
+// than 2^ColBits. It is a bijection.
 type BankInterleaver struct {
 	UnitBytes, Channels uint64
 	BankBits, ColBits   uint
@@ -321,24 +336,26 @@ type BankInterleaver struct {
 // ConvertExternalToInternal maps a linear address to the one sent to the
 // controllers.
 func (c BankInterleaver) ConvertExternalToInternal(a uint64) uint64 {
-	return c.permute(a, c.BankBits, c.ColBits)
+	off, u := a%c.UnitBytes, a/c.UnitBytes
+	k := uint(bits.TrailingZeros64(c.Channels))
+	ch, v := u&(c.Channels-1), u>>k
+	l, r := v&(1<<c.BankBits-1), v>>c.BankBits
+	rlo, rhi := r&(1<<(c.ColBits-k)-1), r>>(c.ColBits-k)
+	u = rhi<<(c.ColBits+c.BankBits) | l<<c.ColBits | rlo<<k | ch
+	return u*c.UnitBytes + off
 }
 
 // ConvertInternalToExternal inverts ConvertExternalToInternal.
 func (c BankInterleaver) ConvertInternalToExternal(a uint64) uint64 {
-	return c.permute(a, c.ColBits, c.BankBits)
-}
-
-// permute swaps the low field of lo bits of the per-controller block index
-// with the hi bits above it.
-func (c BankInterleaver) permute(a uint64, lo, hi uint) uint64 {
 	off, u := a%c.UnitBytes, a/c.UnitBytes
-	ch, v := u%c.Channels, u/c.Channels
-	l := v & (1<<lo - 1)
-	h := (v >> lo) & (1<<hi - 1)
-	top := v >> (lo + hi)
-	v = top<<(lo+hi) | l<<hi | h
-	return (v*c.Channels+ch)*c.UnitBytes + off
+	k := uint(bits.TrailingZeros64(c.Channels))
+	ch := u & (c.Channels - 1)
+	rlo := (u >> k) & (1<<(c.ColBits-k) - 1)
+	l := (u >> c.ColBits) & (1<<c.BankBits - 1)
+	rhi := u >> (c.ColBits + c.BankBits)
+	r := rhi<<(c.ColBits-k) | rlo
+	u = (r<<c.BankBits|l)<<k | ch
+	return u*c.UnitBytes + off
 }
 
 func log2(n int) uint { return uint(bits.Len(uint(n)) - 1) }
