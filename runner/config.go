@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/ini.v1"
 
+	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// else "". SCALE-Sim reads the key from [architecture_presets] (see
 	// ParseConfig); a topology given on the command line overrides it.
 	Topology string
+	// DRAM is the optional [dram] section: the memory behind the buffers
+	// (zero value: SCALE-Sim's ideal channels).
+	DRAM dram.MemorySpec
 }
 
 // Section names. configparser compares them case-sensitively.
@@ -404,6 +408,9 @@ func (p *cfgParser) build() (Config, error) {
 			return Config{}, p.keyErrf(secArch, "TopologyCsvLoc", "value must be a double-quoted path, got %q", loc)
 		}
 		cfg.Topology = parts[1]
+	}
+	if err := p.dramSection(&cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }
