@@ -14,14 +14,6 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-func init() {
-	// akita creates its message ID generator lazily, without
-	// synchronisation; create it now so that accelerators simulated
-	// concurrently (in parallel tests, or by a tool running a design sweep)
-	// do not race on it.
-	sim.GetIDGenerator()
-}
-
 // Accelerator is one systolic-array NPU: its components and connections.
 type Accelerator struct {
 	Name      string
@@ -39,6 +31,7 @@ type Accelerator struct {
 	Offsets    systolic.Offsets
 
 	engine sim.Engine
+	host   *host // the driver behind RunLayer, made on first use
 }
 
 // Builder builds Accelerators. Its zero configuration is SCALE-Sim's
@@ -125,7 +118,8 @@ func (b Builder) Build(name string) *Accelerator {
 		Name: name, Rows: b.rows, Cols: b.cols,
 		Dataflow: b.dataflow, Offsets: b.offsets, engine: b.engine,
 	}
-	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq)
+	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).
+		WithArray(b.rows, b.cols).WithDataflow(b.dataflow).WithOffsets(b.offsets)
 	acc.Array = ab.Build(name + ".Array")
 	acc.Sequencer = ab.BuildSequencer(name + ".Sequencer")
 
@@ -175,25 +169,45 @@ func (b Builder) Build(name string) *Accelerator {
 	return acc
 }
 
-// RunLayer simulates one layer to completion on the accelerator's engine
-// and returns the array's figures. The buffers' and channels' statistics
-// for the layer can be read afterwards.
-func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
-	if err := l.Validate(); err != nil {
-		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
-	}
-	m := systolic.NewMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets)
+// ControlPort is the port through which another component runs layers on
+// the accelerator: it sends a systolic.RunLayerReq and gets a
+// systolic.RunLayerRsp once the layer is over. Plug it into a connection of
+// your own to drive the accelerator from a host or GPU model on a shared
+// engine; RunLayer does the same through a driver of its own, so use one
+// or the other on an accelerator, not both.
+func (acc *Accelerator) ControlPort() sim.Port { return acc.Sequencer.GetPortByName("Ctrl") }
+
+// ResetStats starts new per-layer statistics in the ideal DRAM channels
+// (the buffers reset theirs when a layer begins). A component driving the
+// accelerator through its control port calls it between layers.
+func (acc *Accelerator) ResetStats() {
 	for _, ch := range acc.DRAM {
 		if ch != nil {
 			ch.ResetStats()
 		}
 	}
-	acc.Sequencer.StartLayer(index, m)
+}
+
+// RunLayer simulates one layer to completion on the accelerator's engine
+// and returns the array's figures. The buffers' and channels' statistics
+// for the layer can be read afterwards. It is the standalone way to use an
+// accelerator: it sends the layer to the control port from a driver of its
+// own and runs the engine until everything on it is idle.
+func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
+	if acc.host == nil {
+		acc.host = newHost(acc.Name+".Host", acc.engine)
+		conn := sim.NewDirectConnection(acc.Name+".HostConn", acc.engine, acc.host.Freq)
+		conn.PlugIn(acc.host.port, 4)
+		conn.PlugIn(acc.ControlPort(), 4)
+	}
+	acc.ResetStats()
+	acc.host.send(acc.ControlPort(), &systolic.RunLayerReq{Index: index, Layer: l})
 	if err := acc.engine.Run(); err != nil {
 		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
 	}
-	if !acc.Sequencer.Done() {
+	rsp := acc.host.take()
+	if rsp == nil {
 		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): simulation stopped before the layer finished", index, l.Name)
 	}
-	return acc.Sequencer.Result(), nil
+	return rsp.Result, rsp.Err
 }

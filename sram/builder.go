@@ -48,7 +48,7 @@ func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
 		rb.policy = newEstimate(b.words)
 	}
 	rb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, rb)
-	rb.init(rb, name)
+	rb.init(rb.TickingComponent, b.engine, b.freq, name)
 	return rb
 }
 
@@ -61,6 +61,6 @@ func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
 	active := (b.words + 1) / 2
 	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw)}
 	wb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, wb)
-	wb.init(wb, name)
+	wb.init(wb.TickingComponent, b.engine, b.freq, name)
 	return wb
 }

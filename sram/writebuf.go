@@ -39,7 +39,9 @@ type WriteBuffer struct {
 	jumps      []protocol.RowReady
 	ending     *protocol.LayerEndReq
 	finalCycle int64 // start cycle of the next chunk of the final drain
+	final      bool  // the layer's last rows are in: drain everything
 	finalDrain bool  // the final drain has started
+	drained    bool  // the final drain is over
 
 	stats WriteStats
 }
@@ -59,7 +61,13 @@ func (b *WriteBuffer) Stats() WriteStats { return b.stats }
 func (b *WriteBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
 // Tick moves the buffer forward until it has nothing left to do or waits
-// for a drain; a message or a free connection wakes it again.
+// for a drain; a message, a free connection or the time of a held message
+// wakes it again.
+//
+// The buffer accepts a segment's rows as soon as it gets them, working out
+// the cycle each is accepted; what it tells others leaves at the engine
+// time it stands for: a drain at its first cycle, the answer to the array
+// at the cycle the segment's last row was accepted.
 func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 	for b.step(now) {
 	}
@@ -67,16 +75,21 @@ func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 }
 
 func (b *WriteBuffer) step(now sim.VTimeInSec) bool {
-	progress, free := b.exchange(now, func(done int64) { b.drainEnd = done })
-	if !free {
+	progress := b.exchange(now, func(done int64) { b.drainEnd = done })
+	if b.blocked {
 		return progress
 	}
 	if b.req != nil {
 		b.walk()
 		return true
 	}
-	if b.ending != nil {
+	if b.final {
 		b.finish()
+		return true
+	}
+	if b.ending != nil && b.drained && b.inFlight == 0 {
+		b.reply(b.ending, &protocol.LayerEndRsp{Operand: protocol.Ofmap})
+		b.ending = nil
 		return true
 	}
 	return b.next(now, b.handle) || progress
@@ -90,6 +103,10 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
 		b.stats = WriteStats{}
+		b.final, b.finalDrain, b.drained = false, false, false
+		b.reply(m, &protocol.LayerBeginRsp{Operand: protocol.Ofmap})
+	case *protocol.LayerStartReq:
+		b.origin = m.Origin
 	case *protocol.WriteReq:
 		b.req = m
 		b.t, b.c = m.From, -1
@@ -103,8 +120,9 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		}
 	case *protocol.LayerEndReq:
 		b.ending = m
-		b.commit()
-		b.finalCycle = m.LastCycle
+		if !b.final && !b.drained { // no WriteReq said Last
+			b.startFinal(m.LastCycle)
+		}
 	default:
 		panic("sram: write buffer got an unknown message")
 	}
@@ -144,9 +162,12 @@ func (b *WriteBuffer) walk() {
 		}
 		b.c = -1
 		if b.t == m.To-1 {
-			b.reply(m, &protocol.WriteRsp{LastCycle: b.cyc, LastAccepted: b.cur, Jumps: b.jumps})
+			b.replyAt(m, &protocol.WriteRsp{LastCycle: b.cyc, LastAccepted: b.cur, Jumps: b.jumps}, b.cur)
 			b.req = nil
 			b.t++
+			if m.Last {
+				b.startFinal(b.cur)
+			}
 			return
 		}
 		next := b.cur + 1
@@ -241,9 +262,19 @@ func (b *WriteBuffer) drainChunk(start int64) {
 	b.burst(req, true)
 }
 
+// startFinal starts SCALE-Sim's empty_all_buffers once the layer's last
+// row was accepted at cycle last.
+func (b *WriteBuffer) startFinal(last int64) {
+	b.commit()
+	b.finalCycle = last
+	b.final = true
+}
+
 // finish is SCALE-Sim's empty_all_buffers: drain everything, chunk after
-// chunk, from the cycle the last row was accepted. It ignores a drain still
-// in flight.
+// chunk, from the cycle the last row was accepted. It ignores a drain that
+// was still in flight then: the first chunk is dated from that cycle even
+// when the buffer could only go on once the earlier drain completed (not
+// causal, but SCALE-Sim's numbers; such a chunk leaves late).
 func (b *WriteBuffer) finish() {
 	if b.finalDrain { // the previous chunk has completed
 		b.finalCycle = b.drainEnd + 1
@@ -253,7 +284,5 @@ func (b *WriteBuffer) finish() {
 		b.finalDrain = true
 		return
 	}
-	b.reply(b.ending, &protocol.LayerEndRsp{Operand: protocol.Ofmap})
-	b.ending = nil
-	b.finalDrain = false
+	b.final, b.finalDrain, b.drained = false, false, true
 }

@@ -303,3 +303,17 @@ func (c *fillCursor) Next() int64 {
 	c.b, c.i = c.r/o.block, c.r%o.block
 	return v
 }
+
+// Stream returns op's demand fold by fold, for a buffer that walks the
+// layer on its own.
+func (m *Mapping) Stream(op protocol.Operand) protocol.DemandStream {
+	return stream{m: m, op: op}
+}
+
+type stream struct {
+	m  *Mapping
+	op protocol.Operand
+}
+
+func (s stream) NumFolds() int                       { return s.m.NumFolds() }
+func (s stream) FoldDemand(fold int) protocol.Demand { return s.m.Demand(s.m.Fold(fold), s.op) }
