@@ -24,10 +24,14 @@ import (
 type Stats struct {
 	Words int64 // words read or written, as the requests count them
 	// First and Last are the completion cycles of the first and the last
-	// line moved, in the order they were requested; Any is false when
-	// nothing moved.
+	// line moved, in the order they were requested (SCALE-Sim's Start and
+	// Stop); Any is false when nothing moved.
 	First, Last int64
 	Any         bool
+	// Latest is the latest completion of any line: later than Last when a
+	// burst requested earlier completed after the last one (SCALE-Sim's
+	// final ofmap drain overlaps a drain still in flight).
+	Latest int64
 }
 
 // Channel is the ideal DRAM channel.
@@ -140,8 +144,10 @@ func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	if req.Lines > 0 {
 		if !c.stats.Any {
 			c.stats.First, c.stats.Any = first, true
+			c.stats.Latest = last
 		}
 		c.stats.Last = last
+		c.stats.Latest = max(c.stats.Latest, last)
 	}
 	if c.tracer != nil && req.Data != nil {
 		for j, line := range req.Data {

@@ -235,7 +235,7 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 	case *protocol.ReadFoldReq:
 		b.req = m
 		b.reqEnd = m.Demand.FirstRow() + int64(m.Demand.Rows())
-		b.reported = m.Demand.FirstRow()
+		b.reported = m.Demand.FirstRow() - 1 // a walk waiting at the first row says so too
 		b.foldReady = b.foldReady[:0]
 		b.stats.Requests += m.Demand.Requests()
 		if b.stream == nil {

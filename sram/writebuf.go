@@ -38,6 +38,9 @@ type WriteBuffer struct {
 	cyc, cur   int64
 	jumps      []protocol.RowReady
 	ending     *protocol.LayerEndReq
+	fullWait   bool  // a result found the buffer full during a drain: it waits for the drain's answer
+	drainSent  int64 // engine cycle the drain in flight left
+	nowCycle   int64 // engine cycle of the current step
 	finalCycle int64 // start cycle of the next chunk of the final drain
 	final      bool  // the layer's last rows are in: drain everything
 	finalDrain bool  // the final drain has started
@@ -75,15 +78,15 @@ func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 }
 
 func (b *WriteBuffer) step(now sim.VTimeInSec) bool {
+	b.nowCycle = b.clock.Cycle(now)
 	progress := b.exchange(now, func(done int64) { b.drainEnd = done })
-	if b.blocked {
-		return progress
-	}
 	if b.req != nil {
-		b.walk()
-		return true
+		return b.walk(now) || progress
 	}
 	if b.final {
+		if b.blocked { // the final drain goes chunk after chunk
+			return progress
+		}
 		b.finish()
 		return true
 	}
@@ -128,12 +131,38 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 	}
 }
 
-// walk accepts rows; row t is issued at b.cyc and accepted at b.cur.
-func (b *WriteBuffer) walk() {
+// walk accepts rows; row t is issued at b.cyc and accepted at b.cur. It
+// reports whether it accepted anything.
+//
+// While a drain is in flight, whether it is still in flight at a row's
+// cycle decides what the row does, and the buffer learns the drain's end
+// only from its answer. It knows the drain is still in flight at every
+// cycle before now once the answer could have arrived (two cycles after
+// the drain left) and has not; so it takes the rows issued before now and,
+// for the others, waits until the segment's last row is past, or for the
+// answer. A row that finds the buffer full during a drain waits for the
+// answer too: it is accepted when the drain ends.
+func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 	m := b.req
 	d := m.Demand
+	did := false
+	if b.fullWait {
+		if b.blocked {
+			return false
+		}
+		b.fullWait = false
+		b.cur = b.drainEnd
+		b.c++
+		did = true
+	}
 	for ; b.t < m.To; b.t++ {
 		if b.c < 0 {
+			if b.blocked && !b.inFlightAt(b.cyc) {
+				last := b.origin + b.cyc + int64(m.To-1-b.t)
+				b.clock.WakeAt(now, b.clock.Time(max(last+1, b.drainSent+2)))
+				return did
+			}
+			did = true
 			b.lo, b.hi = d.Row(b.t, b.row)
 			b.c = b.lo
 			b.cur = b.cyc
@@ -145,9 +174,14 @@ func (b *WriteBuffer) walk() {
 			if b.row[b.c] < 0 {
 				continue
 			}
+			if b.blocked && !b.inFlightAt(b.cur) {
+				// a drain left during this row: wait until its answer could be back
+				b.clock.WakeAt(now, b.clock.Time(b.drainSent+2))
+				return did
+			}
+			did = true
 			if b.accept(b.row[b.c]) {
-				b.c++
-				return // wait for the drain's completion
+				return true // full: wait for the drain's answer
 			}
 		}
 		row := d.FirstRow() + int64(b.t)
@@ -168,7 +202,7 @@ func (b *WriteBuffer) walk() {
 			if m.Last {
 				b.startFinal(b.cur)
 			}
-			return
+			return true
 		}
 		next := b.cur + 1
 		if next != b.cyc+1 {
@@ -176,6 +210,7 @@ func (b *WriteBuffer) walk() {
 		}
 		b.cyc = next
 	}
+	return did
 }
 
 // acceptRow takes a whole row of results at once when none of them can
@@ -188,7 +223,7 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 			k++
 		}
 	}
-	if b.cur < b.drainEnd {
+	if b.blocked || b.cur < b.drainEnd {
 		if b.free-k <= 0 { // the buffer would fill during the drain
 			return false
 		}
@@ -202,8 +237,9 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	return true
 }
 
-// accept takes one result at cycle b.cur; it reports whether it started a
-// drain (whose completion the buffer must wait for).
+// accept takes one result at cycle b.cur; it reports whether the result
+// found the buffer full during a drain in flight: it is then accepted when
+// that drain ends, which the buffer learns from the drain's answer.
 func (b *WriteBuffer) accept(addr int64) bool {
 	b.lineFill++
 	if b.tracing {
@@ -213,6 +249,13 @@ func (b *WriteBuffer) accept(addr int64) bool {
 		b.commit()
 	}
 	b.free--
+	if b.blocked { // a drain is in flight at b.cur; its end is not known yet
+		if b.free <= 0 { // full: wait for the drain's answer
+			b.fullWait = true
+			return true
+		}
+		return false
+	}
 	if b.cur < b.drainEnd {
 		if b.free <= 0 { // full: wait for the drain in flight
 			b.cur = b.drainEnd
@@ -222,9 +265,16 @@ func (b *WriteBuffer) accept(addr int64) bool {
 	if b.free < b.total-b.drain {
 		b.commit()
 		b.drainChunk(b.cur)
-		return true
 	}
 	return false
+}
+
+// inFlightAt reports whether the drain in flight is known to be still in
+// flight at the layer's cycle c: its answer has not arrived although it
+// could have (two cycles after the drain left: one hop there, one back),
+// and c is before now.
+func (b *WriteBuffer) inFlightAt(c int64) bool {
+	return b.nowCycle >= b.drainSent+2 && b.origin+c < b.nowCycle
 }
 
 // commit closes the current line, padding it with -1; an empty line is not
@@ -260,6 +310,7 @@ func (b *WriteBuffer) drainChunk(start int64) {
 	b.lines = b.lines[n:]
 	b.free += words
 	b.burst(req, true)
+	b.drainSent = max(b.origin+start, b.nowCycle) // it leaves at its cycle, or now if that is past
 }
 
 // startFinal starts SCALE-Sim's empty_all_buffers once the layer's last

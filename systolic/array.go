@@ -57,9 +57,11 @@ type Array struct {
 	demands [3]protocol.Demand
 	first   int64    // layer row of the fold's first row
 	through [2]int64 // per read buffer: the rows before it are answered for
+	heard   [2]bool  // per read buffer: it has answered for the fold
 	late    []lateRow
 	segFrom int
-	writing bool // a WriteReq is out
+	writing bool               // a WriteReq is out
+	written *protocol.WriteRsp // its answer, waiting for the last row's reads
 	sched   protocol.Schedule
 	waitEnd int
 	endReq  *EndLayerReq
@@ -192,9 +194,10 @@ func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 	case *protocol.ReadFoldRsp:
 		a.late = mergeLate(a.late, int(m.Operand), m.Ready)
 		a.through[m.Operand] = m.Through
+		a.heard[m.Operand] = true
 		a.advance()
 	case *protocol.WriteRsp:
-		a.endSegment(m)
+		a.writing, a.written = false, m
 		a.advance()
 	case *EndLayerReq:
 		a.endReq = m
@@ -247,28 +250,38 @@ func (a *Array) startFold(m *FoldReq) {
 	a.sched = protocol.Schedule{FirstRow: a.first, FirstCycle: a.nextCycle}
 	a.late = a.late[:0]
 	a.through = [2]int64{a.first, a.first}
+	a.heard = [2]bool{}
 	a.segFrom = 0
 	a.toBuffer(protocol.Ifmap, &protocol.ReadFoldReq{Demand: a.demands[protocol.Ifmap]})
 	a.toBuffer(protocol.Filter, &protocol.ReadFoldReq{Demand: a.demands[protocol.Filter]})
 }
 
-// advance hands the write buffer the next segment once the read buffers
-// have answered for enough rows: up to and including the next late row, or
-// up to the last row both have answered for.
+// advance ends the current segment once its last row's reads are known
+// and hands the write buffer the next one: the rows up to and including
+// the next late row or, when the read buffers have not answered that far
+// yet, the row they are waiting on (its issue cycle is known; only the
+// stall after it is not).
 func (a *Array) advance() {
-	if a.fold == nil || a.writing {
+	if a.fold == nil || a.writing || !a.heard[0] || !a.heard[1] {
 		return
 	}
-	d := a.demands[protocol.Ofmap]
-	known := min(a.through[0], a.through[1]) - a.first
-	to := -1
-	switch {
-	case len(a.late) > 0 && a.late[0].row-a.first < known:
-		to = int(a.late[0].row-a.first) + 1
-	case known > int64(a.segFrom):
-		to = int(min(known, int64(d.Rows())))
+	known := min(a.through[0], a.through[1]) - a.first // rows before it are answered for
+	if a.written != nil {
+		if int64(a.segFrom) > known && known < int64(a.demands[protocol.Ofmap].Rows()) {
+			return // the reads of the segment's last row are not known yet
+		}
+		a.endSegment(a.written)
+		a.written = nil
+		if a.fold == nil {
+			return
+		}
 	}
-	if to < 0 {
+	d := a.demands[protocol.Ofmap]
+	to := int(min(known+1, int64(d.Rows())))
+	if len(a.late) > 0 && a.late[0].row-a.first < known {
+		to = int(a.late[0].row-a.first) + 1
+	}
+	if to <= a.segFrom {
 		return // wait for the read buffers
 	}
 	last := a.fold.Last && to == d.Rows()
@@ -282,7 +295,6 @@ func (a *Array) advance() {
 // endSegment applies the stall of the segment's last row: the largest of
 // its write wait and its reads' lateness.
 func (a *Array) endSegment(m *protocol.WriteRsp) {
-	a.writing = false
 	d := a.demands[protocol.Ofmap]
 	a.sched.Jumps = append(a.sched.Jumps, m.Jumps...)
 	stall := m.LastAccepted - m.LastCycle
