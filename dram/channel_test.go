@@ -236,7 +236,7 @@ func TestChannelTracer(t *testing.T) {
 			if fmt.Sprint(tr.rows) != fmt.Sprint(want) {
 				t.Errorf("trace rows = %v, want %v", tr.rows, want)
 			}
-			if got, want := g.ch.Stats(), (Stats{Words: 21, First: -5 + rl, Last: 11 + wl, Any: true}); got != want {
+			if got, want := g.ch.Stats(), (Stats{Words: 21, First: -5 + rl, Last: 11 + wl, Any: true, Latest: 53 + rl}); got != want {
 				t.Errorf("Stats = %+v, want %+v", got, want)
 			}
 
