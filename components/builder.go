@@ -90,7 +90,9 @@ func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bandwidth = wordsP
 // WithDRAM replaces the ideal DRAM channels with other components: the
 // ports that serve protocol.BurstReq for the ifmap, filter and ofmap
 // buffers. They may belong to one component or to three; a nil port keeps
-// the ideal channel for that operand.
+// the ideal channel for that operand. The buffers' bursts then carry the
+// word addresses they move (protocol.BurstReq.Ranges), which a real memory
+// needs and the ideal channel does not.
 func (b Builder) WithDRAM(ifmap, filter, ofmap sim.Port) Builder {
 	b.dramPorts = [3]sim.Port{ifmap, filter, ofmap}
 	return b
@@ -123,7 +125,9 @@ func (b Builder) Build(name string) *Accelerator {
 	acc.Array = ab.Build(name + ".Array")
 	acc.Sequencer = ab.BuildSequencer(name + ".Sequencer")
 
-	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth)
+	replaced := b.dramPorts != [3]sim.Port{}
+	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
+		WithAddressRanges(replaced) // a memory other than the ideal channel gets real addresses
 	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeKB(b.sramKB[0]).BuildReadBuffer(name + ".IfmapBuffer")
 	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeKB(b.sramKB[1]).BuildReadBuffer(name + ".FilterBuffer")
 	ofmapBW := b.bandwidth

@@ -29,6 +29,8 @@ type WriteBuffer struct {
 	lineAddr []int64   // its addresses, when tracing
 	lines    []int64   // committed, undrained lines: words each
 	linesA   [][]int64 // and their addresses, when tracing
+	addrs    bool       // drains carry the addresses they move
+	held     rangeQueue // accepted addresses not drained yet, when addrs
 
 	// the request being served
 	req        *protocol.WriteReq
@@ -105,6 +107,7 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.free, b.drainEnd = b.total, 0
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
+		b.held.all()
 		b.stats = WriteStats{}
 		b.final, b.finalDrain, b.drained = false, false, false
 		b.reply(m, &protocol.LayerBeginRsp{Operand: protocol.Ofmap})
@@ -223,6 +226,7 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 			k++
 		}
 	}
+
 	if b.blocked || b.cur < b.drainEnd {
 		if b.free-k <= 0 { // the buffer would fill during the drain
 			return false
@@ -234,6 +238,13 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	for b.lineFill += k; b.lineFill >= b.bw; b.lineFill -= b.bw {
 		b.lines = append(b.lines, b.bw)
 	}
+	if b.addrs {
+		for _, a := range addrs {
+			if a >= 0 {
+				b.held.push(a)
+			}
+		}
+	}
 	return true
 }
 
@@ -244,6 +255,9 @@ func (b *WriteBuffer) accept(addr int64) bool {
 	b.lineFill++
 	if b.tracing {
 		b.lineAddr = append(b.lineAddr, addr)
+	}
+	if b.addrs {
+		b.held.push(addr)
 	}
 	if b.lineFill == b.bw {
 		b.commit()
@@ -303,6 +317,13 @@ func (b *WriteBuffer) drainChunk(start int64) {
 	n := min(ceilDiv64(b.drain, b.bw), int64(len(b.lines)))
 	words := n*b.bw - (b.bw - b.lines[n-1])
 	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), LineWords: int(b.bw), Words: words}
+	if b.addrs {
+		moved := int64(0) // the lines' real contents (words follows SCALE-Sim's count)
+		for _, l := range b.lines[:n] {
+			moved += l
+		}
+		req.Ranges = b.held.take(moved)
+	}
 	if b.tracing {
 		req.Data = append([][]int64(nil), b.linesA[:n]...)
 		b.linesA = b.linesA[n:]
