@@ -37,11 +37,11 @@ type window struct {
 	last      int64      // completion cycle of the last fetch
 	nextLine  int64      // fetch-matrix row of the next prefetch
 	colskip   int64
-	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
-	slides    int64   // window moves so far
-	enterHint int32   // the line table slot the last entering address used
-	missed    int64   // the address the last misses were for
-	misses    int     // and how many in a row
+	blanks    []blank    // fetch-matrix cells SCALE-Sim overwrote with -1
+	slides    int64      // window moves so far
+	enterHint int32      // the line table slot the last entering address used
+	missed    int64      // the address the last misses were for
+	misses    int        // and how many in a row
 	addrs     bool       // bursts carry the addresses that enter
 	entering  rangeQueue // the addresses entering with the next burst
 }

@@ -25,10 +25,10 @@ type WriteBuffer struct {
 
 	free     int64
 	drainEnd int64
-	lineFill int64     // words in the current (uncommitted) line
-	lineAddr []int64   // its addresses, when tracing
-	lines    []int64   // committed, undrained lines: words each
-	linesA   [][]int64 // and their addresses, when tracing
+	lineFill int64      // words in the current (uncommitted) line
+	lineAddr []int64    // its addresses, when tracing
+	lines    []int64    // committed, undrained lines: words each
+	linesA   [][]int64  // and their addresses, when tracing
 	addrs    bool       // drains carry the addresses they move
 	held     rangeQueue // accepted addresses not drained yet, when addrs
 
