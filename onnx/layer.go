@@ -195,6 +195,11 @@ func (l Layer) systolic(pad Padding, batch int) ([]systolic.Layer, error) {
 		base = systolic.Layer{Name: l.Name, H: h, W: w, Fh: l.KH, Fw: l.KW,
 			Ch: l.InC / groups, N: l.OutC / groups, Sh: l.StrideH, Sw: l.StrideW}
 	}
+	for _, v := range []int{base.H, base.W, base.Fh, base.Fw, base.Ch, base.N, base.Sh, base.Sw} {
+		if v > maxDim {
+			return nil, fmt.Errorf("layer %+v has a value larger than %d", base, maxDim)
+		}
+	}
 	if err := base.Validate(); err != nil {
 		if pad == PadNone && l.Kind == ConvKind {
 			return nil, fmt.Errorf("%w (with -pad none the ifmap is %dx%d, unpadded; -pad include adds the pads)", err, base.H, base.W)
@@ -253,6 +258,7 @@ func (e *env) convGeom(n *onnxpb.NodeProto) (Layer, error) {
 	if !wt.static() || len(wt) != len(x) {
 		return Layer{}, fmt.Errorf("weight %q has shape %v, expected a static rank-%d shape", in[1], wt, len(x))
 	}
+	x = append(shape{}, x...) // the zero insertion below must not change the graph's shape
 	a := attrsOf(n)
 	g := a.int("group", 1)
 	if g <= 0 || g > maxDim {
