@@ -69,3 +69,34 @@ func (g graph) parse(t *testing.T) (*Model, error) {
 	t.Helper()
 	return Parse("m.onnx", g.bytes(t))
 }
+
+func valueInts(name string, v ...int64) *onnxpb.NodeProto {
+	return node("Constant", name, nil, []string{name}, &onnxpb.AttributeProto{Name: proto.String("value_ints"), Ints: v, Type: onnxpb.AttributeProto_INTS.Enum()})
+}
+
+// attentionGraph is single-head-pair self-attention on x [1,6,8] whose
+// reshape target is computed from Shape(x) at run time, as PyTorch exports
+// it: Shape -> Gather -> Div -> Concat -> Reshape [6,2,4],
+// Transpose to [2,6,4], Q·Kᵀ [2,6,6], Softmax, ·V [2,6,4].
+func attentionGraph() graph {
+	return graph{
+		inputs: []*onnxpb.ValueInfoProto{vi("x", 1, 6, 8)},
+		nodes: []*onnxpb.NodeProto{
+			node("Shape", "shape", []string{"x"}, []string{"s"}),
+			valueInts("i2", 2),
+			node("Squeeze", "sq", []string{"i2"}, []string{"i2s"}),
+			node("Gather", "gather", []string{"s", "i2s"}, []string{"d"}),
+			valueInts("two", 2),
+			node("Div", "div", []string{"d", "two"}, []string{"hd"}),
+			valueInts("c6", 6),
+			valueInts("c2", 2),
+			node("Concat", "cat", []string{"c6", "c2", "hd"}, []string{"target"}, intAttr("axis", 0)),
+			node("Reshape", "reshape", []string{"x", "target"}, []string{"xr"}),
+			node("Transpose", "tq", []string{"xr"}, []string{"q"}, ints("perm", 1, 0, 2)),
+			node("Transpose", "tk", []string{"q"}, []string{"kt"}, ints("perm", 0, 2, 1)),
+			node("MatMul", "qk", []string{"q", "kt"}, []string{"att"}),
+			node("Softmax", "softmax", []string{"att"}, []string{"p"}, intAttr("axis", -1)),
+			node("MatMul", "pv", []string{"p", "q"}, []string{"o"}),
+		},
+	}
+}

@@ -173,3 +173,20 @@ func TestSanitize(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionInference sizes attention MatMuls whose reshape target is
+// worked out from Shape(x) by constant propagation.
+func TestAttentionInference(t *testing.T) {
+	m := one(t, attentionGraph())
+	if len(m.Layers) != 2 {
+		t.Fatalf("%d layers", len(m.Layers))
+	}
+	qk, pv := m.Layers[0], m.Layers[1]
+	if qk.M != 6 || qk.N != 6 || qk.K != 4 || qk.Batch != 2 || qk.SharedB ||
+		pv.M != 6 || pv.N != 4 || pv.K != 6 || pv.Batch != 2 {
+		t.Errorf("got %+v and %+v", qk, pv)
+	}
+	if got := m.Summary(); got != "m.onnx: 2 compute layers (MatMul 2) from 15 nodes; skipped 13 (Concat 1, Constant 4, Div 1, Gather 1, Reshape 1, Shape 1, Softmax 1, Squeeze 1, Transpose 2)" {
+		t.Errorf("summary %q", got)
+	}
+}
