@@ -190,3 +190,34 @@ func TestAttentionInference(t *testing.T) {
 		t.Errorf("summary %q", got)
 	}
 }
+
+func TestOutSize(t *testing.T) {
+	cases := []struct {
+		in, k, s, d, pb, pe int64
+		auto                string
+		ceil                bool
+		out                 int64
+		pads                [2]int64
+	}{
+		{112, 3, 2, 1, 1, 1, "NOTSET", false, 56, [2]int64{1, 1}}, // ResNet's max pool
+		{6, 3, 2, 1, 0, 0, "NOTSET", false, 2, [2]int64{0, 0}},
+		{6, 3, 2, 1, 0, 0, "NOTSET", true, 3, [2]int64{0, 0}},
+		{7, 3, 2, 1, 0, 0, "SAME_UPPER", false, 4, [2]int64{1, 1}},
+		{8, 3, 2, 1, 0, 0, "SAME_UPPER", false, 4, [2]int64{0, 1}},
+		{8, 3, 2, 1, 0, 0, "SAME_LOWER", false, 4, [2]int64{1, 0}},
+		{8, 3, 1, 1, 5, 5, "VALID", false, 6, [2]int64{0, 0}},
+		{10, 3, 1, 2, 0, 0, "", false, 6, [2]int64{0, 0}},
+	}
+	for _, c := range cases {
+		out, pads, err := outSize(c.in, c.k, c.s, c.d, c.pb, c.pe, c.auto, c.ceil)
+		if err != nil || out != c.out || pads != c.pads {
+			t.Errorf("%+v: got %d %v %v", c, out, pads, err)
+		}
+	}
+	if _, _, err := outSize(2, 5, 1, 1, 1, 0, "NOTSET", false); err == nil || err.Error() != "window 5 (kernel 5, dilation 1) is larger than the padded input 3" {
+		t.Errorf("got %v", err)
+	}
+	if _, _, err := outSize(8, 3, 1, 1, 0, 0, "SAME", false); err == nil || err.Error() != `unknown auto_pad "SAME"` {
+		t.Errorf("got %v", err)
+	}
+}

@@ -13,7 +13,9 @@ import (
 	"github.com/npusim/npusim/systolic"
 )
 
-const importUsage = `usage: npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]
+const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]"
+
+const importUsage = "usage: " + importSynopsis + `
 
 Writes the model's compute layers as a SCALE-Sim conv-format topology CSV
 (GEMMs in the conv form SCALE-Sim gives them) to standard output or FILE,
@@ -46,7 +48,7 @@ func importCmd(args []string) error {
 		args = fs.Args()[1:]
 	}
 	if len(rest) != 1 {
-		return fmt.Errorf("import: expected one ONNX model, got %d arguments (%s)", len(rest), importUsage)
+		return fmt.Errorf("import: expected one ONNX model, got %d arguments (usage: %s)", len(rest), importSynopsis)
 	}
 	p, err := onnx.ParsePadding(*pad)
 	if err != nil {
