@@ -99,7 +99,7 @@ func TestPadNoneTooSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = m.Systolic(PadNone, 1)
-	want := "onnx m.onnx: node conv0 (Conv): Filter Height 3 is larger than IFMAP Height 2 (with -pad none the ifmap is 2x2, unpadded; -pad include adds the pads)"
+	want := `onnx m.onnx: node "conv0" (Conv): Filter Height 3 is larger than IFMAP Height 2 (with -pad none the ifmap is 2x2, unpadded; -pad include adds the pads)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}

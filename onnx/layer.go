@@ -152,11 +152,11 @@ func (m *Model) Systolic(pad Padding, batch int) ([]systolic.Layer, error) {
 	var out []systolic.Layer
 	for _, l := range m.Layers {
 		if n := mulSat(copiesOf(l, batch), max(l.Groups, 1)); n > int64(maxLayers-len(out)) {
-			return nil, fmt.Errorf("onnx %s: node %s: more than %d layers after expanding groups and batch", m.Name, l.Name, maxLayers)
+			return nil, fmt.Errorf("onnx %s: node %q: more than %d layers after expanding groups and batch", m.Name, l.Name, maxLayers)
 		}
 		got, err := l.systolic(pad, batch)
 		if err != nil {
-			return nil, fmt.Errorf("onnx %s: node %s (%s): %w", m.Name, l.Name, l.Op, err)
+			return nil, fmt.Errorf("onnx %s: node %q (%s): %w", m.Name, l.Name, l.Op, err)
 		}
 		out = append(out, got...)
 	}
