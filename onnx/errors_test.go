@@ -139,3 +139,55 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConvGeometry builds Conv and ConvTranspose nodes from fuzzed sizes
+// and attributes. Whatever imports must lower, under -pad include, to
+// layers with the model's output size and exactly the model's MACs, and
+// under -pad none to valid layers or an error.
+func FuzzConvGeometry(f *testing.F) {
+	f.Add(uint8(224), uint8(224), uint8(3), uint8(64), uint8(11), uint8(11), uint8(4), uint8(4), uint8(1), uint8(1), uint8(2), uint8(2), uint8(2), uint8(2), uint8(1), uint8(0), false)
+	f.Add(uint8(5), uint8(5), uint8(4), uint8(2), uint8(3), uint8(3), uint8(2), uint8(2), uint8(1), uint8(1), uint8(1), uint8(1), uint8(1), uint8(1), uint8(1), uint8(1), true)
+	f.Add(uint8(10), uint8(9), uint8(8), uint8(4), uint8(3), uint8(3), uint8(1), uint8(2), uint8(2), uint8(3), uint8(0), uint8(1), uint8(0), uint8(2), uint8(4), uint8(2), false)
+	f.Fuzz(func(t *testing.T, h, w, c, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, g, outPad uint8, transpose bool) {
+		op := "Conv"
+		wdims := []int64{int64(oc), int64(c) / max(int64(g), 1), int64(kh), int64(kw)}
+		attrs := []*onnxpb.AttributeProto{ints("strides", int64(sh), int64(sw)), ints("dilations", int64(dh), int64(dw)),
+			ints("pads", int64(pt), int64(pl), int64(pb), int64(pr)), intAttr("group", int64(g))}
+		if transpose {
+			op = "ConvTranspose"
+			wdims = []int64{int64(c), int64(oc), int64(kh), int64(kw)}
+			attrs = append(attrs, ints("output_padding", int64(outPad%4), int64(outPad/4%4)))
+		}
+		gr := graph{
+			inputs: []*onnxpb.ValueInfoProto{vi("x", 1, int64(c), int64(h), int64(w))},
+			inits:  []*onnxpb.TensorProto{weight("w", wdims...)},
+			nodes:  []*onnxpb.NodeProto{node(op, "n", []string{"x", "w"}, []string{"y"}, attrs...)},
+		}
+		m, err := Parse("fuzz", gr.bytes(t))
+		if err != nil {
+			return
+		}
+		l := m.Layers[0]
+		ls, err := m.Systolic(PadInclude, 1)
+		if err != nil {
+			t.Fatalf("%+v: -pad include: %v", l, err)
+		}
+		var macs int64
+		for _, s := range ls {
+			if err := s.Validate(); err != nil || s.Eh() != l.OutH || s.Ew() != l.OutW {
+				t.Fatalf("%+v lowers to %+v (%dx%d outputs, %v)", l, s, s.Eh(), s.Ew(), err)
+			}
+			macs += s.MACs()
+		}
+		if macs != l.MACs() || len(ls) != l.Groups {
+			t.Fatalf("%+v: %d lowered layers with %d MACs, want %d with %d", l, len(ls), macs, l.Groups, l.MACs())
+		}
+		if ls, err := m.Systolic(PadNone, 1); err == nil {
+			for _, s := range ls {
+				if err := s.Validate(); err != nil {
+					t.Fatalf("%+v: -pad none gives %+v: %v", l, s, err)
+				}
+			}
+		}
+	})
+}
