@@ -37,6 +37,8 @@ type Accelerator struct {
 	Rows, Cols int
 	Dataflow   systolic.Dataflow
 	Offsets    systolic.Offsets
+	// Sparsity is SCALE-Sim v3's filter sparsity (zero value: dense).
+	Sparsity systolic.Sparsity
 
 	engine sim.Engine
 }
@@ -53,6 +55,7 @@ type Builder struct {
 	offsets    systolic.Offsets
 	bandwidth  int
 	dramPorts  [3]sim.Port
+	sparsity   systolic.Sparsity
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -94,6 +97,10 @@ func (b Builder) WithOffsets(o systolic.Offsets) Builder { b.offsets = o; return
 // buffer drains one array width per cycle.
 func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bandwidth = wordsPerCycle; return b }
 
+// WithSparsity enables SCALE-Sim v3's filter sparsity; each layer's N:M
+// ratio is its Layer.Sparse.
+func (b Builder) WithSparsity(sp systolic.Sparsity) Builder { b.sparsity = sp; return b }
+
 // WithDRAM replaces the ideal DRAM channels with other components: the
 // ports that serve protocol.BurstReq for the ifmap, filter and ofmap
 // buffers. They may belong to one component or to three; a nil port keeps
@@ -123,7 +130,7 @@ func (b Builder) Build(name string) *Accelerator {
 	}
 	acc := &Accelerator{
 		Name: name, Rows: b.rows, Cols: b.cols,
-		Dataflow: b.dataflow, Offsets: b.offsets, engine: b.engine,
+		Dataflow: b.dataflow, Offsets: b.offsets, Sparsity: b.sparsity, engine: b.engine,
 	}
 	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq)
 	acc.Array = ab.Build(name + ".Array")
@@ -182,7 +189,10 @@ func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerRes
 	if err := l.Validate(); err != nil {
 		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
 	}
-	m := systolic.NewMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets)
+	m, err := systolic.NewSparseMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets, acc.Sparsity)
+	if err != nil {
+		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
+	}
 	for _, ch := range acc.DRAM {
 		if ch != nil {
 			ch.ResetStats()

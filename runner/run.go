@@ -45,6 +45,7 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
 		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
 		WithBandwidth(bw).
+		WithSparsity(cfg.sparsity()).
 		Build("NPU")
 }
 
@@ -104,7 +105,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 			fmt.Fprintln(con, "Saving traces: Done!")
 		}
 	}
-	if err := WriteReports(dir, reports); err != nil {
+	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")

@@ -95,6 +95,12 @@ func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
 //     Non-empty extra columns must still be integers, because SCALE-Sim
 //     int()s them.
 func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Layer, error) {
+	return parseTopology(path, r, kind, false)
+}
+
+// parseTopology parses a topology; v3 selects SCALE-Sim v3's row format
+// (see parseV3Row).
+func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]systolic.Layer, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("topology %s: %w", path, err)
@@ -134,7 +140,9 @@ func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Laye
 			continue
 		}
 		var got []systolic.Layer
-		if kind == Gemm {
+		if v3 {
+			got, err = parseV3Row(fields, dropped, kind)
+		} else if kind == Gemm {
 			got, err = parseGemmRow(fields, dropped)
 		} else {
 			got, err = parseConvRow(fields, dropped)

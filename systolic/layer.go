@@ -64,6 +64,9 @@ type Layer struct {
 	Ch     int // input channels
 	N      int // number of filters
 	Sh, Sw int // strides
+	// Sparse is the SCALE-Sim v3 topology's N:M filter sparsity, used
+	// only when the accelerator has sparsity enabled (zero value: 1:1).
+	Sparse Ratio
 }
 
 // GEMM converts an M x K by K x N matrix multiply into the convolution SCALE-Sim

@@ -52,7 +52,7 @@ func run(args []string) error {
 	if topo == "" {
 		return fmt.Errorf("missing -t TOPOLOGY (and the config names none)")
 	}
-	layers, err := runner.LoadTopology(topo, runner.ParseTopologyKind(*kind))
+	layers, err := runner.LoadTopologyFor(cfg, topo, runner.ParseTopologyKind(*kind))
 	if err != nil {
 		return err
 	}
