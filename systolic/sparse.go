@@ -49,6 +49,11 @@ func NewSparseMapping(l Layer, df Dataflow, rows, cols int, off Offsets, sp Spar
 	if err := sp.check(l, df, rows); err != nil {
 		return nil, err
 	}
+	if off.Filter == 0 {
+		// v3 takes filter address 0 for a pruned weight and compresses
+		// filter 0 around it; npusim does not reproduce that.
+		return nil, fmt.Errorf("FilterOffset 0 with sparsity: SCALE-Sim v3 treats filter address 0 as a pruned weight, which npusim does not reproduce; use a positive FilterOffset")
+	}
 	if !sp.RowWise {
 		return newMapping(l, df, rows, cols, off, layerWiseRows(l.K(), l.Sparse.Norm())), nil
 	}
