@@ -46,6 +46,7 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
 		WithBandwidth(bw).
 		WithSparsity(cfg.sparsity()).
+		WithWordBytes(cfg.WordBytes).
 		Build("NPU")
 }
 
@@ -67,6 +68,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
 
+	layers = withBatch(layers, cfg.Batch)
 	acc := NewAccelerator(cfg, sim.NewSerialEngine())
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}

@@ -149,7 +149,12 @@ func (v v3Layer) sparseRow() string {
 // version: v2's three files, or v3's (COMPUTE_REPORT with the incl.-prefetch
 // column; with sparsity on, BANDWIDTH_REPORT with the metadata column and
 // SPARSE_REPORT.csv).
+//
+// It also writes ENERGY_REPORT.csv (energy.go).
 func writeReportsFor(cfg Config, dir string, layers []systolic.Layer, reports []LayerReport) error {
+	if err := writeEnergyReport(cfg, dir, layers, reports); err != nil {
+		return err
+	}
 	if cfg.V3 == nil {
 		return WriteReports(dir, reports)
 	}

@@ -51,6 +51,9 @@ type Mapping struct {
 	kFull int
 	kIdx  []int32
 	rw    *rowWise
+	// eh is Eh when the layer is batched (pixels then run over the inputs
+	// one after the other), else 0
+	eh int
 }
 
 // NewMapping maps layer l onto a rows x cols array.
@@ -64,6 +67,9 @@ func newMapping(l Layer, df Dataflow, rows, cols int, off Offsets, kIdx []int32)
 	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off, kIdx: kIdx}
 	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
 	m.kFull = m.k
+	if l.Batch > 1 {
+		m.eh = l.Eh()
+	}
 	if kIdx != nil {
 		m.k = len(kIdx)
 	}
@@ -222,11 +228,17 @@ type pixel struct {
 func (m *Mapping) pixel(p int) pixel {
 	l := &m.Layer
 	orow, ocol := m.divEw(p)
+	var input int64 // first word of the pixel's input in a batch
+	if m.eh > 0 {
+		b := orow / m.eh
+		orow -= b * m.eh
+		input = int64(b) * int64(l.H) * int64(l.W) * int64(l.Ch)
+	}
 	r0, c0 := orow*l.Sh, ocol*l.Sw
 	return pixel{
 		r0: int32(r0), c0: int32(c0),
 		inside: r0+l.Fh <= l.H && c0+l.Fw <= l.W,
-		base:   m.Offsets.Ifmap + int64((r0*l.W+c0)*l.Ch),
+		base:   m.Offsets.Ifmap + input + int64((r0*l.W+c0)*l.Ch),
 	}
 }
 
