@@ -95,7 +95,7 @@ const (
 	numActions
 )
 
-var actionNames = [numActions]string{"MAC", "Idle PE", "IFMAP SRAM Read", "FILTER SRAM Read",
+var actionNames = [numActions]string{"MAC", "Idle PE Cycle", "IFMAP SRAM Read", "FILTER SRAM Read",
 	"FILTER Metadata SRAM Read", "OFMAP SRAM Write", "IFMAP DRAM Read", "FILTER DRAM Read", "OFMAP DRAM Write"}
 
 // LayerEnergy is one layer's (or the run's) energy account.
@@ -177,23 +177,21 @@ func Energy(cfg Config, layers []systolic.Layer, reports []LayerReport) []LayerE
 
 // energyHeader lists ENERGY_REPORT.csv's columns.
 func energyHeader() string {
-	items := []string{"LayerID", "Cycles"}
-	for a, name := range actionNames {
-		unit := "words"
-		switch a {
-		case ActMAC:
-			unit = "count"
-		case ActIdlePE:
-			unit = "PE-cycles"
-		}
-		items = append(items, name+"s ("+unit+")")
-		if a != ActMAC && a != ActIdlePE {
-			items = append(items, name+"s (bytes)")
-		}
-		items = append(items, name+" Energy (pJ)")
+	items := []string{"LayerID", "Cycles", "MACs", "MAC Energy (pJ)", "Idle PE Cycles", "Idle PE Energy (pJ)"}
+	for _, name := range actionNames[ActIfmapSRAM:] {
+		items = append(items, name+"s (words)", name+"s (bytes)", name+" Energy (pJ)")
 	}
 	items = append(items, "Total Energy (pJ)", "Average Power (mW)", "EDP (J*s)")
 	return csvLine(items...)
+}
+
+// count prints a count: an integer when it is one (a metadata word count
+// can be fractional).
+func count(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return pyFloat(x)
 }
 
 func (e LayerEnergy) row() string {
@@ -203,9 +201,9 @@ func (e LayerEnergy) row() string {
 	}
 	items := []string{id, itoa(e.Cycles)}
 	for a, act := range e.Actions {
-		items = append(items, pyFloat(act.Count))
+		items = append(items, count(act.Count))
 		if a != ActMAC && a != ActIdlePE {
-			items = append(items, pyFloat(act.Bytes))
+			items = append(items, count(act.Bytes))
 		}
 		items = append(items, pyFloat(act.EnergyPJ))
 	}
