@@ -24,7 +24,7 @@ const maxBatch = 1 << 16
 func (p *cfgParser) parseExtensions(cfg *Config) error {
 	if p.sections[secNpusim] {
 		if _, ok := p.get(secNpusim, "WordBytes"); ok {
-			v, err := p.intKey(secNpusim, "WordBytes", 1, 1024)
+			v, err := p.intKey(secNpusim, "WordBytes", 1, math.MaxInt32)
 			if err != nil {
 				return err
 			}
