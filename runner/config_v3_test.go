@@ -148,6 +148,7 @@ func TestParseTopologyV3(t *testing.T) {
 // stop with an error naming the cause, not a panic.
 func TestSparseRejected(t *testing.T) {
 	l := systolic.GEMM("g", 16, 8, 24)
+	one := systolic.GEMM("g1", 16, 1, 4)
 	off := systolic.Offsets{Filter: 10000000, Ofmap: 20000000}
 	lw := systolic.Sparsity{Enabled: true, Seed: 40}
 	rw := systolic.Sparsity{Enabled: true, RowWise: true, BlockSize: 4, Seed: 40}
@@ -162,9 +163,13 @@ func TestSparseRejected(t *testing.T) {
 		{"N = 0", lw, systolic.WS, systolic.Ratio{N: 0, M: 4}, off, "sparsity 0:4: N and M must be positive"},
 		{"N > M", lw, systolic.WS, systolic.Ratio{N: 5, M: 4}, off, "sparsity 5:4: N must not exceed M"},
 		{"row-wise is", rw, systolic.IS, systolic.Ratio{N: 2, M: 4}, off, "row-wise sparsity (OptimizedMapping = true) works only with the ws dataflow"},
-		{"FilterOffset 0", lw, systolic.WS, systolic.Ratio{N: 2, M: 4}, systolic.Offsets{}, "FilterOffset 0 with sparsity"},
+		{"FilterOffset 0, one filter in one block", lw, systolic.WS, systolic.Ratio{N: 2, M: 4}, systolic.Offsets{}, "FilterOffset 0 with one filter of 4 weights and sparsity 2:4"},
 	}
 	for _, tc := range tests {
+		l := l
+		if tc.off.Filter == 0 {
+			l = one
+		}
 		l.Sparse = tc.r
 		_, err := systolic.NewSparseMapping(l, tc.df, 8, 8, tc.off, tc.sp)
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

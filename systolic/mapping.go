@@ -51,6 +51,9 @@ type Mapping struct {
 	kFull int
 	kIdx  []int32
 	rw    *rowWise
+	// zeroRun > 0 reproduces v3's FilterOffset 0 quirk: the first zeroRun
+	// compressed rows of filter 0 (see layerWiseFilterAddr)
+	zeroRun int
 	// eh is Eh when the layer is batched (pixels then run over the inputs
 	// one after the other), else 0
 	eh int
@@ -269,7 +272,7 @@ func (px pixel) addr(m *Mapping, k int) int64 {
 // FilterAddr is the filter operand entry for window element k of filter f.
 func (m *Mapping) FilterAddr(k, f int) int64 {
 	if m.kIdx != nil {
-		k = int(m.kIdx[k])
+		return m.layerWiseFilterAddr(k, f)
 	}
 	return m.Offsets.Filter + int64(f)*int64(m.kFull) + int64(k)
 }

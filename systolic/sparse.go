@@ -49,17 +49,24 @@ func NewSparseMapping(l Layer, df Dataflow, rows, cols int, off Offsets, sp Spar
 	if err := sp.check(l, df, rows); err != nil {
 		return nil, err
 	}
-	if off.Filter == 0 {
-		// v3 takes filter address 0 for a pruned weight and compresses
-		// filter 0 around it; npusim does not reproduce that.
-		return nil, fmt.Errorf("FilterOffset 0 with sparsity: SCALE-Sim v3 treats filter address 0 as a pruned weight, which npusim does not reproduce; use a positive FilterOffset")
-	}
 	if !sp.RowWise {
-		return newMapping(l, df, rows, cols, off, layerWiseRows(l.K(), l.Sparse.Norm())), nil
+		m := newMapping(l, df, rows, cols, off, layerWiseRows(l.K(), l.Sparse.Norm()))
+		if off.Filter == 0 {
+			// QUIRK (v3): filter address 0 counts as a pruned weight (see
+			// layerWiseFilterAddr). With a single filter whose window fits
+			// in one block, v3 would also strip the last compressed row
+			// and the operands would no longer match.
+			m.zeroRun = min(l.Sparse.Norm().N, m.k)
+			if l.N == 1 && m.k <= l.Sparse.Norm().N {
+				return nil, fmt.Errorf("FilterOffset 0 with one filter of %d weights and sparsity %d:%d: SCALE-Sim v3 takes filter address 0 for a pruned weight and strips a compressed row, which npusim does not model; use a positive FilterOffset", l.K(), l.Sparse.Norm().N, l.Sparse.Norm().M)
+			}
+		}
+		return m, nil
 	}
 	m := NewMapping(l, df, rows, cols, off)
 	rw := &rowWise{b: sp.BlockSize, n: rowWiseCounts(sp.Seed, sp.BlockSize, l.N)}
 	rw.fr = ceilDiv(m.k, 2*rw.b) * rw.b
+	rw.zero = off.Filter == 0
 	m.rw = rw
 	m.sr = rw.fr
 	m.rowFolds = ceilDiv(m.sr, rows)
@@ -101,6 +108,24 @@ func layerWiseRows(k int, r Ratio) []int32 {
 		idx[i] = int32(i/r.N*r.M + i%r.N)
 	}
 	return idx
+}
+
+// layerWiseFilterAddr is compressed filter row k of filter f in
+// layer-wise mode: the address of the window element it keeps.
+//
+// QUIRK (v3): v3 compresses each filter by taking the non-zero addresses
+// of every block of M rows, so with FilterOffset 0 the weight at address 0
+// (filter 0, element 0) is taken for a pruned one: filter 0's first block
+// lists its other kept weights first, then a padding 0 (which the memory
+// system reads as address 0). The same addresses, in another order.
+func (m *Mapping) layerWiseFilterAddr(k, f int) int64 {
+	if f == 0 && k < m.zeroRun {
+		if k == m.zeroRun-1 {
+			return m.Offsets.Filter // the padding, address 0
+		}
+		k++
+	}
+	return m.Offsets.Filter + int64(f)*int64(m.kFull) + int64(m.kIdx[k])
 }
 
 // rowWiseCounts draws n_j, the weights filter j keeps of every b, as v3
@@ -145,9 +170,10 @@ func (sp Sparsity) FilterShape(l Layer) (fr int, nnz int64) {
 // each array row is fed the B elements of its half-block, so the ifmap
 // demand is R*B words wide.
 type rowWise struct {
-	b  int
-	n  []int32
-	fr int
+	b    int
+	n    []int32
+	fr   int
+	zero bool // FilterOffset is 0: v3's address-0 quirk (see filterAddr)
 }
 
 // filterAddr is compressed filter row r of filter j, -1 if it holds none.
@@ -157,6 +183,15 @@ func (rw *rowWise) filterAddr(m *Mapping, r, j int) int64 {
 	i := w % half
 	if i >= int(rw.n[j]) {
 		return -1
+	}
+	if rw.zero && j == 0 && r < half && rw.n[0] > 1 {
+		// QUIRK (v3): with FilterOffset 0, v3 takes filter 0's weight at
+		// address 0 for a pruned one when compressing: the first
+		// half-block lists the other kept weights and ends one short
+		// (with a single kept weight, v3 restores the 0).
+		if i++; i == int(rw.n[0]) {
+			return -1
+		}
 	}
 	k := r/rw.b*2*rw.b + w/half*rw.b + i
 	if k >= m.k {
