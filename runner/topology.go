@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -57,12 +56,7 @@ var gemmColumns = []string{"Layer name", "M", "N", "K"}
 
 // LoadTopology reads and parses the topology CSV at path.
 func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("topology %s: %w", path, err)
-	}
-	defer f.Close()
-	return ParseTopology(path, f, kind)
+	return LoadTopologyFor(Config{}, path, kind)
 }
 
 // ParseTopology parses a SCALE-Sim v2 topology CSV; path is used in error

@@ -12,15 +12,12 @@ import (
 // LoadTopologyFor reads the topology at path in the format cfg calls for:
 // SCALE-Sim v3's (with the Sparsity column) for a v3 config, else v2's.
 func LoadTopologyFor(cfg Config, path string, kind TopologyKind) ([]systolic.Layer, error) {
-	if cfg.V3 == nil {
-		return LoadTopology(path, kind)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("topology %s: %w", path, err)
 	}
 	defer f.Close()
-	return ParseTopologyV3(path, f, kind)
+	return parseTopology(path, f, kind, cfg.V3 != nil)
 }
 
 // ParseTopologyV3 parses a SCALE-Sim v3 topology. Lines are handled as in
