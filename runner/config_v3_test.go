@@ -135,6 +135,7 @@ func TestParseTopologyV3(t *testing.T) {
 		{"h\nC, 16, 16, 3, 3, 8, 16, 1, 5:4,\n", `topology b.csv line 2: column 9 (Sparsity): "5:4": N must not exceed M`},
 		{"h\nC, 16, 16, 3, 3, 8, 16, 1, 2/4,\n", `topology b.csv line 2: column 9 (Sparsity): "2/4" is not N:M`},
 		{"h\nC, 16, 16, 3, 3, 8, 16, 1, ,\n", `topology b.csv line 2: column 9 (Sparsity): "" is not N:M`},
+		{"h\nC, 16, 16, 3, 3, 8, 16, 1, 2,\n", `topology b.csv line 2: column 9 (Sparsity): "2" is not N:M (with a SCALE-Sim v3 config, one with a [sparsity] section, the 9th conv column is Sparsity, not Stride Width)`},
 	}
 	for _, b := range bad {
 		_, err := ParseTopologyV3("b.csv", strings.NewReader(b.text), Conv)

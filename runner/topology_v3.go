@@ -54,7 +54,11 @@ func parseV3Row(fields []string, dropped string, kind TopologyKind) ([]systolic.
 	ratio := systolic.Ratio{N: 1, M: 1}
 	if len(fields) > ratioCol {
 		if ratio, err = parseRatio(fields[ratioCol]); err != nil {
-			return nil, fmt.Errorf("column %d (Sparsity): %v", ratioCol+1, err)
+			hint := ""
+			if kind == Conv {
+				hint = " (with a SCALE-Sim v3 config, one with a [sparsity] section, the 9th conv column is Sparsity, not Stride Width)"
+			}
+			return nil, fmt.Errorf("column %d (Sparsity): %v%s", ratioCol+1, err, hint)
 		}
 	}
 	for i := range layers {
