@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/systolic"
@@ -182,7 +183,7 @@ func energyHeader() string {
 		items = append(items, name+"s (words)", name+"s (bytes)", name+" Energy (pJ)")
 	}
 	items = append(items, "Total Energy (pJ)", "Average Power (mW)", "EDP (J*s)")
-	return csvLine(items...)
+	return strings.Join(items, ", ") + ","
 }
 
 // count prints a count: an integer when it is one (a metadata word count
@@ -215,6 +216,5 @@ func (e LayerEnergy) row() string {
 // row.
 func writeEnergyReport(cfg Config, dir string, layers []systolic.Layer, reports []LayerReport) error {
 	rows := Energy(cfg, layers, reports)
-	h := energyHeader()
-	return writeCSV(filepath.Join(dir, "ENERGY_REPORT.csv"), h[:len(h)-1], len(rows), func(i int) string { return rows[i].row() })
+	return writeCSV(filepath.Join(dir, "ENERGY_REPORT.csv"), energyHeader(), len(rows), func(i int) string { return rows[i].row() })
 }

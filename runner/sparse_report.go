@@ -162,21 +162,18 @@ func writeReportsFor(cfg Config, dir string, layers []systolic.Layer, reports []
 	for i := range reports {
 		rows[i] = newV3Layer(cfg.V3, cfg.Dataflow, layers[i], &reports[i])
 	}
-	bwHeader := bandwidthHeader
-	files := []struct {
+	type file struct {
 		name, header string
 		row          func(v3Layer) string
-	}{
+	}
+	files := []file{
 		{"COMPUTE_REPORT.csv", v3ComputeHeader, v3Layer.computeRow},
-		{"BANDWIDTH_REPORT.csv", bwHeader, v3Layer.bandwidthRow},
+		{"BANDWIDTH_REPORT.csv", bandwidthHeader, v3Layer.bandwidthRow},
 		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, v3Layer.detailedRow},
 	}
 	if cfg.V3.Sparsity.Enabled {
 		files[1].header = v3BandwidthHeader
-		files = append(files, struct {
-			name, header string
-			row          func(v3Layer) string
-		}{"SPARSE_REPORT.csv", sparseHeader, v3Layer.sparseRow})
+		files = append(files, file{"SPARSE_REPORT.csv", sparseHeader, v3Layer.sparseRow})
 	}
 	for _, f := range files {
 		if err := writeCSV(filepath.Join(dir, f.name), f.header, len(rows), func(i int) string { return f.row(rows[i]) }); err != nil {
