@@ -29,6 +29,12 @@ type Accelerator struct {
 	Rows, Cols int
 	Dataflow   systolic.Dataflow
 	Offsets    systolic.Offsets
+	// Sparsity is SCALE-Sim v3's filter sparsity (zero value: dense).
+	Sparsity systolic.Sparsity
+	// WordBytes is the size of a word in bytes: a buffer of k kB holds
+	// k*1024/WordBytes words, and word address a is byte address
+	// a*WordBytes for a memory that counts bytes.
+	WordBytes int
 
 	engine sim.Engine
 	host   *host // the driver behind RunLayer, made on first use
@@ -46,6 +52,8 @@ type Builder struct {
 	offsets    systolic.Offsets
 	bandwidth  int
 	dramPorts  [3]sim.Port
+	sparsity   systolic.Sparsity
+	wordBytes  int
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -87,6 +95,19 @@ func (b Builder) WithOffsets(o systolic.Offsets) Builder { b.offsets = o; return
 // buffer drains one array width per cycle.
 func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bandwidth = wordsPerCycle; return b }
 
+// WithSparsity enables SCALE-Sim v3's filter sparsity; each layer's N:M
+// ratio is its Layer.Sparse.
+func (b Builder) WithSparsity(sp systolic.Sparsity) Builder { b.sparsity = sp; return b }
+
+// WithWordBytes sets the word size in bytes (default 1, SCALE-Sim's
+// assumption): a buffer of k kB then holds k*1024/n words.
+func (b Builder) WithWordBytes(n int) Builder { b.wordBytes = n; return b }
+
+// bufferWords is buffer i's capacity in words.
+func (b Builder) bufferWords(i int) int64 {
+	return int64(b.sramKB[i]) * 1024 / int64(max(b.wordBytes, 1))
+}
+
 // WithDRAM replaces the ideal DRAM channels with other components: the
 // ports that serve protocol.BurstReq for the ifmap, filter and ofmap
 // buffers. They may belong to one component or to three; a nil port keeps
@@ -113,28 +134,31 @@ func (b Builder) Build(name string) *Accelerator {
 			panic(fmt.Sprintf("components: %s buffer size must be positive, got %d kB", protocol.Operand(i), kb))
 		}
 	}
+	if b.wordBytes < 0 || int64(min(b.sramKB[0], b.sramKB[1], b.sramKB[2]))*1024 < int64(b.wordBytes) {
+		panic(fmt.Sprintf("components: word size %d bytes does not fit the buffers", b.wordBytes))
+	}
 	if b.bandwidth < 0 {
 		panic(fmt.Sprintf("components: bandwidth must be >= 0 (0 = CALC), got %d", b.bandwidth))
 	}
 	acc := &Accelerator{
 		Name: name, Rows: b.rows, Cols: b.cols,
-		Dataflow: b.dataflow, Offsets: b.offsets, engine: b.engine,
+		Dataflow: b.dataflow, Offsets: b.offsets, Sparsity: b.sparsity, WordBytes: max(b.wordBytes, 1), engine: b.engine,
 	}
 	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).
-		WithArray(b.rows, b.cols).WithDataflow(b.dataflow).WithOffsets(b.offsets)
+		WithArray(b.rows, b.cols).WithDataflow(b.dataflow).WithOffsets(b.offsets).WithSparsity(b.sparsity)
 	acc.Array = ab.Build(name + ".Array")
 	acc.Sequencer = ab.BuildSequencer(name + ".Sequencer")
 
 	replaced := b.dramPorts != [3]sim.Port{}
 	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
 		WithAddressRanges(replaced) // a memory other than the ideal channel gets real addresses
-	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeKB(b.sramKB[0]).BuildReadBuffer(name + ".IfmapBuffer")
-	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeKB(b.sramKB[1]).BuildReadBuffer(name + ".FilterBuffer")
+	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
+	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
 	ofmapBW := b.bandwidth
 	if ofmapBW == 0 {
 		ofmapBW = b.cols // SCALE-Sim's CALC mode drains one array width per cycle
 	}
-	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeKB(b.sramKB[2]).BuildWriteBuffer(name + ".OfmapBuffer")
+	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeWords(b.bufferWords(2)).BuildWriteBuffer(name + ".OfmapBuffer")
 
 	ctrl := sim.NewDirectConnection(name+".CtrlConn", b.engine, b.freq)
 	ctrl.PlugIn(acc.Sequencer.GetPortByName("Out"), 4)

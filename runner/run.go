@@ -45,6 +45,8 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
 		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
 		WithBandwidth(bw).
+		WithSparsity(cfg.sparsity()).
+		WithWordBytes(cfg.WordBytes).
 		Build("NPU")
 }
 
@@ -66,6 +68,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
 
+	layers = withBatch(layers, cfg.Batch)
 	acc := NewAccelerator(cfg, sim.NewSerialEngine())
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
@@ -104,7 +107,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 			fmt.Fprintln(con, "Saving traces: Done!")
 		}
 	}
-	if err := WriteReports(dir, reports); err != nil {
+	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")

@@ -30,6 +30,10 @@ func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
 // WithSizeKB sets the capacity in kB (1024 one-byte words per kB).
 func (b Builder) WithSizeKB(kb int) Builder { b.words = int64(kb) * 1024; return b }
 
+// WithSizeWords sets the capacity in words, for words wider than a byte
+// (components.Builder.WithWordBytes).
+func (b Builder) WithSizeWords(words int64) Builder { b.words = words; return b }
+
 // WithBandwidth sets the DRAM interface width in words per cycle, SCALE-Sim's
 // USER mode. Zero selects CALC mode: read buffers estimate the bandwidth
 // they need and never stall. A write buffer needs a positive width in both

@@ -88,6 +88,7 @@ type Builder struct {
 	rows, cols int
 	dataflow   Dataflow
 	offsets    Offsets
+	sparsity   Sparsity
 }
 
 // MakeBuilder returns a builder at 1 GHz for a 32x32 output-stationary
@@ -111,6 +112,10 @@ func (b Builder) WithDataflow(df Dataflow) Builder { b.dataflow = df; return b }
 
 // WithOffsets sets the operands' base addresses a Sequencer maps layers at.
 func (b Builder) WithOffsets(o Offsets) Builder { b.offsets = o; return b }
+
+// WithSparsity sets SCALE-Sim v3's filter sparsity a Sequencer maps layers
+// with (the zero value: dense).
+func (b Builder) WithSparsity(s Sparsity) Builder { b.sparsity = s; return b }
 
 // Build creates an array with ports "Ctrl" (to the sequencer) and "Ifmap",
 // "Filter", "Ofmap" (to the buffers).

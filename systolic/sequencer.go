@@ -22,7 +22,8 @@ type RunLayerReq struct {
 func (m *RunLayerReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
 // RunLayerRsp answers a RunLayerReq. Err is set, and Result empty, when the
-// layer cannot be simulated (it fails Layer.Validate).
+// layer cannot be simulated (it fails Layer.Validate, or the accelerator's
+// sparsity cannot map it).
 type RunLayerRsp struct {
 	sim.MsgMeta
 	RspTo  string
@@ -144,6 +145,7 @@ type Sequencer struct {
 	rows, cols int
 	dataflow   Dataflow
 	offsets    Offsets
+	sparsity   Sparsity
 
 	queue    []*RunLayerReq // waiting behind the current layer
 	req      *RunLayerReq   // the layer being simulated
@@ -155,7 +157,7 @@ type Sequencer struct {
 // starts layers) and port "Out" (toward the array). It maps layers with the
 // builder's array size, dataflow and offsets.
 func (b Builder) BuildSequencer(name string) *Sequencer {
-	s := &Sequencer{rows: b.rows, cols: b.cols, dataflow: b.dataflow, offsets: b.offsets}
+	s := &Sequencer{rows: b.rows, cols: b.cols, dataflow: b.dataflow, offsets: b.offsets, sparsity: b.sparsity}
 	s.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, s)
 	s.ctrl = sim.NewLimitNumMsgPort(s, 4, name+".Ctrl")
 	s.AddPort("Ctrl", s.ctrl)
@@ -219,16 +221,23 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 func (s *Sequencer) begin() {
 	req := s.queue[0]
 	s.queue = s.queue[1:]
-	if err := req.Layer.Validate(); err != nil {
+	m, err := s.mapping(req.Layer)
+	if err != nil {
 		s.outbox.Queue(s.ctrl, req.Src, &RunLayerRsp{RspTo: req.ID,
 			Err: fmt.Errorf("layer %d (%s): %w", req.Index, req.Layer.Name, err)})
 		return
 	}
-	s.req = req
-	s.m = NewMapping(req.Layer, s.dataflow, s.rows, s.cols, s.offsets)
+	s.req, s.m = req, m
 	s.nextFold = 0
 	s.send(&LayerReq{Layer: req.Index, Mapping: s.m})
 	s.sendFold()
+}
+
+func (s *Sequencer) mapping(l Layer) (*Mapping, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return NewSparseMapping(l, s.dataflow, s.rows, s.cols, s.offsets, s.sparsity)
 }
 
 // minBatchRows is the fewest demand rows the sequencer hands the array at

@@ -98,7 +98,7 @@ func isONNX(path string) (bool, error) {
 // loadTopology reads a topology CSV of the given kind, or an ONNX model
 // lowered with the -pad and -batch settings (which a CSV does not take).
 // The ONNX import summary goes to summary unless it is nil.
-func loadTopology(path string, kind runner.TopologyKind, pad string, batch int, summary io.Writer) ([]systolic.Layer, error) {
+func loadTopology(cfg runner.Config, path string, kind runner.TopologyKind, pad string, batch int, summary io.Writer) ([]systolic.Layer, error) {
 	model, err := isONNX(path)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func loadTopology(path string, kind runner.TopologyKind, pad string, batch int, 
 		if pad != "none" || batch != 1 {
 			return nil, fmt.Errorf("topology %s: -pad and -batch apply to ONNX models only", path)
 		}
-		return runner.LoadTopology(path, kind)
+		return runner.LoadTopologyFor(cfg, path, kind)
 	}
 	p, err := onnx.ParsePadding(pad)
 	if err != nil {

@@ -124,7 +124,7 @@ func TestONNXByContent(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	layers, err := loadTopology(path, runner.Conv, "none", 1, nil)
+	layers, err := loadTopology(runner.Config{}, path, runner.Conv, "none", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func run(args []string) error {
 	if topo == "" {
 		return fmt.Errorf("missing -t TOPOLOGY (and the config names none)")
 	}
-	layers, err := loadTopology(topo, runner.ParseTopologyKind(*kind), *pad, *batch, summaryTo(*quiet))
+	layers, err := loadTopology(cfg, topo, runner.ParseTopologyKind(*kind), *pad, *batch, summaryTo(*quiet))
 	if err != nil {
 		return err
 	}
