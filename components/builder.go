@@ -14,14 +14,6 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-func init() {
-	// akita creates its message ID generator lazily, without
-	// synchronisation; create it now so that accelerators simulated
-	// concurrently (in parallel tests, or by a tool running a design sweep)
-	// do not race on it.
-	sim.GetIDGenerator()
-}
-
 // Accelerator is one systolic-array NPU: its components and connections.
 type Accelerator struct {
 	Name      string
@@ -37,8 +29,15 @@ type Accelerator struct {
 	Rows, Cols int
 	Dataflow   systolic.Dataflow
 	Offsets    systolic.Offsets
+	// Sparsity is SCALE-Sim v3's filter sparsity (zero value: dense).
+	Sparsity systolic.Sparsity
+	// WordBytes is the size of a word in bytes: a buffer of k kB holds
+	// k*1024/WordBytes words, and word address a is byte address
+	// a*WordBytes for a memory that counts bytes.
+	WordBytes int
 
 	engine sim.Engine
+	host   *host // the driver behind RunLayer, made on first use
 }
 
 // Builder builds Accelerators. Its zero configuration is SCALE-Sim's
@@ -53,6 +52,8 @@ type Builder struct {
 	offsets    systolic.Offsets
 	bandwidth  int
 	dramPorts  [3]sim.Port
+	sparsity   systolic.Sparsity
+	wordBytes  int
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -94,10 +95,25 @@ func (b Builder) WithOffsets(o systolic.Offsets) Builder { b.offsets = o; return
 // buffer drains one array width per cycle.
 func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bandwidth = wordsPerCycle; return b }
 
+// WithSparsity enables SCALE-Sim v3's filter sparsity; each layer's N:M
+// ratio is its Layer.Sparse.
+func (b Builder) WithSparsity(sp systolic.Sparsity) Builder { b.sparsity = sp; return b }
+
+// WithWordBytes sets the word size in bytes (default 1, SCALE-Sim's
+// assumption): a buffer of k kB then holds k*1024/n words.
+func (b Builder) WithWordBytes(n int) Builder { b.wordBytes = n; return b }
+
+// bufferWords is buffer i's capacity in words.
+func (b Builder) bufferWords(i int) int64 {
+	return int64(b.sramKB[i]) * 1024 / int64(max(b.wordBytes, 1))
+}
+
 // WithDRAM replaces the ideal DRAM channels with other components: the
 // ports that serve protocol.BurstReq for the ifmap, filter and ofmap
 // buffers. They may belong to one component or to three; a nil port keeps
-// the ideal channel for that operand.
+// the ideal channel for that operand. The buffers' bursts then carry the
+// word addresses they move (protocol.BurstReq.Ranges), which a real memory
+// needs and the ideal channel does not.
 func (b Builder) WithDRAM(ifmap, filter, ofmap sim.Port) Builder {
 	b.dramPorts = [3]sim.Port{ifmap, filter, ofmap}
 	return b
@@ -118,25 +134,31 @@ func (b Builder) Build(name string) *Accelerator {
 			panic(fmt.Sprintf("components: %s buffer size must be positive, got %d kB", protocol.Operand(i), kb))
 		}
 	}
+	if b.wordBytes < 0 || int64(min(b.sramKB[0], b.sramKB[1], b.sramKB[2]))*1024 < int64(b.wordBytes) {
+		panic(fmt.Sprintf("components: word size %d bytes does not fit the buffers", b.wordBytes))
+	}
 	if b.bandwidth < 0 {
 		panic(fmt.Sprintf("components: bandwidth must be >= 0 (0 = CALC), got %d", b.bandwidth))
 	}
 	acc := &Accelerator{
 		Name: name, Rows: b.rows, Cols: b.cols,
-		Dataflow: b.dataflow, Offsets: b.offsets, engine: b.engine,
+		Dataflow: b.dataflow, Offsets: b.offsets, Sparsity: b.sparsity, WordBytes: max(b.wordBytes, 1), engine: b.engine,
 	}
-	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq)
+	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).
+		WithArray(b.rows, b.cols).WithDataflow(b.dataflow).WithOffsets(b.offsets).WithSparsity(b.sparsity)
 	acc.Array = ab.Build(name + ".Array")
 	acc.Sequencer = ab.BuildSequencer(name + ".Sequencer")
 
-	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth)
-	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeKB(b.sramKB[0]).BuildReadBuffer(name + ".IfmapBuffer")
-	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeKB(b.sramKB[1]).BuildReadBuffer(name + ".FilterBuffer")
+	replaced := b.dramPorts != [3]sim.Port{}
+	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
+		WithAddressRanges(replaced) // a memory other than the ideal channel gets real addresses
+	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
+	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
 	ofmapBW := b.bandwidth
 	if ofmapBW == 0 {
 		ofmapBW = b.cols // SCALE-Sim's CALC mode drains one array width per cycle
 	}
-	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeKB(b.sramKB[2]).BuildWriteBuffer(name + ".OfmapBuffer")
+	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeWords(b.bufferWords(2)).BuildWriteBuffer(name + ".OfmapBuffer")
 
 	ctrl := sim.NewDirectConnection(name+".CtrlConn", b.engine, b.freq)
 	ctrl.PlugIn(acc.Sequencer.GetPortByName("Out"), 4)
@@ -175,25 +197,45 @@ func (b Builder) Build(name string) *Accelerator {
 	return acc
 }
 
-// RunLayer simulates one layer to completion on the accelerator's engine
-// and returns the array's figures. The buffers' and channels' statistics
-// for the layer can be read afterwards.
-func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
-	if err := l.Validate(); err != nil {
-		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
-	}
-	m := systolic.NewMapping(l, acc.Dataflow, acc.Rows, acc.Cols, acc.Offsets)
+// ControlPort is the port through which another component runs layers on
+// the accelerator: it sends a systolic.RunLayerReq and gets a
+// systolic.RunLayerRsp once the layer is over. Plug it into a connection of
+// your own to drive the accelerator from a host or GPU model on a shared
+// engine; RunLayer does the same through a driver of its own, so use one
+// or the other on an accelerator, not both.
+func (acc *Accelerator) ControlPort() sim.Port { return acc.Sequencer.GetPortByName("Ctrl") }
+
+// ResetStats starts new per-layer statistics in the ideal DRAM channels
+// (the buffers reset theirs when a layer begins). A component driving the
+// accelerator through its control port calls it between layers.
+func (acc *Accelerator) ResetStats() {
 	for _, ch := range acc.DRAM {
 		if ch != nil {
 			ch.ResetStats()
 		}
 	}
-	acc.Sequencer.StartLayer(index, m)
+}
+
+// RunLayer simulates one layer to completion on the accelerator's engine
+// and returns the array's figures. The buffers' and channels' statistics
+// for the layer can be read afterwards. It is the standalone way to use an
+// accelerator: it sends the layer to the control port from a driver of its
+// own and runs the engine until everything on it is idle.
+func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
+	if acc.host == nil {
+		acc.host = newHost(acc.Name+".Host", acc.engine)
+		conn := sim.NewDirectConnection(acc.Name+".HostConn", acc.engine, acc.host.Freq)
+		conn.PlugIn(acc.host.port, 4)
+		conn.PlugIn(acc.ControlPort(), 4)
+	}
+	acc.ResetStats()
+	acc.host.send(acc.ControlPort(), &systolic.RunLayerReq{Index: index, Layer: l})
 	if err := acc.engine.Run(); err != nil {
 		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
 	}
-	if !acc.Sequencer.Done() {
+	rsp := acc.host.take()
+	if rsp == nil {
 		return systolic.LayerResult{}, fmt.Errorf("layer %d (%s): simulation stopped before the layer finished", index, l.Name)
 	}
-	return acc.Sequencer.Result(), nil
+	return rsp.Result, rsp.Err
 }

@@ -55,13 +55,13 @@ type Adapter struct {
 	queue    []*burst // bursts with requests left to issue, FIFO
 	inflight map[string]inflightReq
 	active   int // bursts received and not yet answered
-	rsps     []*protocol.BurstRsp
+	clock    *protocol.Clock
+	outbox   protocol.Outbox // burst answers
 
 	// issue rate state
 	issueCycle int64 // cycle of the last issue
 	issuedThen int   // requests issued in issueCycle
 	ifaceFree  int64 // interface time, in bytes (cycle x BytesPerCycle), at which it is free
-	wakeAt     int64 // cycle of a pending self-wake, -1 if none
 
 	stats AdapterStats
 	hist  latencyHist
@@ -169,9 +169,9 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 		zeros:         make([]byte, b.reqBytes),
 		inflight:      map[string]inflightReq{},
 		issueCycle:    -1,
-		wakeAt:        -1,
 	}
 	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.top = sim.NewLimitNumMsgPort(a, 4, name+".Top")
 	a.AddPort("Top", a.top)
 	a.bottom = sim.NewLimitNumMsgPort(a, b.maxInFlight, name+".Bottom")
@@ -216,17 +216,17 @@ func (a *Adapter) ResetStats() {
 
 // Tick does all it can this cycle and then sleeps.
 func (a *Adapter) Tick(now sim.VTimeInSec) bool {
-	cycle := int64(a.Freq.Cycle(now))
+	cycle := a.clock.Cycle(now)
 	for a.receiveRsp(now, cycle) {
 	}
 	for a.receiveBurst(now) {
 	}
-	for a.sendRsp(now) {
-	}
+	a.clock.Flush(&a.outbox, now)
 	for a.issue(now, cycle) {
 	}
 	// Everything that can happen later is woken by a message (a response,
-	// a new burst, a freed connection) or by the self-wake issue set.
+	// a new burst, a freed connection) or by a wake-up issue or the
+	// outbox scheduled.
 	return false
 }
 
@@ -244,7 +244,7 @@ func (a *Adapter) receiveBurst(now sim.VTimeInSec) bool {
 	b := &burst{req: req, start: req.Origin + req.At, slot: -1}
 	b.blocks, b.payload, b.words = a.split(req.Ranges)
 	if len(b.blocks) == 0 {
-		a.answer(b, req.At+int64(req.Lines))
+		a.answer(b, req.At+int64(req.Lines), now)
 		return true
 	}
 	a.queue = append(a.queue, b)
@@ -310,11 +310,11 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 	}
 	b := a.queue[0]
 	if cycle < b.start {
-		a.wake(b.start)
+		a.clock.WakeAt(now, a.clock.Time(b.start))
 		return false
 	}
 	if cycle == a.issueCycle && a.issuedThen >= a.issuePerCycle {
-		a.wake(cycle + 1)
+		a.clock.WakeAt(now, a.clock.Time(cycle+1))
 		return false
 	}
 	if a.bytesPerCycle > 0 && b.slot < 0 {
@@ -325,7 +325,7 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 		b.slot = (a.ifaceFree+a.bytesPerCycle-1)/a.bytesPerCycle - 1
 	}
 	if b.slot > cycle {
-		a.wake(b.slot)
+		a.clock.WakeAt(now, a.clock.Time(b.slot))
 		return false
 	}
 	addr := b.blocks[b.next]
@@ -357,22 +357,6 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 		a.queue = a.queue[1:]
 	}
 	return true
-}
-
-// wake makes the adapter tick at cycle c, unless a wake at or before c,
-// still to come, is already scheduled. (TickLater cannot be used for a
-// future cycle: it would swallow the earlier ticks a message arrival
-// asks for.)
-func (a *Adapter) wake(c int64) {
-	if a.wakeAt >= 0 && a.wakeAt <= c && a.wakeAt > int64(a.Freq.Cycle(a.Engine.CurrentTime())) {
-		return
-	}
-	a.wakeAt = c
-	a.Engine.Schedule(sim.MakeTickEvent(a.timeOf(c), a.TickingComponent))
-}
-
-func (a *Adapter) timeOf(cycle int64) sim.VTimeInSec {
-	return sim.VTimeInSec(float64(cycle) / float64(a.Freq))
 }
 
 // receiveRsp takes one memory response.
@@ -411,38 +395,31 @@ func (a *Adapter) receiveRsp(now sim.VTimeInSec, cycle int64) bool {
 	if b.outstanding == 0 && b.next == len(b.blocks) {
 		s.Words += b.words
 		s.Bytes += b.words * int64(a.wordBytes)
-		a.answer(b, done)
+		a.answer(b, done, now)
 	}
 	return true
 }
 
-// answer queues the burst's response.
-func (a *Adapter) answer(b *burst, done int64) {
+// answer queues the burst's response. A burst the memory served is
+// answered as soon as its last response is in; one without ranges, timed
+// here, leaves one cycle before Origin+Done, as the ideal channel's.
+func (a *Adapter) answer(b *burst, done int64, now sim.VTimeInSec) {
 	rsp := &protocol.BurstRsp{RspTo: b.req.ID, Done: done}
-	rsp.ID = sim.GetIDGenerator().Generate()
-	rsp.Src, rsp.Dst = a.top, b.req.Src
-	rsp.TrafficBytes = 12
-	a.rsps = append(a.rsps, rsp)
+	rsp.TrafficBytes = burstHeaderBytes
+	if !b.req.Write {
+		rsp.TrafficBytes += int(b.words * int64(a.wordBytes))
+	}
+	at := now
+	if len(b.blocks) == 0 {
+		at = max(now, a.clock.Time(b.req.Origin+done-1))
+	}
+	a.outbox.QueueAt(a.top, b.req.Src, rsp, at)
 	a.stats.Bursts++
 	a.active--
 }
 
-// sendRsp sends the oldest queued burst response.
-func (a *Adapter) sendRsp(now sim.VTimeInSec) bool {
-	if len(a.rsps) == 0 {
-		return false
-	}
-	a.rsps[0].SendTime = now
-	if a.top.Send(a.rsps[0]) != nil {
-		return false
-	}
-	a.rsps[0] = nil
-	a.rsps = a.rsps[1:]
-	return true
-}
-
 // Busy reports whether the adapter holds a burst it has not answered yet.
-func (a *Adapter) Busy() bool { return a.active > 0 || len(a.rsps) > 0 }
+func (a *Adapter) Busy() bool { return a.active > 0 || !a.outbox.Empty() }
 
 // latencyHist counts request latencies: one bucket per cycle below
 // histExact, then one per power of two, so that its size stays fixed

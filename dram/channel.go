@@ -6,7 +6,9 @@
 // It never queues: SCALE-Sim's buffers time their own requests
 // back-to-back (a read buffer issues its next fill right after the previous
 // one completed) and, in its final drain, the ofmap buffer lets bursts
-// overlap. The channel records what it moved: the words, the first and last
+// overlap. It answers at the engine time the burst completes, less the one
+// cycle the answer takes to reach the buffer, so that the buffer goes on at
+// the completion cycle itself. The channel records what it moved: the words, the first and last
 // completion cycles, and, when a tracer is set, one trace row per line.
 //
 // Any akita component that answers protocol.BurstReq with
@@ -22,10 +24,14 @@ import (
 type Stats struct {
 	Words int64 // words read or written, as the requests count them
 	// First and Last are the completion cycles of the first and the last
-	// line moved, in the order they were requested; Any is false when
-	// nothing moved.
+	// line moved, in the order they were requested (SCALE-Sim's Start and
+	// Stop); Any is false when nothing moved.
 	First, Last int64
 	Any         bool
+	// Latest is the latest completion of any line: later than Last when a
+	// burst requested earlier completed after the last one (SCALE-Sim's
+	// final ofmap drain overlaps a drain still in flight).
+	Latest int64
 }
 
 // Channel is the ideal DRAM channel.
@@ -33,12 +39,13 @@ type Channel struct {
 	*sim.TickingComponent
 
 	top           sim.Port
+	clock         *protocol.Clock
 	readLatency   int64
 	writeLatency  int64
 	wordsPerCycle int
 	tracer        protocol.Tracer
 	stats         Stats
-	pending       *protocol.BurstRsp
+	outbox        protocol.Outbox
 }
 
 // Builder builds Channels.
@@ -78,6 +85,7 @@ func (b Builder) WithWordsPerCycle(n int) Builder { b.wordsPerCycle = n; return 
 func (b Builder) Build(name string) *Channel {
 	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency, wordsPerCycle: b.wordsPerCycle}
 	c.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, c)
+	c.clock = protocol.NewClock(b.engine, b.freq, c.TickingComponent)
 	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", c.top)
 	return c
@@ -93,8 +101,8 @@ func (c *Channel) Stats() Stats { return c.stats }
 func (c *Channel) ResetStats() { c.stats = Stats{} }
 
 // Tick serves the queued requests. Like every npusim component, it works
-// until it has nothing left to do and then sleeps: a new request or a free
-// connection wakes it.
+// until it has nothing left to do and then sleeps: a new request, a free
+// connection or the time of an answer wakes it.
 func (c *Channel) Tick(now sim.VTimeInSec) bool {
 	for c.step(now) {
 	}
@@ -102,24 +110,24 @@ func (c *Channel) Tick(now sim.VTimeInSec) bool {
 }
 
 func (c *Channel) step(now sim.VTimeInSec) bool {
-	if c.pending != nil {
-		c.pending.SendTime = now
-		if c.top.Send(c.pending) != nil {
-			return false
-		}
-		c.pending = nil
-		return true
-	}
+	progress := c.clock.Flush(&c.outbox, now)
 	msg := c.top.Retrieve(now)
 	if msg == nil {
-		return false
+		return progress
 	}
 	req := msg.(*protocol.BurstReq)
-	c.pending = &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
-	c.pending.ID = sim.GetIDGenerator().Generate()
-	c.pending.Src, c.pending.Dst = c.top, req.Src
+	rsp := &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
+	rsp.TrafficBytes = burstHeaderBytes
+	if !req.Write {
+		rsp.TrafficBytes += int(req.Words)
+	}
+	c.outbox.QueueAt(c.top, req.Src, rsp, c.clock.Time(req.Origin+rsp.Done-1))
 	return true
 }
+
+// burstHeaderBytes is what an answer weighs on an interconnect beside the
+// data a fill brings.
+const burstHeaderBytes = 16
 
 func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	lat := c.readLatency
@@ -136,8 +144,10 @@ func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	if req.Lines > 0 {
 		if !c.stats.Any {
 			c.stats.First, c.stats.Any = first, true
+			c.stats.Latest = last
 		}
 		c.stats.Last = last
+		c.stats.Latest = max(c.stats.Latest, last)
 	}
 	if c.tracer != nil && req.Data != nil {
 		for j, line := range req.Data {

@@ -154,7 +154,7 @@ func TestChannelDefaultLatencies(t *testing.T) {
 	if rsps[1].Done != -2 || rsps[2].Done != 11 {
 		t.Errorf("Done = %d, %d, want -2, 11", rsps[1].Done, rsps[2].Done)
 	}
-	if got, want := g.ch.Stats(), (Stats{Words: 13, First: -4, Last: 11, Any: true}); got != want {
+	if got, want := g.ch.Stats(), (Stats{Words: 13, First: -4, Last: 11, Any: true, Latest: 11}); got != want {
 		t.Errorf("Stats = %+v, want %+v", got, want)
 	}
 
@@ -178,7 +178,7 @@ func TestChannelDefaultLatencies(t *testing.T) {
 	reqs = []*protocol.BurstReq{write(10, 2, 7), read(-5, 3, 6)}
 	rsps = g.run(t, reqs...)
 	checkDone(t, reqs, rsps, 1, 0)
-	if got, want := g.ch.Stats(), (Stats{Words: 13, First: 10, Last: -2, Any: true}); got != want {
+	if got, want := g.ch.Stats(), (Stats{Words: 13, First: 10, Last: -2, Any: true, Latest: 11}); got != want {
 		t.Errorf("Stats = %+v, want %+v (request order)", got, want)
 	}
 }
@@ -193,7 +193,7 @@ func TestChannelCustomLatencies(t *testing.T) {
 	}
 	// First: line 0 of the read at -5 completes at -1; Last: the single
 	// line of the read at 0 completes at 4.
-	if got, want := g.ch.Stats(), (Stats{Words: 17, First: -1, Last: 4, Any: true}); got != want {
+	if got, want := g.ch.Stats(), (Stats{Words: 17, First: -1, Last: 4, Any: true, Latest: 13}); got != want {
 		t.Errorf("Stats = %+v, want %+v", got, want)
 	}
 }
@@ -236,7 +236,7 @@ func TestChannelTracer(t *testing.T) {
 			if fmt.Sprint(tr.rows) != fmt.Sprint(want) {
 				t.Errorf("trace rows = %v, want %v", tr.rows, want)
 			}
-			if got, want := g.ch.Stats(), (Stats{Words: 21, First: -5 + rl, Last: 11 + wl, Any: true}); got != want {
+			if got, want := g.ch.Stats(), (Stats{Words: 21, First: -5 + rl, Last: 11 + wl, Any: true, Latest: 53 + rl}); got != want {
 				t.Errorf("Stats = %+v, want %+v", got, want)
 			}
 

@@ -307,10 +307,10 @@ type Span struct {
 // inside the memory; the error names the operand and the sizes.
 func (m *Memory) CheckCapacity(wordBytes int, spans []Span) error {
 	for _, sp := range spans {
-		hi, over := bits.Mul64(uint64(sp.End), uint64(wordBytes))
-		if over != 0 || sp.End < 0 || hi > m.Capacity {
+		over, end := bits.Mul64(uint64(sp.End), uint64(wordBytes))
+		if over != 0 || sp.End < 0 || end > m.Capacity {
 			return fmt.Errorf("%s occupies bytes %d to %d (words %d to %d at %d bytes per word), beyond the %s memory's %d bytes (%d MiB)",
-				sp.Operand, uint64(sp.Start)*uint64(wordBytes), hi, sp.Start, sp.End, wordBytes, m.Spec.Model, m.Capacity, m.Capacity>>20)
+				sp.Operand, uint64(sp.Start)*uint64(wordBytes), end, sp.Start, sp.End, wordBytes, m.Spec.Model, m.Capacity, m.Capacity>>20)
 		}
 	}
 	return nil

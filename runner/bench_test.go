@@ -98,12 +98,18 @@ func peakRSSMB() float64 {
 // BenchmarkGolden runs each golden case (reports only, as SCALE-Sim's
 // REFERENCE_SECONDS were taken, except the *_traces cases, which include
 // their traces) and reports the speedup over SCALE-Sim v2's wall time on
-// the same inputs.
+// the same inputs. The v3 cases (golden-v3/...) always write traces, as
+// v3's scale.py does, and compare with v3's wall time.
 func BenchmarkGolden(b *testing.B) {
 	cases, _ := filepath.Glob("../testdata/golden/*/REFERENCE_SECONDS")
-	for _, refFile := range cases {
+	v3, _ := filepath.Glob("../testdata/golden-v3/*/REFERENCE_SECONDS")
+	for _, refFile := range append(cases, v3...) {
 		dir := filepath.Dir(refFile)
-		b.Run(filepath.Base(dir), func(b *testing.B) {
+		name := filepath.Base(dir)
+		if strings.Contains(dir, "golden-v3") {
+			name = "golden-v3/" + name
+		}
+		b.Run(name, func(b *testing.B) {
 			raw, err := os.ReadFile(refFile)
 			if err != nil {
 				b.Fatal(err)
@@ -113,6 +119,7 @@ func BenchmarkGolden(b *testing.B) {
 				b.Fatal(err)
 			}
 			cfg, layers, traces := loadGolden(b, dir)
+			traces = traces || strings.Contains(dir, "golden-v3")
 			for b.Loop() {
 				if _, err := Run(cfg, layers, Options{LogDir: b.TempDir(), Traces: traces}); err != nil {
 					b.Fatal(err)

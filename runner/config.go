@@ -60,6 +60,15 @@ type Config struct {
 	// else "". SCALE-Sim reads the key from [architecture_presets] (see
 	// ParseConfig); a topology given on the command line overrides it.
 	Topology string
+	// V3 is set for a SCALE-Sim v3 config (one with a [sparsity] section);
+	// see config_v3.go.
+	V3 *V3Config
+	// WordBytes (bytes per word) and Batch (inputs per layer) are the
+	// [npusim] section; 0 means 1 (config_ext.go).
+	WordBytes, Batch int
+	// Energy is the [energy] section over the defaults; the zero value
+	// means DefaultEnergy (energy.go).
+	Energy EnergyTable
 	// DRAM is the optional [dram] section: the memory behind the buffers
 	// (zero value: SCALE-Sim's ideal channels).
 	DRAM dram.MemorySpec
@@ -408,6 +417,12 @@ func (p *cfgParser) build() (Config, error) {
 			return Config{}, p.keyErrf(secArch, "TopologyCsvLoc", "value must be a double-quoted path, got %q", loc)
 		}
 		cfg.Topology = parts[1]
+	}
+	if err := p.parseV3(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := p.parseExtensions(&cfg); err != nil {
+		return Config{}, err
 	}
 	if err := p.dramSection(&cfg); err != nil {
 		return Config{}, err

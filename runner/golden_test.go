@@ -14,13 +14,16 @@ import (
 )
 
 // TestGolden runs every SCALE-Sim v2 reference case in testdata/golden and
-// compares all three reports (integers exactly, floats to 1e-9 relative)
-// and, for the *_traces cases, every trace file line for line, exactly.
+// every SCALE-Sim v3 one in testdata/golden-v3, and compares all reports
+// (integers exactly, floats to 1e-9 relative; v3's SPARSE_REPORT.csv too)
+// and, for the cases with traces, every trace file line for line, exactly.
 func TestGolden(t *testing.T) {
 	cases, err := filepath.Glob("../testdata/golden/*/KIND")
-	if err != nil || len(cases) == 0 {
-		t.Fatalf("no golden cases found: %v", err)
+	v3, err3 := filepath.Glob("../testdata/golden-v3/*/KIND")
+	if err != nil || err3 != nil || len(cases) == 0 || len(v3) == 0 {
+		t.Fatalf("no golden cases found: %v %v", err, err3)
 	}
+	cases = append(cases, v3...)
 	for _, kindFile := range cases {
 		dir := filepath.Dir(kindFile)
 		name := filepath.Base(dir)
@@ -32,7 +35,14 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := filepath.Join(out, cfg.RunName)
-			for _, f := range []string{"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"} {
+			files := []string{"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "SPARSE_REPORT.csv"}
+			for _, f := range files {
+				if _, err := os.Stat(filepath.Join(dir, f)); err != nil && f == "SPARSE_REPORT.csv" {
+					if _, err := os.Stat(filepath.Join(got, f)); err == nil {
+						t.Errorf("%s written, SCALE-Sim writes none", f)
+					}
+					continue
+				}
 				compareReport(t, filepath.Join(dir, f), filepath.Join(got, f))
 			}
 			if !traces {
@@ -62,7 +72,7 @@ func loadGolden(tb testing.TB, dir string) (Config, []systolic.Layer, bool) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	layers, err := LoadTopology(filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
+	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
 	if err != nil {
 		tb.Fatal(err)
 	}

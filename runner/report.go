@@ -1,9 +1,6 @@
 package runner
 
 import (
-	"bufio"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -101,22 +98,8 @@ func WriteReports(dir string, layers []LayerReport) error {
 		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, (*LayerReport).detailedRow},
 	}
 	for _, f := range files {
-		path := filepath.Join(dir, f.name)
-		out, err := os.Create(path)
-		if err != nil {
+		if err := writeCSV(filepath.Join(dir, f.name), f.header, len(layers), func(i int) string { return f.row(&layers[i]) }); err != nil {
 			return err
-		}
-		w := bufio.NewWriter(out)
-		w.WriteString(f.header + "\n")
-		for i := range layers {
-			w.WriteString(f.row(&layers[i]))
-		}
-		err = w.Flush()
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
 		}
 	}
 	return nil

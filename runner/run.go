@@ -41,7 +41,7 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels).
 func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *memorySystem) {
-	ms := newMemorySystem(cfg, engine, 1*sim.GHz, 1) // the builder's clock; 1-byte words, as SCALE-Sim
+	ms := newMemorySystem(cfg, engine, 1*sim.GHz, max(cfg.WordBytes, 1)) // the builder's clock
 	bw := 0
 	if cfg.BandwidthMode == USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
@@ -53,6 +53,8 @@ func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *me
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
 		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
 		WithBandwidth(bw).
+		WithSparsity(cfg.sparsity()).
+		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
 		Build("NPU"), ms
 }
@@ -75,6 +77,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
 
+	layers = withBatch(layers, cfg.Batch)
 	acc, ms := newAccelerator(cfg, sim.NewSerialEngine())
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
@@ -117,7 +120,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 			fmt.Fprintln(con, "Saving traces: Done!")
 		}
 	}
-	if err := WriteReports(dir, reports); err != nil {
+	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
 		return nil, err
 	}
 	if err := ms.writeReport(dir); err != nil {

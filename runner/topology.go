@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -57,12 +56,7 @@ var gemmColumns = []string{"Layer name", "M", "N", "K"}
 
 // LoadTopology reads and parses the topology CSV at path.
 func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("topology %s: %w", path, err)
-	}
-	defer f.Close()
-	return ParseTopology(path, f, kind)
+	return LoadTopologyFor(Config{}, path, kind)
 }
 
 // ParseTopology parses a SCALE-Sim v2 topology CSV; path is used in error
@@ -95,6 +89,12 @@ func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
 //     Non-empty extra columns must still be integers, because SCALE-Sim
 //     int()s them.
 func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Layer, error) {
+	return parseTopology(path, r, kind, false)
+}
+
+// parseTopology parses a topology; v3 selects SCALE-Sim v3's row format
+// (see parseV3Row).
+func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]systolic.Layer, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("topology %s: %w", path, err)
@@ -134,7 +134,9 @@ func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Laye
 			continue
 		}
 		var got []systolic.Layer
-		if kind == Gemm {
+		if v3 {
+			got, err = parseV3Row(fields, dropped, kind)
+		} else if kind == Gemm {
 			got, err = parseGemmRow(fields, dropped)
 		} else {
 			got, err = parseConvRow(fields, dropped)

@@ -13,6 +13,7 @@ type Builder struct {
 	words  int64
 	bw     int // words per DRAM line; 0 selects CALC (estimate) mode for reads
 	op     protocol.Operand
+	addrs  bool
 }
 
 // MakeBuilder returns a builder for a 64 kB buffer in CALC mode.
@@ -29,11 +30,20 @@ func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
 // WithSizeKB sets the capacity in kB (1024 one-byte words per kB).
 func (b Builder) WithSizeKB(kb int) Builder { b.words = int64(kb) * 1024; return b }
 
+// WithSizeWords sets the capacity in words, for words wider than a byte
+// (components.Builder.WithWordBytes).
+func (b Builder) WithSizeWords(words int64) Builder { b.words = words; return b }
+
 // WithBandwidth sets the DRAM interface width in words per cycle, SCALE-Sim's
 // USER mode. Zero selects CALC mode: read buffers estimate the bandwidth
 // they need and never stall. A write buffer needs a positive width in both
 // modes (SCALE-Sim uses the array width in CALC mode).
 func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bw = wordsPerCycle; return b }
+
+// WithAddressRanges makes the buffer's bursts carry the word addresses
+// they really move (BurstReq.Ranges), for a memory behind it that needs
+// them; the ideal channel does not.
+func (b Builder) WithAddressRanges(on bool) Builder { b.addrs = on; return b }
 
 // WithOperand says which operand a read buffer holds (ifmap or filter).
 func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b }
@@ -43,12 +53,14 @@ func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b 
 func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
 	rb := &ReadBuffer{op: b.op, walkDone: make(chan struct{}), lastWalkRows: minParallelWalkRows}
 	if b.bw > 0 {
-		rb.policy = newWindow(b.words, b.bw)
+		w := newWindow(b.words, b.bw)
+		w.addrs = b.addrs
+		rb.policy = w
 	} else {
 		rb.policy = newEstimate(b.words)
 	}
 	rb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, rb)
-	rb.init(rb, name)
+	rb.init(rb.TickingComponent, b.engine, b.freq, name)
 	return rb
 }
 
@@ -59,8 +71,8 @@ func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
 		panic("sram: a write buffer needs a positive bandwidth")
 	}
 	active := (b.words + 1) / 2
-	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw)}
+	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs}
 	wb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, wb)
-	wb.init(wb, name)
+	wb.init(wb.TickingComponent, b.engine, b.freq, name)
 	return wb
 }

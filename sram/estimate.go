@@ -197,3 +197,6 @@ func (e *estimate) emit(s pendingSets, bw int64) *protocol.BurstReq {
 	}
 	return req
 }
+
+// ahead: the fetch points are timed by the array's clock, fold by fold.
+func (e *estimate) ahead() bool { return false }

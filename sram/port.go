@@ -9,10 +9,12 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-// ports is the messaging common to the buffers: an ordered outbox, the
-// burst requests in flight, and a flag for "the policy cannot go on until
-// the last burst completes".
+// ports is the messaging common to the buffers: an ordered outbox whose
+// bursts leave at their own cycle, the bursts in flight, and a flag for "the
+// policy cannot go on until the last burst completes".
 type ports struct {
+	clock       *protocol.Clock
+	origin      int64 // engine cycle of the layer's cycle 0
 	top, bottom sim.Port
 	dram        sim.Port // the DRAM channel's port
 	outbox      protocol.Outbox
@@ -20,9 +22,11 @@ type ports struct {
 	blocked     bool // waiting for the response of the last burst
 	lastDone    int64
 	traceSlots  []int64 // scratch for traceRow
+	addrs       bool    // bursts carry their address ranges
 }
 
-func (p *ports) init(c sim.Component, name string) {
+func (p *ports) init(c *sim.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
+	p.clock = protocol.NewClock(engine, freq, c)
 	p.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", p.top)
 	p.bottom = sim.NewLimitNumMsgPort(c, 4, name+".Bottom")
@@ -37,15 +41,32 @@ func (p *ports) reply(req sim.Msg, msg sim.Msg) {
 	p.outbox.Queue(p.top, req.Meta().Src, msg)
 }
 
-// burst queues a request to the DRAM channel behind the bottom port.
-// blocking bursts stop the policy until the response arrives.
+// replyAt queues msg from the top port to the sender of req, to leave at
+// the layer's cycle cycle.
+func (p *ports) replyAt(req sim.Msg, msg sim.Msg, cycle int64) {
+	p.outbox.QueueAt(p.top, req.Meta().Src, msg, p.clock.Time(p.origin+cycle))
+}
+
+// burst queues a request to the DRAM channel behind the bottom port, to
+// leave at its cycle At (at once if that is past: SCALE-Sim's CALC-mode
+// estimate dates its fetches backwards). blocking bursts stop the policy
+// until the response arrives.
 func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
-	p.outbox.Queue(p.bottom, p.dram, b)
+	b.Origin = p.origin
+	b.TrafficBytes = burstHeaderBytes
+	if b.Write {
+		b.TrafficBytes += int(b.Words)
+	}
+	p.outbox.QueueAt(p.bottom, p.dram, b, p.clock.Time(p.origin+b.At))
 	p.inFlight++
 	if blocking {
 		p.blocked = true
 	}
 }
+
+// burstHeaderBytes is what a burst's command and addresses weigh on an
+// interconnect, beside the data a drain carries.
+const burstHeaderBytes = 16
 
 // traceRow writes one SRAM trace row: the cycle, then the width slots of a
 // demand row, -1 outside [lo, hi) where Demand.Row left them unset.
@@ -78,13 +99,13 @@ func (p *ports) collect(now sim.VTimeInSec) bool {
 	}
 }
 
-// exchange takes burst responses and sends what is queued. It reports
-// whether anything happened, and whether the owner may go on: nothing is
-// left to send and no burst is awaited. When the awaited burst completes,
-// unblocked gets its completion cycle. Responses are taken first: a
-// channel whose responses are not taken stops taking requests, so a buffer
-// with a full outbox would otherwise wait on itself.
-func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) (progress, free bool) {
+// exchange takes burst responses and sends what is due; it reports whether
+// anything happened. When the awaited burst completes, unblocked gets its
+// completion cycle. Responses are taken first: a channel whose responses
+// are not taken stops taking requests, so a buffer with a full outbox would
+// otherwise wait on itself.
+func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) bool {
+	progress := false
 	wasBlocked := p.blocked
 	if p.collect(now) {
 		progress = true
@@ -92,10 +113,10 @@ func (p *ports) exchange(now sim.VTimeInSec, unblocked func(done int64)) (progre
 			unblocked(p.lastDone)
 		}
 	}
-	if p.outbox.Flush(now) {
+	if p.clock.Flush(&p.outbox, now) {
 		progress = true
 	}
-	return progress, p.outbox.Empty() && !p.blocked
+	return progress
 }
 
 // next hands the next request from the array to handle; it reports

@@ -37,11 +37,24 @@ type readPolicy interface {
 	// (window slides, fetch points); while it stays the same, every address
 	// looked up since it last changed is still resident.
 	epoch() int64
+	// ahead reports whether the buffer walks the layer's demand ahead of
+	// the array (what is resident does not depend on the array's timing),
+	// rather than fold by fold as the array asks.
+	ahead() bool
 }
 
 // ReadBuffer is a double-buffered operand buffer (ifmap or filter). The
 // array sends it one fold's demand at a time; the buffer answers with the
 // rows whose data arrived late, which is where read stalls come from.
+//
+// In USER mode the buffer walks the layer's demand on its own, ahead of the
+// array, and stops only while a fill is in flight: SCALE-Sim dates each
+// refill right after the previous one completed, possibly long before the
+// array reaches the row that needs it, and walking ahead is what lets the
+// buffer send the fill at that very engine time. It answers the array's
+// request for a fold once its walk has passed the fold, or in parts while
+// the walk waits inside it. In CALC mode it never waits, so it walks each
+// fold when the array asks for it.
 type ReadBuffer struct {
 	*sim.TickingComponent
 	ports
@@ -50,21 +63,31 @@ type ReadBuffer struct {
 	policy readPolicy
 	tracer protocol.Tracer
 
-	// the fold being served
-	fold    *protocol.ReadFoldReq
-	t, c    int // resume point: row t, slot c
-	row     []int64
-	hints   []int32 // per slot, for the policy
-	lo, hi  int
-	waited  bool // the current row waited for a fill
-	walking bool // a walk goroutine is running
-	// the initial fill has not been waited for yet
-	initialFill bool
+	// the walk
+	started     bool                  // the layer's origin is known
+	stream      protocol.DemandStream // what an ahead walk walks
+	nextFold    int                   // the stream's next fold
+	cur         protocol.Demand       // the demand being walked
+	t, c        int                   // resume point: row t, slot c
+	row         []int64
+	hints       []int32 // per slot, for the policy
+	lo, hi      int
+	waited      bool               // the current row waited for a fill
+	walking     bool               // a walk goroutine is running
+	initialFill bool               // the initial fill has not been waited for yet
+	initial     *protocol.BurstReq // the initial fill, until the origin is known
 	// rows the last walk covered before it finished or stopped for a fill
 	lastWalkRows int
 	walkDone     chan struct{}
-	ready        []protocol.RowReady
-	foldUsed     [2]int64 // first and last non-empty layer rows of the fold; -1 if none
+	walked       int64               // layer rows before this one are walked
+	ready        []protocol.RowReady // late rows walked and not yet reported
+
+	// the array's request
+	req       *protocol.ReadFoldReq
+	reqEnd    int64
+	reported  int64               // rows answered for so far
+	foldReady []protocol.RowReady // the request's late rows, for its timing
+	scratch   []int64             // for rows read outside the walk
 
 	// layer statistics
 	stats      ReadStats
@@ -95,11 +118,11 @@ func (b *ReadBuffer) Stats() ReadStats { return b.stats }
 // bursts also carry their addresses so the DRAM channel can trace them.
 func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
-// Tick moves the buffer forward: send, collect fill completions, go on with
-// the walk, or take the next request from the array, until there is nothing
-// left to do; a message or a free connection wakes it again.
+// Tick moves the buffer forward: collect fill completions, send what is
+// due, go on with the walk, answer the array, until there is nothing left to
+// do; a message, a free connection or the time of a held burst wakes it.
 //
-// The walk over a fold's demand is the bulk of the simulation's work and
+// The walk over the demand is the bulk of the simulation's work and
 // touches nothing but this buffer, so it runs on its own goroutine, started
 // in one tick and joined at the start of the next: the ifmap and filter
 // buffers, which receive their folds in the same cycle, walk them in
@@ -123,11 +146,11 @@ func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
 
 // step does one thing; it reports whether it did anything.
 func (b *ReadBuffer) step(now sim.VTimeInSec) bool {
-	progress, free := b.exchange(now, b.policy.filled)
-	if !free {
-		return progress
+	progress := b.exchange(now, b.policy.filled)
+	if b.answer() {
+		return true
 	}
-	if b.fold != nil {
+	if b.canWalk() {
 		if b.lastWalkRows < minParallelWalkRows {
 			b.walk()
 			return true
@@ -139,49 +162,85 @@ func (b *ReadBuffer) step(now sim.VTimeInSec) bool {
 		}()
 		return true
 	}
-	if b.ending != nil {
-		if b.inFlight == 0 {
-			b.reply(b.ending, &protocol.LayerEndRsp{Operand: b.op})
-			b.ending = nil
-			return true
-		}
-		return progress
+	if b.answer() { // folds known to be resident were skipped
+		return true
+	}
+	if b.ending != nil && b.inFlight == 0 && b.cur == nil {
+		b.reply(b.ending, &protocol.LayerEndRsp{Operand: b.op})
+		b.ending = nil
+		return true
 	}
 	return b.next(now, b.handle) || progress
+}
+
+// canWalk picks the next demand to walk, if the walk may go on.
+func (b *ReadBuffer) canWalk() bool {
+	if !b.started || b.blocked {
+		return false
+	}
+	for b.cur == nil && b.stream != nil && b.nextFold < b.stream.NumFolds() {
+		b.setWalk(b.stream.FoldDemand(b.nextFold))
+		b.nextFold++
+	}
+	return b.cur != nil
+}
+
+// setWalk makes d the demand to walk, unless its addresses are known to be
+// resident: then there is nothing to look up.
+func (b *ReadBuffer) setWalk(d protocol.Demand) {
+	if w := d.Width(); len(b.row) < w {
+		b.row = make([]int64, w)
+		b.hints = make([]int32, w)
+		for i := range b.hints {
+			b.hints[i] = -1
+		}
+	}
+	if b.residentEpoch != b.policy.epoch() {
+		clear(b.resident)
+		b.residentEpoch = b.policy.epoch()
+	}
+	if b.resident[d.Slice()] {
+		b.walked = d.FirstRow() + int64(d.Rows())
+		return
+	}
+	b.cur = d
+	b.t, b.c = 0, -1
+	b.walkEpoch = b.policy.epoch()
 }
 
 func (b *ReadBuffer) handle(msg sim.Msg) {
 	switch m := msg.(type) {
 	case *protocol.LayerBeginReq:
 		b.stats = ReadStats{}
-		b.firstSeen = false
+		b.firstSeen, b.started = false, false
+		b.walked, b.nextFold, b.cur, b.ready = 0, 0, nil, nil
 		clear(b.resident)
-		if fill := b.policy.beginLayer(m.Fill, b.tracer != nil); fill != nil {
-			b.burst(fill, true)
+		b.stream = nil
+		if b.policy.ahead() {
+			b.stream = m.Stream
+		}
+		lead := int64(0)
+		b.initial = b.policy.beginLayer(m.Fill, b.tracer != nil)
+		if b.initial != nil {
+			lead = -b.initial.At
 			b.initialFill = true
 		}
+		b.reply(m, &protocol.LayerBeginRsp{Operand: b.op, Lead: lead})
+	case *protocol.LayerStartReq:
+		b.origin, b.started = m.Origin, true
+		if b.initial != nil {
+			b.burst(b.initial, true)
+			b.initial = nil
+		}
 	case *protocol.ReadFoldReq:
-		b.ready = nil
-		b.foldUsed = [2]int64{-1, -1}
-		if w := m.Demand.Width(); len(b.row) < w {
-			b.row = make([]int64, w)
-			b.hints = make([]int32, w)
-			for i := range b.hints {
-				b.hints[i] = -1
-			}
-		}
+		b.req = m
+		b.reqEnd = m.Demand.FirstRow() + int64(m.Demand.Rows())
+		b.reported = m.Demand.FirstRow() - 1 // a walk waiting at the first row says so too
+		b.foldReady = b.foldReady[:0]
 		b.stats.Requests += m.Demand.Requests()
-		if b.residentEpoch != b.policy.epoch() {
-			clear(b.resident)
-			b.residentEpoch = b.policy.epoch()
+		if b.stream == nil {
+			b.setWalk(m.Demand)
 		}
-		if b.resident[m.Demand.Slice()] {
-			b.skip(m)
-			return
-		}
-		b.fold = m
-		b.t, b.c = 0, -1
-		b.walkEpoch = b.policy.epoch()
 	case *protocol.FoldTimingReq:
 		b.time(m)
 	case *protocol.LayerEndReq:
@@ -194,10 +253,10 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 	}
 }
 
-// walk serves the fold's rows in order until a miss needs a fill (it then
-// returns, blocked, and resumes at the same slot) or the fold is done.
+// walk serves the demand's rows in order until a miss needs a fill (it then
+// returns, blocked, and resumes at the same slot) or the demand is done.
 func (b *ReadBuffer) walk() {
-	d := b.fold.Demand
+	d := b.cur
 	first := d.FirstRow()
 	start := b.t
 	defer func() { b.lastWalkRows = b.t - start }()
@@ -213,10 +272,6 @@ func (b *ReadBuffer) walk() {
 				b.c = -1
 				continue // no address in this row
 			}
-			if b.foldUsed[0] < 0 {
-				b.foldUsed[0] = row
-			}
-			b.foldUsed[1] = row
 			// The first row that reads waits for the initial fill. SCALE-Sim
 			// places that fill to complete before cycle 0, so this only
 			// matters for a channel slower than the buffer's interface.
@@ -226,6 +281,7 @@ func (b *ReadBuffer) walk() {
 		n, fetch := b.policy.serve(b.row[b.c:b.hi], b.hints[b.c:b.hi], row)
 		if fetch != nil {
 			b.c += n
+			b.walked = row
 			b.burst(fetch, true)
 			b.waited = true
 			return
@@ -235,6 +291,7 @@ func (b *ReadBuffer) walk() {
 		}
 		b.c = -1
 	}
+	b.walked = first + int64(d.Rows())
 	if b.policy.epoch() == b.walkEpoch {
 		if b.resident == nil {
 			b.resident = make(map[int64]bool)
@@ -245,78 +302,109 @@ func (b *ReadBuffer) walk() {
 		}
 		b.resident[d.Slice()] = true
 	}
-	b.reply(b.fold, &protocol.ReadFoldRsp{Operand: b.op, Ready: b.ready})
-	b.fold = nil
+	b.cur = nil
 }
 
-// skip serves a fold whose addresses are all known to be resident: nothing
-// to look up, only the first and last rows holding an address to find.
-func (b *ReadBuffer) skip(m *protocol.ReadFoldReq) {
-	d := m.Demand
-	used := func(t int) bool {
-		lo, hi := d.Row(t, b.row)
-		for _, a := range b.row[lo:hi] {
-			if a >= 0 {
-				return true
-			}
-		}
+// answer tells the array what the walk knows of the rows it asked for:
+// everything once the walk has passed them, or, while the walk waits for a
+// fill inside them, the rows before the one waiting. It reports whether it
+// sent anything.
+func (b *ReadBuffer) answer() bool {
+	if b.req == nil {
 		return false
 	}
-	for t := 0; t < d.Rows(); t++ {
-		if used(t) {
-			b.foldUsed[0] = d.FirstRow() + int64(t)
-			break
-		}
+	through := min(b.walked, b.reqEnd)
+	if through < b.reqEnd && (!b.blocked || through <= b.reported) {
+		return false
 	}
-	for t := d.Rows() - 1; t >= 0 && b.foldUsed[0] >= 0; t-- {
-		if used(t) {
-			b.foldUsed[1] = d.FirstRow() + int64(t)
-			break
-		}
+	n := 0
+	for n < len(b.ready) && b.ready[n].Row < through {
+		n++
 	}
-	b.reply(m, &protocol.ReadFoldRsp{Operand: b.op})
+	rsp := &protocol.ReadFoldRsp{Operand: b.op, Through: through}
+	if n > 0 {
+		rsp.Ready = append([]protocol.RowReady(nil), b.ready[:n]...)
+		b.foldReady = append(b.foldReady, rsp.Ready...)
+		b.ready = append(b.ready[:0], b.ready[n:]...)
+	}
+	b.reply(b.req, rsp)
+	b.reported = through
+	if through == b.reqEnd {
+		b.req = nil
+	}
+	return true
 }
 
 // time learns when the array issued the fold's rows: it fixes the served
 // cycle of the first and last rows holding addresses, writes the SRAM
 // trace, and lets the policy time what it deferred.
 func (b *ReadBuffer) time(m *protocol.FoldTimingReq) {
+	d := m.Demand
+	if w := d.Width(); len(b.scratch) < w {
+		b.scratch = make([]int64, w)
+	}
 	hint := 0
 	cycleOf := func(r int64) int64 { return m.Schedule.Cycle(r, &hint) }
 	readyAt := 0
 	served := func(r int64, cyc int64) int64 {
-		for readyAt < len(b.ready) && b.ready[readyAt].Row < r {
+		for readyAt < len(b.foldReady) && b.foldReady[readyAt].Row < r {
 			readyAt++
 		}
-		if readyAt < len(b.ready) && b.ready[readyAt].Row == r {
-			return max(cyc+1, b.ready[readyAt].Cycle)
+		if readyAt < len(b.foldReady) && b.foldReady[readyAt].Row == r {
+			return max(cyc+1, b.foldReady[readyAt].Cycle)
 		}
 		return cyc + 1
 	}
-	if b.foldUsed[0] >= 0 {
-		c0 := cycleOf(b.foldUsed[0])
-		if !b.firstSeen {
-			b.firstSeen = true
-			b.firstCycle = c0
-			b.stats.First, b.stats.Any = served(b.foldUsed[0], c0), true
-		}
+	firstUsed, lastUsed := usedRows(d, b.scratch)
+	if firstUsed >= 0 && !b.firstSeen {
+		c0 := cycleOf(firstUsed)
+		b.firstSeen = true
+		b.firstCycle = c0
+		b.stats.First, b.stats.Any = served(firstUsed, c0), true
 	}
 	if b.tracer != nil {
 		hint, readyAt = 0, 0
-		d := m.Demand
 		first := d.FirstRow()
 		for t := 0; t < d.Rows(); t++ {
 			r := first + int64(t)
-			lo, hi := d.Row(t, b.row)
-			b.traceRow(b.tracer, served(r, cycleOf(r)), d.Width(), b.row, lo, hi)
+			lo, hi := d.Row(t, b.scratch)
+			b.traceRow(b.tracer, served(r, cycleOf(r)), d.Width(), b.scratch, lo, hi)
 		}
 	}
-	if b.foldUsed[1] >= 0 {
+	if lastUsed >= 0 {
 		hint, readyAt = 0, 0
-		b.stats.Last = served(b.foldUsed[1], cycleOf(b.foldUsed[1]))
+		b.stats.Last = served(lastUsed, cycleOf(lastUsed))
 	}
 	hint = 0
 	for _, br := range b.policy.timed(cycleOf, b.firstCycle) {
 		b.burst(br, false)
 	}
+}
+
+// usedRows returns the first and last layer rows of d that hold an
+// address, or -1, -1 when none does.
+func usedRows(d protocol.Demand, buf []int64) (first, last int64) {
+	used := func(t int) bool {
+		lo, hi := d.Row(t, buf)
+		for _, a := range buf[lo:hi] {
+			if a >= 0 {
+				return true
+			}
+		}
+		return false
+	}
+	first, last = -1, -1
+	for t := 0; t < d.Rows(); t++ {
+		if used(t) {
+			first = d.FirstRow() + int64(t)
+			break
+		}
+	}
+	for t := d.Rows() - 1; t >= 0 && first >= 0; t-- {
+		if used(t) {
+			last = d.FirstRow() + int64(t)
+			break
+		}
+	}
+	return first, last
 }

@@ -37,11 +37,13 @@ type window struct {
 	last      int64      // completion cycle of the last fetch
 	nextLine  int64      // fetch-matrix row of the next prefetch
 	colskip   int64
-	blanks    []blank // fetch-matrix cells SCALE-Sim overwrote with -1
-	slides    int64   // window moves so far
-	enterHint int32   // the line table slot the last entering address used
-	missed    int64   // the address the last misses were for
-	misses    int     // and how many in a row
+	blanks    []blank    // fetch-matrix cells SCALE-Sim overwrote with -1
+	slides    int64      // window moves so far
+	enterHint int32      // the line table slot the last entering address used
+	missed    int64      // the address the last misses were for
+	misses    int        // and how many in a row
+	addrs     bool       // bursts carry the addresses that enter
+	entering  rangeQueue // the addresses entering with the next burst
 }
 
 // blank is a run of fetch-matrix cells [from, to) of a row set to -1.
@@ -86,6 +88,7 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.va = 0
 	w.tail = lineCursor{w: w}
 	w.tail.reset()
+	w.entering.all()
 	w.tail.skip(w.nActive, w.enter)
 
 	// First fill: the active half, placed so that it completes at cycle -1,
@@ -102,6 +105,9 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	req := &protocol.BurstReq{At: -n0 - 1, Lines: int(n0), LineWords: int(w.bw), Words: n0 * w.bw}
 	if tracing {
 		req.Data = w.rows(0, n0, nil)
+	}
+	if w.addrs {
+		req.Ranges = w.entering.all()
 	}
 	return req
 }
@@ -150,6 +156,11 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 	req := &protocol.BurstReq{At: w.last + 1, Lines: int(n), LineWords: int(w.bw), Words: n * w.bw}
 	if w.tracing {
 		req.Data = w.prefetchRows(n)
+	}
+	if w.addrs {
+		// What really enters the buffer: the lines the window slid over
+		// (SCALE-Sim's trace rows repeat the same fetch-matrix rows).
+		req.Ranges = w.entering.all()
 	}
 	// QUIRK (SCALE-Sim): next_line is recomputed from n alone, not advanced,
 	// so every prefetch fetches the same fetch-matrix rows. Only the trace
@@ -227,7 +238,12 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 }
 
 // enter records that address a is in the tail cursor's line.
-func (w *window) enter(a int64) { w.resident.record(a, w.tail.v, w.va, &w.enterHint) }
+func (w *window) enter(a int64) {
+	w.resident.record(a, w.tail.v, w.va, &w.enterHint)
+	if w.addrs {
+		w.entering.push(a)
+	}
+}
 
 // lineCursor walks the non-pad entries of the fill order line by line,
 // wrapping after the last line.
@@ -266,3 +282,6 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 }
 
 func ceilDiv64(a, b int64) int64 { return (a + b - 1) / b }
+
+// ahead: what is resident never depends on time.
+func (w *window) ahead() bool { return true }

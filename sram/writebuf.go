@@ -25,10 +25,12 @@ type WriteBuffer struct {
 
 	free     int64
 	drainEnd int64
-	lineFill int64     // words in the current (uncommitted) line
-	lineAddr []int64   // its addresses, when tracing
-	lines    []int64   // committed, undrained lines: words each
-	linesA   [][]int64 // and their addresses, when tracing
+	lineFill int64      // words in the current (uncommitted) line
+	lineAddr []int64    // its addresses, when tracing
+	lines    []int64    // committed, undrained lines: words each
+	linesA   [][]int64  // and their addresses, when tracing
+	addrs    bool       // drains carry the addresses they move
+	held     rangeQueue // accepted addresses not drained yet, when addrs
 
 	// the request being served
 	req        *protocol.WriteReq
@@ -38,8 +40,13 @@ type WriteBuffer struct {
 	cyc, cur   int64
 	jumps      []protocol.RowReady
 	ending     *protocol.LayerEndReq
+	fullWait   bool  // a result found the buffer full during a drain: it waits for the drain's answer
+	drainSent  int64 // engine cycle the drain in flight left
+	nowCycle   int64 // engine cycle of the current step
 	finalCycle int64 // start cycle of the next chunk of the final drain
+	final      bool  // the layer's last rows are in: drain everything
 	finalDrain bool  // the final drain has started
+	drained    bool  // the final drain is over
 
 	stats WriteStats
 }
@@ -59,7 +66,13 @@ func (b *WriteBuffer) Stats() WriteStats { return b.stats }
 func (b *WriteBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 
 // Tick moves the buffer forward until it has nothing left to do or waits
-// for a drain; a message or a free connection wakes it again.
+// for a drain; a message, a free connection or the time of a held message
+// wakes it again.
+//
+// The buffer accepts a segment's rows as soon as it gets them, working out
+// the cycle each is accepted; what it tells others leaves at the engine
+// time it stands for: a drain at its first cycle, the answer to the array
+// at the cycle the segment's last row was accepted.
 func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 	for b.step(now) {
 	}
@@ -67,16 +80,21 @@ func (b *WriteBuffer) Tick(now sim.VTimeInSec) bool {
 }
 
 func (b *WriteBuffer) step(now sim.VTimeInSec) bool {
-	progress, free := b.exchange(now, func(done int64) { b.drainEnd = done })
-	if !free {
-		return progress
-	}
+	b.nowCycle = b.clock.Cycle(now)
+	progress := b.exchange(now, func(done int64) { b.drainEnd = done })
 	if b.req != nil {
-		b.walk()
+		return b.walk(now) || progress
+	}
+	if b.final {
+		if b.blocked { // the final drain goes chunk after chunk
+			return progress
+		}
+		b.finish()
 		return true
 	}
-	if b.ending != nil {
-		b.finish()
+	if b.ending != nil && b.drained && b.inFlight == 0 {
+		b.reply(b.ending, &protocol.LayerEndRsp{Operand: protocol.Ofmap})
+		b.ending = nil
 		return true
 	}
 	return b.next(now, b.handle) || progress
@@ -89,7 +107,12 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.free, b.drainEnd = b.total, 0
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
+		b.held.all()
 		b.stats = WriteStats{}
+		b.final, b.finalDrain, b.drained = false, false, false
+		b.reply(m, &protocol.LayerBeginRsp{Operand: protocol.Ofmap})
+	case *protocol.LayerStartReq:
+		b.origin = m.Origin
 	case *protocol.WriteReq:
 		b.req = m
 		b.t, b.c = m.From, -1
@@ -103,19 +126,46 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		}
 	case *protocol.LayerEndReq:
 		b.ending = m
-		b.commit()
-		b.finalCycle = m.LastCycle
+		if !b.final && !b.drained { // no WriteReq said Last
+			b.startFinal(m.LastCycle)
+		}
 	default:
 		panic("sram: write buffer got an unknown message")
 	}
 }
 
-// walk accepts rows; row t is issued at b.cyc and accepted at b.cur.
-func (b *WriteBuffer) walk() {
+// walk accepts rows; row t is issued at b.cyc and accepted at b.cur. It
+// reports whether it accepted anything.
+//
+// While a drain is in flight, whether it is still in flight at a row's
+// cycle decides what the row does, and the buffer learns the drain's end
+// only from its answer. It knows the drain is still in flight at every
+// cycle before now once the answer could have arrived (two cycles after
+// the drain left) and has not; so it takes the rows issued before now and,
+// for the others, waits until the segment's last row is past, or for the
+// answer. A row that finds the buffer full during a drain waits for the
+// answer too: it is accepted when the drain ends.
+func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 	m := b.req
 	d := m.Demand
+	did := false
+	if b.fullWait {
+		if b.blocked {
+			return false
+		}
+		b.fullWait = false
+		b.cur = b.drainEnd
+		b.c++
+		did = true
+	}
 	for ; b.t < m.To; b.t++ {
 		if b.c < 0 {
+			if b.blocked && !b.inFlightAt(b.cyc) {
+				last := b.origin + b.cyc + int64(m.To-1-b.t)
+				b.clock.WakeAt(now, b.clock.Time(max(last+1, b.drainSent+2)))
+				return did
+			}
+			did = true
 			b.lo, b.hi = d.Row(b.t, b.row)
 			b.c = b.lo
 			b.cur = b.cyc
@@ -127,9 +177,14 @@ func (b *WriteBuffer) walk() {
 			if b.row[b.c] < 0 {
 				continue
 			}
+			if b.blocked && !b.inFlightAt(b.cur) {
+				// a drain left during this row: wait until its answer could be back
+				b.clock.WakeAt(now, b.clock.Time(b.drainSent+2))
+				return did
+			}
+			did = true
 			if b.accept(b.row[b.c]) {
-				b.c++
-				return // wait for the drain's completion
+				return true // full: wait for the drain's answer
 			}
 		}
 		row := d.FirstRow() + int64(b.t)
@@ -144,10 +199,13 @@ func (b *WriteBuffer) walk() {
 		}
 		b.c = -1
 		if b.t == m.To-1 {
-			b.reply(m, &protocol.WriteRsp{LastCycle: b.cyc, LastAccepted: b.cur, Jumps: b.jumps})
+			b.replyAt(m, &protocol.WriteRsp{LastCycle: b.cyc, LastAccepted: b.cur, Jumps: b.jumps}, b.cur)
 			b.req = nil
 			b.t++
-			return
+			if m.Last {
+				b.startFinal(b.cur)
+			}
+			return true
 		}
 		next := b.cur + 1
 		if next != b.cyc+1 {
@@ -155,6 +213,7 @@ func (b *WriteBuffer) walk() {
 		}
 		b.cyc = next
 	}
+	return did
 }
 
 // acceptRow takes a whole row of results at once when none of them can
@@ -167,7 +226,8 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 			k++
 		}
 	}
-	if b.cur < b.drainEnd {
+
+	if b.blocked || b.cur < b.drainEnd {
 		if b.free-k <= 0 { // the buffer would fill during the drain
 			return false
 		}
@@ -178,20 +238,38 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	for b.lineFill += k; b.lineFill >= b.bw; b.lineFill -= b.bw {
 		b.lines = append(b.lines, b.bw)
 	}
+	if b.addrs {
+		for _, a := range addrs {
+			if a >= 0 {
+				b.held.push(a)
+			}
+		}
+	}
 	return true
 }
 
-// accept takes one result at cycle b.cur; it reports whether it started a
-// drain (whose completion the buffer must wait for).
+// accept takes one result at cycle b.cur; it reports whether the result
+// found the buffer full during a drain in flight: it is then accepted when
+// that drain ends, which the buffer learns from the drain's answer.
 func (b *WriteBuffer) accept(addr int64) bool {
 	b.lineFill++
 	if b.tracing {
 		b.lineAddr = append(b.lineAddr, addr)
 	}
+	if b.addrs {
+		b.held.push(addr)
+	}
 	if b.lineFill == b.bw {
 		b.commit()
 	}
 	b.free--
+	if b.blocked { // a drain is in flight at b.cur; its end is not known yet
+		if b.free <= 0 { // full: wait for the drain's answer
+			b.fullWait = true
+			return true
+		}
+		return false
+	}
 	if b.cur < b.drainEnd {
 		if b.free <= 0 { // full: wait for the drain in flight
 			b.cur = b.drainEnd
@@ -201,9 +279,16 @@ func (b *WriteBuffer) accept(addr int64) bool {
 	if b.free < b.total-b.drain {
 		b.commit()
 		b.drainChunk(b.cur)
-		return true
 	}
 	return false
+}
+
+// inFlightAt reports whether the drain in flight is known to be still in
+// flight at the layer's cycle c: its answer has not arrived although it
+// could have (two cycles after the drain left: one hop there, one back),
+// and c is before now.
+func (b *WriteBuffer) inFlightAt(c int64) bool {
+	return b.nowCycle >= b.drainSent+2 && b.origin+c < b.nowCycle
 }
 
 // commit closes the current line, padding it with -1; an empty line is not
@@ -232,6 +317,13 @@ func (b *WriteBuffer) drainChunk(start int64) {
 	n := min(ceilDiv64(b.drain, b.bw), int64(len(b.lines)))
 	words := n*b.bw - (b.bw - b.lines[n-1])
 	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), LineWords: int(b.bw), Words: words}
+	if b.addrs {
+		moved := int64(0) // the lines' real contents (words follows SCALE-Sim's count)
+		for _, l := range b.lines[:n] {
+			moved += l
+		}
+		req.Ranges = b.held.take(moved)
+	}
 	if b.tracing {
 		req.Data = append([][]int64(nil), b.linesA[:n]...)
 		b.linesA = b.linesA[n:]
@@ -239,11 +331,22 @@ func (b *WriteBuffer) drainChunk(start int64) {
 	b.lines = b.lines[n:]
 	b.free += words
 	b.burst(req, true)
+	b.drainSent = max(b.origin+start, b.nowCycle) // it leaves at its cycle, or now if that is past
+}
+
+// startFinal starts SCALE-Sim's empty_all_buffers once the layer's last
+// row was accepted at cycle last.
+func (b *WriteBuffer) startFinal(last int64) {
+	b.commit()
+	b.finalCycle = last
+	b.final = true
 }
 
 // finish is SCALE-Sim's empty_all_buffers: drain everything, chunk after
-// chunk, from the cycle the last row was accepted. It ignores a drain still
-// in flight.
+// chunk, from the cycle the last row was accepted. It ignores a drain that
+// was still in flight then: the first chunk is dated from that cycle even
+// when the buffer could only go on once the earlier drain completed (not
+// causal, but SCALE-Sim's numbers; such a chunk leaves late).
 func (b *WriteBuffer) finish() {
 	if b.finalDrain { // the previous chunk has completed
 		b.finalCycle = b.drainEnd + 1
@@ -253,7 +356,5 @@ func (b *WriteBuffer) finish() {
 		b.finalDrain = true
 		return
 	}
-	b.reply(b.ending, &protocol.LayerEndRsp{Operand: protocol.Ofmap})
-	b.ending = nil
-	b.finalDrain = false
+	b.final, b.finalDrain, b.drained = false, false, true
 }

@@ -16,29 +16,55 @@ import (
 // the cycle following the row's issue (the buffers report it) and a write
 // by how long the ofmap buffer made the row wait (it reports that too).
 //
-// Per fold the array sends one ReadFoldReq to each read buffer, then walks
-// the fold with the write buffer in segments that end at the rows where a
-// read was late, and finally tells the read buffers when it issued each row.
+// # Time
+//
+// Engine time is modelled time. A layer starts with a handshake: the
+// buffers say how early their first traffic must leave (LayerBeginRsp), and
+// the array fixes the engine cycle Origin of the layer's cycle 0 late
+// enough for all of them (LayerStartReq). From then on the array works in
+// segments of a fold: it hands the write buffer the rows from the current
+// one up to the next row whose reads were late (or to the last row the read
+// buffers have answered for), sending that request at the engine time of
+// the segment's first row; the write buffer answers at the cycle the
+// segment's last row was accepted, which is when the array wakes to apply
+// that row's stall and go on. So the array wakes once per segment (a fold
+// without late reads is one segment), never per cycle, and the engine clock
+// follows the modelled one; it lags by at most the message hops that
+// separate a wait from the answer that ends it (two or three cycles),
+// which changes no figure since every message carries its cycles.
+//
+// After a fold the array tells the read buffers when it issued each row
+// (FoldTimingReq), which times what depends on the array's clock (the SRAM
+// trace and SCALE-Sim's CALC-mode DRAM estimate).
 type Array struct {
 	*sim.TickingComponent
 
+	clock                      *protocol.Clock
 	ctrl, ifmap, filter, ofmap sim.Port
 	bufDst                     [3]sim.Port // the buffers' ports, by operand
 	outbox                     protocol.Outbox
 
-	m     *Mapping
-	layer int
+	m       *Mapping
+	layer   int
+	origin  int64
+	begun   int   // LayerBeginRsps received
+	lead    int64 // the largest lead they asked for
+	started bool
+	early   *FoldReq // a fold that arrived before the layer started
 
 	// fold state
-	fold     *FoldReq
-	waitRead int
-	ready    []protocol.RowReady // merged read lateness of the fold, by row
-	nextRdy  int
-	segFrom  int
-	sched    protocol.Schedule
-	demands  [3]protocol.Demand
-	waitEnd  int
-	endReq   *EndLayerReq
+	fold    *FoldReq
+	demands [3]protocol.Demand
+	first   int64    // layer row of the fold's first row
+	through [2]int64 // per read buffer: the rows before it are answered for
+	heard   [2]bool  // per read buffer: it has answered for the fold
+	late    []lateRow
+	segFrom int
+	writing bool               // a WriteReq is out
+	written *protocol.WriteRsp // its answer, waiting for the last row's reads
+	sched   protocol.Schedule
+	waitEnd int
+	endReq  *EndLayerReq
 
 	// layer state
 	nextCycle int64 // issue cycle of the next row
@@ -46,14 +72,31 @@ type Array struct {
 	result    LayerResult
 }
 
-// Builder builds Arrays.
-type Builder struct {
-	engine sim.Engine
-	freq   sim.Freq
+// lateRow is a row whose reads were late: the cycle its ifmap and its
+// filter data were ready (notLate where that read was on time).
+type lateRow struct {
+	row   int64
+	ready [2]int64
 }
 
-// MakeBuilder returns a builder at 1 GHz.
-func MakeBuilder() Builder { return Builder{freq: 1 * sim.GHz} }
+const notLate = -1 << 62
+
+// Builder builds Arrays and Sequencers.
+type Builder struct {
+	engine     sim.Engine
+	freq       sim.Freq
+	rows, cols int
+	dataflow   Dataflow
+	offsets    Offsets
+	sparsity   Sparsity
+}
+
+// MakeBuilder returns a builder at 1 GHz for a 32x32 output-stationary
+// array with SCALE-Sim's default operand offsets.
+func MakeBuilder() Builder {
+	return Builder{freq: 1 * sim.GHz, rows: 32, cols: 32, dataflow: OS,
+		offsets: Offsets{Ifmap: 0, Filter: 10000000, Ofmap: 20000000}}
+}
 
 // WithEngine sets the engine.
 func (b Builder) WithEngine(e sim.Engine) Builder { b.engine = e; return b }
@@ -61,11 +104,25 @@ func (b Builder) WithEngine(e sim.Engine) Builder { b.engine = e; return b }
 // WithFreq sets the clock.
 func (b Builder) WithFreq(f sim.Freq) Builder { b.freq = f; return b }
 
+// WithArray sets the array size a Sequencer maps layers onto.
+func (b Builder) WithArray(rows, cols int) Builder { b.rows, b.cols = rows, cols; return b }
+
+// WithDataflow sets the dataflow a Sequencer maps layers with.
+func (b Builder) WithDataflow(df Dataflow) Builder { b.dataflow = df; return b }
+
+// WithOffsets sets the operands' base addresses a Sequencer maps layers at.
+func (b Builder) WithOffsets(o Offsets) Builder { b.offsets = o; return b }
+
+// WithSparsity sets SCALE-Sim v3's filter sparsity a Sequencer maps layers
+// with (the zero value: dense).
+func (b Builder) WithSparsity(s Sparsity) Builder { b.sparsity = s; return b }
+
 // Build creates an array with ports "Ctrl" (to the sequencer) and "Ifmap",
 // "Filter", "Ofmap" (to the buffers).
 func (b Builder) Build(name string) *Array {
 	a := &Array{}
 	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.ctrl = sim.NewLimitNumMsgPort(a, 4, name+".Ctrl")
 	a.AddPort("Ctrl", a.ctrl)
 	a.ifmap = sim.NewLimitNumMsgPort(a, 4, name+".Ifmap")
@@ -82,8 +139,9 @@ func (a *Array) Connect(ifmap, filter, ofmap sim.Port) {
 	a.bufDst = [3]sim.Port{ifmap, filter, ofmap}
 }
 
-// Tick handles incoming messages and sends what they produce until there is
-// nothing left to do; a message or a free connection wakes it again.
+// Tick handles incoming messages and sends what is due until there is
+// nothing left to do; a message, a free connection or the time of a held
+// message wakes it again.
 func (a *Array) Tick(now sim.VTimeInSec) bool {
 	for a.step(now) {
 	}
@@ -91,10 +149,10 @@ func (a *Array) Tick(now sim.VTimeInSec) bool {
 }
 
 func (a *Array) step(now sim.VTimeInSec) bool {
-	progress := a.outbox.Flush(now)
+	progress := a.clock.Flush(&a.outbox, now)
 	for _, p := range []sim.Port{a.ifmap, a.filter, a.ofmap, a.ctrl} {
 		if msg := p.Retrieve(now); msg != nil {
-			a.handle(msg)
+			a.handle(now, msg)
 			return true
 		}
 	}
@@ -115,27 +173,37 @@ func (a *Array) bufPort(op protocol.Operand) sim.Port {
 	return a.ofmap
 }
 
-func (a *Array) handle(msg sim.Msg) {
+func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 	switch m := msg.(type) {
 	case *LayerReq:
 		a.m, a.layer = m.Mapping, m.Layer
 		a.nextCycle, a.lastDone = 0, 0
+		a.begun, a.lead, a.started = 0, 0, false
 		a.result = LayerResult{Layer: m.Layer}
 		for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
-			a.toBuffer(op, &protocol.LayerBeginReq{Layer: m.Layer, Fill: m.Mapping.FillOrder(op)})
+			a.toBuffer(op, &protocol.LayerBeginReq{Layer: m.Layer,
+				Fill: m.Mapping.FillOrder(op), Stream: m.Mapping.Stream(op)})
 		}
 		a.toBuffer(protocol.Ofmap, &protocol.LayerBeginReq{Layer: m.Layer})
+	case *protocol.LayerBeginRsp:
+		a.lead = max(a.lead, m.Lead)
+		if a.begun++; a.begun == 3 {
+			a.start(now)
+		}
 	case *FoldReq:
+		if !a.started {
+			a.early = m
+			return
+		}
 		a.startFold(m)
 	case *protocol.ReadFoldRsp:
-		a.ready = mergeReady(a.ready, m.Ready)
-		a.waitRead--
-		if a.waitRead == 0 {
-			a.segFrom, a.nextRdy = 0, 0
-			a.writeSegment()
-		}
+		a.late = mergeLate(a.late, int(m.Operand), m.Ready)
+		a.through[m.Operand] = m.Through
+		a.heard[m.Operand] = true
+		a.advance()
 	case *protocol.WriteRsp:
-		a.endSegment(m)
+		a.writing, a.written = false, m
+		a.advance()
 	case *EndLayerReq:
 		a.endReq = m
 		a.waitEnd = 3
@@ -143,14 +211,32 @@ func (a *Array) handle(msg sim.Msg) {
 			a.toBuffer(op, &protocol.LayerEndReq{LastCycle: a.lastDone})
 		}
 	case *protocol.LayerEndRsp:
-		a.waitEnd--
-		if a.waitEnd == 0 {
+		if a.waitEnd--; a.waitEnd == 0 {
 			a.result.TotalCycles = a.lastDone
 			a.result.StallCycles = a.nextCycle - a.m.Rows()
+			a.result.StallBy[protocol.Ofmap] = a.result.StallCycles -
+				a.result.StallBy[protocol.Ifmap] - a.result.StallBy[protocol.Filter]
+			a.result.End = a.clock.Cycle(now) - a.origin
 			a.outbox.Queue(a.ctrl, a.endReq.Src, &LayerDoneRsp{Result: a.result})
 		}
 	default:
 		panic("systolic: array got an unknown message")
+	}
+}
+
+// start fixes the layer's origin: the buffers' answers arrive the cycle
+// after they were sent, and the start message takes one more hop, so two
+// cycles on top of the largest lead leave every first fill its own time.
+func (a *Array) start(now sim.VTimeInSec) {
+	a.origin = a.clock.Cycle(now) + a.lead + 2
+	a.result.Origin = a.origin
+	a.started = true
+	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
+		a.toBuffer(op, &protocol.LayerStartReq{Origin: a.origin})
+	}
+	if a.early != nil {
+		a.startFold(a.early)
+		a.early = nil
 	}
 }
 
@@ -165,23 +251,49 @@ func (a *Array) startFold(m *FoldReq) {
 	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
 		a.demands[op] = a.m.FoldsDemand(m.Fold, m.Count, op)
 	}
-	first := a.demands[protocol.Ifmap].FirstRow()
-	a.sched = protocol.Schedule{FirstRow: first, FirstCycle: a.nextCycle}
-	a.ready = a.ready[:0]
-	a.waitRead = 2
+	a.first = a.demands[protocol.Ifmap].FirstRow()
+	a.sched = protocol.Schedule{FirstRow: a.first, FirstCycle: a.nextCycle}
+	a.late = a.late[:0]
+	a.through = [2]int64{a.first, a.first}
+	a.heard = [2]bool{}
+	a.segFrom = 0
 	a.toBuffer(protocol.Ifmap, &protocol.ReadFoldReq{Demand: a.demands[protocol.Ifmap]})
 	a.toBuffer(protocol.Filter, &protocol.ReadFoldReq{Demand: a.demands[protocol.Filter]})
 }
 
-// writeSegment issues rows from segFrom up to and including the next row
-// whose reads were late (or to the end of the fold) to the write buffer.
-func (a *Array) writeSegment() {
-	d := a.demands[protocol.Ofmap]
-	to := d.Rows()
-	if a.nextRdy < len(a.ready) {
-		to = int(a.ready[a.nextRdy].Row-d.FirstRow()) + 1
+// advance ends the current segment once its last row's reads are known
+// and hands the write buffer the next one: the rows up to and including
+// the next late row or, when the read buffers have not answered that far
+// yet, the row they are waiting on (its issue cycle is known; only the
+// stall after it is not).
+func (a *Array) advance() {
+	if a.fold == nil || a.writing || !a.heard[0] || !a.heard[1] {
+		return
 	}
-	a.toBuffer(protocol.Ofmap, &protocol.WriteReq{Demand: d, From: a.segFrom, To: to, Cycle: a.nextCycle})
+	known := min(a.through[0], a.through[1]) - a.first // rows before it are answered for
+	if a.written != nil {
+		if int64(a.segFrom) > known && known < int64(a.demands[protocol.Ofmap].Rows()) {
+			return // the reads of the segment's last row are not known yet
+		}
+		a.endSegment(a.written)
+		a.written = nil
+		if a.fold == nil {
+			return
+		}
+	}
+	d := a.demands[protocol.Ofmap]
+	to := int(min(known+1, int64(d.Rows())))
+	if len(a.late) > 0 && a.late[0].row-a.first < known {
+		to = int(a.late[0].row-a.first) + 1
+	}
+	if to <= a.segFrom {
+		return // wait for the read buffers
+	}
+	last := a.fold.Last && to == d.Rows()
+	a.outbox.QueueAt(a.ofmap, a.bufDst[protocol.Ofmap],
+		&protocol.WriteReq{Demand: d, From: a.segFrom, To: to, Cycle: a.nextCycle, Last: last},
+		a.clock.Time(a.origin+a.nextCycle))
+	a.writing = true
 	a.segFrom = to
 }
 
@@ -191,10 +303,18 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	d := a.demands[protocol.Ofmap]
 	a.sched.Jumps = append(a.sched.Jumps, m.Jumps...)
 	stall := m.LastAccepted - m.LastCycle
-	lastRow := d.FirstRow() + int64(a.segFrom) - 1
-	if a.nextRdy < len(a.ready) && a.ready[a.nextRdy].Row == lastRow {
-		stall = max(stall, a.ready[a.nextRdy].Cycle-m.LastCycle-1)
-		a.nextRdy++
+	lastRow := a.first + int64(a.segFrom) - 1
+	if len(a.late) > 0 && a.late[0].row == lastRow {
+		by := -1
+		for op, ready := range a.late[0].ready {
+			if s := ready - m.LastCycle - 1; s > stall {
+				stall, by = s, op
+			}
+		}
+		if by >= 0 {
+			a.result.StallBy[by] += stall
+		}
+		a.late = a.late[1:]
 	}
 	a.lastDone = m.LastAccepted
 	a.nextCycle = m.LastCycle + 1 + stall
@@ -202,7 +322,6 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 		if stall > 0 {
 			a.sched.Jumps = append(a.sched.Jumps, protocol.RowReady{Row: lastRow + 1, Cycle: a.nextCycle})
 		}
-		a.writeSegment()
 		return
 	}
 	for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
@@ -212,30 +331,28 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	a.fold = nil
 }
 
-// mergeReady merges two row-sorted lateness lists, keeping the later cycle
-// for a row in both.
-func mergeReady(a, b []protocol.RowReady) []protocol.RowReady {
-	if len(b) == 0 {
-		return a
+// mergeLate merges one read buffer's row-sorted lateness into the list.
+func mergeLate(late []lateRow, op int, rs []protocol.RowReady) []lateRow {
+	if len(rs) == 0 {
+		return late
 	}
-	if len(a) == 0 {
-		return append(a, b...)
-	}
-	out := make([]protocol.RowReady, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || (i < len(a) && a[i].Row < b[j].Row):
-			out = append(out, a[i])
+	out := make([]lateRow, 0, len(late)+len(rs))
+	i := 0
+	for _, r := range rs {
+		for i < len(late) && late[i].row < r.Row {
+			out = append(out, late[i])
 			i++
-		case i == len(a) || b[j].Row < a[i].Row:
-			out = append(out, b[j])
-			j++
-		default:
-			out = append(out, protocol.RowReady{Row: a[i].Row, Cycle: max(a[i].Cycle, b[j].Cycle)})
-			i++
-			j++
 		}
+		if i < len(late) && late[i].row == r.Row {
+			l := late[i]
+			l.ready[op] = r.Cycle
+			out = append(out, l)
+			i++
+			continue
+		}
+		l := lateRow{row: r.Row, ready: [2]int64{notLate, notLate}}
+		l.ready[op] = r.Cycle
+		out = append(out, l)
 	}
-	return out
+	return append(out, late[i:]...)
 }

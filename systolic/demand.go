@@ -102,6 +102,9 @@ func (d *demand) Slice() int64 {
 // occupied columns of a row form one interval.
 func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 	m, f := d.m, d.f
+	if m.rw != nil && d.op != protocol.Ofmap {
+		return m.rw.row(m, f, d.op, t, buf)
+	}
 	R, C, T := m.R, m.C, m.t
 	ru, cu := f.RowsUsed, f.ColsUsed
 	switch m.Dataflow {
@@ -122,6 +125,12 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 			}
 		case protocol.Filter: // column c: filter fc*C+c, window element t-c
 			lo, hi = max(0, t-T+1), min(cu, t+1)
+			if m.kIdx != nil { // sparse: rows are not contiguous
+				for c := lo; c < hi; c++ {
+					buf[c] = m.FilterAddr(t-c, f.FC*C+c)
+				}
+				break
+			}
 			// FilterAddr(t-c, f) = Filter + f*K + t - c, stepping K-1 per column
 			a := m.FilterAddr(t-lo, f.FC*C+lo)
 			step := int64(m.k - 1)
@@ -192,6 +201,9 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 // matrix, a stack of the per-fold operand slices, flattened either row by
 // row or in anti-diagonal order.
 func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
+	if m.rw != nil {
+		return m.rw.fillOrder(m, op)
+	}
 	o := &fillOrder{}
 	// The stacked matrix has `blocks` blocks of `block` rows and `width`
 	// columns; cell(b, i, c) is row i of block b, column c: the c-th array
@@ -303,3 +315,17 @@ func (c *fillCursor) Next() int64 {
 	c.b, c.i = c.r/o.block, c.r%o.block
 	return v
 }
+
+// Stream returns op's demand fold by fold, for a buffer that walks the
+// layer on its own.
+func (m *Mapping) Stream(op protocol.Operand) protocol.DemandStream {
+	return stream{m: m, op: op}
+}
+
+type stream struct {
+	m  *Mapping
+	op protocol.Operand
+}
+
+func (s stream) NumFolds() int                       { return s.m.NumFolds() }
+func (s stream) FoldDemand(fold int) protocol.Demand { return s.m.Demand(s.m.Fold(fold), s.op) }

@@ -64,6 +64,14 @@ type Layer struct {
 	Ch     int // input channels
 	N      int // number of filters
 	Sh, Sw int // strides
+	// Sparse is the SCALE-Sim v3 topology's N:M filter sparsity, used
+	// only when the accelerator has sparsity enabled (zero value: 1:1).
+	Sparse Ratio
+	// Batch is the number of inputs (npusim's [npusim] Batch; 0 means 1).
+	// The inputs lie one after the other in the IFMAP (each H*W*Ch words)
+	// and their output pixels follow each other, so a batch multiplies P:
+	// more output pixels for a conv, more rows M for a GEMM.
+	Batch int
 }
 
 // GEMM converts an M x K by K x N matrix multiply into the convolution SCALE-Sim
@@ -80,8 +88,8 @@ func (l Layer) Eh() int { return ceilDiv(l.H-l.Fh+l.Sh, l.Sh) }
 // Ew is the OFMAP width, computed like Eh.
 func (l Layer) Ew() int { return ceilDiv(l.W-l.Fw+l.Sw, l.Sw) }
 
-// P is the number of OFMAP pixels per filter.
-func (l Layer) P() int { return l.Eh() * l.Ew() }
+// P is the number of OFMAP pixels per filter, over the whole batch.
+func (l Layer) P() int { return l.Eh() * l.Ew() * max(l.Batch, 1) }
 
 // K is the convolution window size, Fh*Fw*Ch.
 func (l Layer) K() int { return l.Fh * l.Fw * l.Ch }
@@ -98,7 +106,7 @@ func (l Layer) Validate() error {
 	}
 	for _, f := range []field{{"IFMAP Height", l.H}, {"IFMAP Width", l.W},
 		{"Filter Height", l.Fh}, {"Filter Width", l.Fw}, {"Channels", l.Ch},
-		{"Num Filter", l.N}, {"Strides", l.Sh}, {"Strides", l.Sw}} {
+		{"Num Filter", l.N}, {"Strides", l.Sh}, {"Strides", l.Sw}, {"Batch", max(l.Batch, 1)}} {
 		if f.v <= 0 {
 			return fmt.Errorf("%s must be positive, got %d", f.name, f.v)
 		}

@@ -44,17 +44,47 @@ type Mapping struct {
 	kRow, kCol []int32
 	kOff       []int64
 	ewMagic    uint64 // for dividing pixel indices by Ew without a DIV
+
+	// SCALE-Sim v3 sparsity (systolic/sparse.go): kFull is the dense window
+	// size; kIdx, if not nil, maps a layer-wise compressed row to its window
+	// element; rw, if not nil, is the row-wise mapping.
+	kFull int
+	kIdx  []int32
+	rw    *rowWise
+	// zeroRun > 0 reproduces v3's FilterOffset 0 quirk: the first zeroRun
+	// compressed rows of filter 0 (see layerWiseFilterAddr)
+	zeroRun int
+	// eh is Eh when the layer is batched (pixels then run over the inputs
+	// one after the other), else 0
+	eh int
 }
 
 // NewMapping maps layer l onto a rows x cols array.
 func NewMapping(l Layer, df Dataflow, rows, cols int, off Offsets) *Mapping {
-	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off}
+	return newMapping(l, df, rows, cols, off, nil)
+}
+
+// newMapping maps l; a non-nil kIdx keeps only those window elements (the
+// K dimension becomes len(kIdx)), as v3's layer-wise sparsity does.
+func newMapping(l Layer, df Dataflow, rows, cols int, off Offsets, kIdx []int32) *Mapping {
+	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off, kIdx: kIdx}
 	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
+	m.kFull = m.k
+	if l.Batch > 1 {
+		m.eh = l.Eh()
+	}
+	if kIdx != nil {
+		m.k = len(kIdx)
+	}
 	m.ifmapRowSpan = l.Fw * l.Ch
 	m.ewMagic = ^uint64(0)/uint64(m.ew) + 1
 	m.kRow, m.kCol, m.kOff = make([]int32, m.k), make([]int32, m.k), make([]int64, m.k)
 	for k := range m.k {
-		fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
+		src := k
+		if kIdx != nil {
+			src = int(kIdx[k])
+		}
+		fr, rem := src/m.ifmapRowSpan, src%m.ifmapRowSpan
 		fc, ch := rem/l.Ch, rem%l.Ch
 		m.kRow[k], m.kCol[k] = int32(fr), int32(fc)
 		m.kOff[k] = int64((fr*l.W+fc)*l.Ch + ch)
@@ -121,6 +151,9 @@ func (m *Mapping) Fold(i int) Fold {
 
 // MappingEfficiency is the fraction of PEs fold f occupies.
 func (m *Mapping) MappingEfficiency(f Fold) float64 {
+	if m.rw != nil {
+		return m.rw.mappingEfficiency(m, f)
+	}
 	return float64(f.RowsUsed*f.ColsUsed) / float64(m.R*m.C)
 }
 
@@ -135,6 +168,9 @@ func (m *Mapping) ComputeUtil(f Fold) float64 {
 // area of the operand slice the fold uses (SCALE-Sim counts the -1 cells of
 // the ifmap operand too). QUIRK (os): the ofmap count adds R+C per fold.
 func (m *Mapping) Requests(f Fold, op protocol.Operand) int64 {
+	if m.rw != nil && op == protocol.Ifmap {
+		return m.rw.ifmapRequests(m)
+	}
 	ru, cu, t := int64(f.RowsUsed), int64(f.ColsUsed), int64(m.t)
 	switch m.Dataflow {
 	case WS:
@@ -165,6 +201,9 @@ func (m *Mapping) Requests(f Fold, op protocol.Operand) int64 {
 
 // Width is the number of SRAM ports (demand-matrix columns) of operand op.
 func (m *Mapping) Width(op protocol.Operand) int {
+	if m.rw != nil && op == protocol.Ifmap {
+		return m.R * m.rw.b
+	}
 	if (op == protocol.Ifmap) == (m.Dataflow == IS) {
 		return m.C
 	}
@@ -192,11 +231,17 @@ type pixel struct {
 func (m *Mapping) pixel(p int) pixel {
 	l := &m.Layer
 	orow, ocol := m.divEw(p)
+	var input int64 // first word of the pixel's input in a batch
+	if m.eh > 0 {
+		b := orow / m.eh
+		orow -= b * m.eh
+		input = int64(b) * int64(l.H) * int64(l.W) * int64(l.Ch)
+	}
 	r0, c0 := orow*l.Sh, ocol*l.Sw
 	return pixel{
 		r0: int32(r0), c0: int32(c0),
 		inside: r0+l.Fh <= l.H && c0+l.Fw <= l.W,
-		base:   m.Offsets.Ifmap + int64((r0*l.W+c0)*l.Ch),
+		base:   m.Offsets.Ifmap + input + int64((r0*l.W+c0)*l.Ch),
 	}
 }
 
@@ -226,7 +271,10 @@ func (px pixel) addr(m *Mapping, k int) int64 {
 
 // FilterAddr is the filter operand entry for window element k of filter f.
 func (m *Mapping) FilterAddr(k, f int) int64 {
-	return m.Offsets.Filter + int64(f)*int64(m.k) + int64(k)
+	if m.kIdx != nil {
+		return m.layerWiseFilterAddr(k, f)
+	}
+	return m.Offsets.Filter + int64(f)*int64(m.kFull) + int64(k)
 }
 
 // OfmapAddr is the ofmap operand entry for pixel p of filter f.

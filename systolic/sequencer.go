@@ -1,9 +1,41 @@
 package systolic
 
 import (
+	"fmt"
+
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
 )
+
+// RunLayerReq asks an accelerator, through its sequencer's "Ctrl" port, to
+// simulate one layer. Requests are served one after the other, in the order
+// they arrive; each is answered with a RunLayerRsp once the layer, its DRAM
+// traffic included, has finished.
+type RunLayerReq struct {
+	sim.MsgMeta
+	// Index is the layer's number, as reports and traces name it.
+	Index int
+	Layer Layer
+}
+
+// Meta returns the message meta.
+func (m *RunLayerReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// RunLayerRsp answers a RunLayerReq. Err is set, and Result empty, when the
+// layer cannot be simulated (it fails Layer.Validate, or the accelerator's
+// sparsity cannot map it).
+type RunLayerRsp struct {
+	sim.MsgMeta
+	RspTo  string
+	Result LayerResult
+	Err    error
+}
+
+// Meta returns the message meta.
+func (m *RunLayerRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// GetRspTo returns the ID of the request.
+func (m *RunLayerRsp) GetRspTo() string { return m.RspTo }
 
 // LayerReq starts a layer at the array.
 type LayerReq struct {
@@ -16,11 +48,12 @@ type LayerReq struct {
 func (m *LayerReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
 // FoldReq asks the array to compute folds [Fold, Fold+Count) of the current
-// layer, one after the other.
+// layer, one after the other. Last marks the layer's last folds.
 type FoldReq struct {
 	sim.MsgMeta
 	Fold  int
 	Count int
+	Last  bool
 }
 
 // Meta returns the message meta.
@@ -62,7 +95,16 @@ type LayerResult struct {
 	// layer took (a SCALE-Sim quirk kept for compatibility).
 	TotalCycles int64
 	StallCycles int64
-	Folds       int
+	// StallBy splits StallCycles by the operand that caused each stall
+	// (ifmap, filter, ofmap): a row's stall goes to the read that was
+	// latest, or to the ofmap buffer when the write waited longest. Every
+	// stall comes from memory: the PE array itself never waits.
+	StallBy [3]int64
+	Folds   int
+	// Origin is the engine cycle of the layer's cycle 0; End is the layer
+	// cycle at which the layer was over, its last DRAM traffic included
+	// (at least TotalCycles).
+	Origin, End int64
 
 	mappingSum, utilSum float64 // summed in fold order, as SCALE-Sim does
 }
@@ -87,28 +129,38 @@ type FoldProgress struct {
 	Done, Total int
 }
 
-// Sequencer walks a layer's folds in SCALE-Sim's order (column folds
-// outside, row folds inside), handing the array one fold at a time (or a few
-// consecutive ones when they are short). It knows nothing about memory.
+// Sequencer is the accelerator's controller. Another component (a host, a
+// GPU model, the standalone driver behind Accelerator.RunLayer) sends it
+// RunLayerReqs on its "Ctrl" port; it maps each layer onto the array and
+// walks its folds in SCALE-Sim's order (column folds outside, row folds
+// inside), handing the array one fold at a time (or a few consecutive ones
+// when they are short) on its "Out" port. It knows nothing about memory.
 type Sequencer struct {
 	*sim.TickingComponent
 
-	out      sim.Port
-	arrayDst sim.Port
-	outbox   protocol.Outbox
+	ctrl, out sim.Port
+	arrayDst  sim.Port
+	outbox    protocol.Outbox
 
+	rows, cols int
+	dataflow   Dataflow
+	offsets    Offsets
+	sparsity   Sparsity
+
+	queue    []*RunLayerReq // waiting behind the current layer
+	req      *RunLayerReq   // the layer being simulated
 	m        *Mapping
-	layer    int
 	nextFold int
-	started  bool
-	done     bool
-	result   LayerResult
 }
 
-// BuildSequencer creates a sequencer with port "Out" toward the array.
+// BuildSequencer creates a sequencer with port "Ctrl" (toward whoever
+// starts layers) and port "Out" (toward the array). It maps layers with the
+// builder's array size, dataflow and offsets.
 func (b Builder) BuildSequencer(name string) *Sequencer {
-	s := &Sequencer{}
+	s := &Sequencer{rows: b.rows, cols: b.cols, dataflow: b.dataflow, offsets: b.offsets, sparsity: b.sparsity}
 	s.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, s)
+	s.ctrl = sim.NewLimitNumMsgPort(s, 4, name+".Ctrl")
+	s.AddPort("Ctrl", s.ctrl)
 	s.out = sim.NewLimitNumMsgPort(s, 4, name+".Out")
 	s.AddPort("Out", s.out)
 	return s
@@ -117,22 +169,9 @@ func (b Builder) BuildSequencer(name string) *Sequencer {
 // Connect points the sequencer at the array's "Ctrl" port.
 func (s *Sequencer) Connect(arrayCtrl sim.Port) { s.arrayDst = arrayCtrl }
 
-// StartLayer queues layer index i, mapped as m; run the engine to simulate
-// it, then read Result.
-func (s *Sequencer) StartLayer(i int, m *Mapping) {
-	s.m, s.layer = m, i
-	s.nextFold, s.started, s.done = 0, false, false
-	s.TickLater(s.Engine.CurrentTime())
-}
-
-// Done reports whether the layer started last has finished.
-func (s *Sequencer) Done() bool { return s.done }
-
-// Result returns the array's figures for the finished layer.
-func (s *Sequencer) Result() LayerResult { return s.result }
-
-// Tick sends the next requests and takes the array's answers until there is
-// nothing left to do; a message or a free connection wakes it again.
+// Tick takes requests and the array's answers and sends what they produce
+// until there is nothing left to do; a message or a free connection wakes
+// it again.
 func (s *Sequencer) Tick(now sim.VTimeInSec) bool {
 	for s.step(now) {
 	}
@@ -141,13 +180,16 @@ func (s *Sequencer) Tick(now sim.VTimeInSec) bool {
 
 func (s *Sequencer) step(now sim.VTimeInSec) bool {
 	progress := s.outbox.Flush(now)
-	if s.m == nil || s.done {
-		return progress
+	if msg := s.ctrl.Retrieve(now); msg != nil {
+		req, ok := msg.(*RunLayerReq)
+		if !ok {
+			panic(fmt.Sprintf("systolic: sequencer got an unknown control message %T", msg))
+		}
+		s.queue = append(s.queue, req)
+		return true
 	}
-	if !s.started {
-		s.started = true
-		s.send(&LayerReq{Layer: s.layer, Mapping: s.m})
-		s.sendFold()
+	if s.req == nil && len(s.queue) > 0 {
+		s.begin()
 		return true
 	}
 	msg := s.out.Retrieve(now)
@@ -158,7 +200,7 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 	case *FoldDoneRsp:
 		if s.NumHooks() > 0 {
 			s.InvokeHook(sim.HookCtx{Domain: s, Pos: HookPosFoldDone,
-				Item: FoldProgress{Layer: s.layer, Done: m.Fold + m.Count, Total: s.m.NumFolds()}})
+				Item: FoldProgress{Layer: s.req.Index, Done: m.Fold + m.Count, Total: s.m.NumFolds()}})
 		}
 		if s.nextFold < s.m.NumFolds() {
 			s.sendFold()
@@ -166,12 +208,36 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 			s.send(&EndLayerReq{})
 		}
 	case *LayerDoneRsp:
-		s.result = m.Result
-		s.done = true
+		s.outbox.Queue(s.ctrl, s.req.Src, &RunLayerRsp{RspTo: s.req.ID, Result: m.Result})
+		s.req, s.m = nil, nil
 	default:
-		panic("systolic: sequencer got an unknown message")
+		panic(fmt.Sprintf("systolic: sequencer got an unknown message %T", msg))
 	}
 	return true
+}
+
+// begin starts the first queued layer, or answers it at once with the
+// reason it cannot run.
+func (s *Sequencer) begin() {
+	req := s.queue[0]
+	s.queue = s.queue[1:]
+	m, err := s.mapping(req.Layer)
+	if err != nil {
+		s.outbox.Queue(s.ctrl, req.Src, &RunLayerRsp{RspTo: req.ID,
+			Err: fmt.Errorf("layer %d (%s): %w", req.Index, req.Layer.Name, err)})
+		return
+	}
+	s.req, s.m = req, m
+	s.nextFold = 0
+	s.send(&LayerReq{Layer: req.Index, Mapping: s.m})
+	s.sendFold()
+}
+
+func (s *Sequencer) mapping(l Layer) (*Mapping, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	return NewSparseMapping(l, s.dataflow, s.rows, s.cols, s.offsets, s.sparsity)
 }
 
 // minBatchRows is the fewest demand rows the sequencer hands the array at
@@ -182,7 +248,7 @@ const minBatchRows = 512
 func (s *Sequencer) sendFold() {
 	n := max(1, minBatchRows/s.m.FoldLen())
 	n = min(n, s.m.NumFolds()-s.nextFold)
-	s.send(&FoldReq{Fold: s.nextFold, Count: n})
+	s.send(&FoldReq{Fold: s.nextFold, Count: n, Last: s.nextFold+n == s.m.NumFolds()})
 	s.nextFold += n
 }
 

@@ -22,13 +22,18 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "import" {
+		return importCmd(args[1:])
+	}
 	fs := flag.NewFlagSet("npusim", flag.ContinueOnError)
 	cfgPath := fs.String("c", "", "config file (SCALE-Sim INI format)")
-	topoPath := fs.String("t", "", "topology CSV (overrides the config's TopologyCsvLoc)")
+	topoPath := fs.String("t", "", "topology CSV or ONNX model (overrides the config's TopologyCsvLoc)")
 	logDir := fs.String("p", "../test_runs", "folder for the run's output folder")
 	kind := fs.String("i", "conv", "topology format: conv or gemm")
 	traces := fs.Bool("traces", false, "also write per-layer SRAM and DRAM traces")
 	quiet := fs.Bool("q", false, "do not print the per-layer summary")
+	pad := fs.String("pad", "none", "ONNX models: padding convention, none or include")
+	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -52,7 +57,7 @@ func run(args []string) error {
 	if topo == "" {
 		return fmt.Errorf("missing -t TOPOLOGY (and the config names none)")
 	}
-	layers, err := runner.LoadTopology(topo, runner.ParseTopologyKind(*kind))
+	layers, err := loadTopology(cfg, topo, runner.ParseTopologyKind(*kind), *pad, *batch, summaryTo(*quiet))
 	if err != nil {
 		return err
 	}

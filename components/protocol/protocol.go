@@ -4,20 +4,23 @@
 //
 // # Timing model
 //
-// Messages carry the modelled cycle in their fields (At, Done, Cycle...). The
-// akita engine orders the exchanges; the cycle annotations say when things
-// happen in the modelled accelerator. This is loosely-timed transaction-level
-// modelling: a fold, a DRAM burst or a drain is one transaction, so a layer
-// costs a handful of engine events per fold instead of one per cycle or per
-// word. Cycles are relative to the start of the current layer and can be
-// negative: SCALE-Sim places the first buffer fill before cycle 0.
+// Engine time is modelled time. A layer starts at an engine cycle Origin
+// (LayerStartReq), chosen late enough that the buffers' first DRAM fills,
+// which SCALE-Sim places before the layer's cycle 0, can leave at their own
+// time; the layer's cycle c is engine cycle Origin+c. Messages still carry
+// cycles in their fields (At, Done, Cycle...), relative to Origin: a
+// component works out when things happen at fold or burst granularity and
+// sends each message no earlier than the engine time it stands for (bursts
+// at Origin+At, write answers at the cycle the last row was accepted). A
+// fold, a DRAM burst or a drain is one transaction, so a layer costs a
+// handful of engine events per fold, never one per cycle or per word.
 //
 // # Array <-> buffers
 //
-//	array -> read buffer : LayerBeginReq, ReadFoldReq, FoldTimingReq, LayerEndReq
-//	read buffer -> array : ReadFoldRsp, LayerEndRsp
-//	array -> write buffer: LayerBeginReq, WriteReq, LayerEndReq
-//	write buffer -> array: WriteRsp, LayerEndRsp
+//	array -> read buffer : LayerBeginReq, LayerStartReq, ReadFoldReq, FoldTimingReq, LayerEndReq
+//	read buffer -> array : LayerBeginRsp, ReadFoldRsp, LayerEndRsp
+//	array -> write buffer: LayerBeginReq, LayerStartReq, WriteReq, LayerEndReq
+//	write buffer -> array: LayerBeginRsp, WriteRsp, LayerEndRsp
 //
 // # Buffers <-> DRAM
 //
@@ -76,6 +79,15 @@ type Demand interface {
 	Slice() int64
 }
 
+// DemandStream is a layer's demand on one operand, fold by fold. A USER-mode
+// read buffer walks it ahead of the array: what is resident never depends
+// on time, so the buffer knows which fills it needs before the array gets
+// there, and can send each at the cycle SCALE-Sim dates it.
+type DemandStream interface {
+	NumFolds() int
+	FoldDemand(fold int) Demand
+}
+
 // FillOrder is the order in which a USER-bandwidth read buffer expects a
 // layer's operand to arrive from DRAM (SCALE-Sim's prefetch matrix,
 // flattened), -1 marking padding.
@@ -105,15 +117,38 @@ type LayerBeginReq struct {
 	// Fill is the operand's DRAM fill order (read buffers in USER mode use
 	// it; others ignore it).
 	Fill FillOrder
+	// Stream is the operand's demand (read buffers in USER mode walk it).
+	Stream DemandStream
 }
 
 // Meta returns the message meta.
 func (m *LayerBeginReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
+// LayerBeginRsp answers a LayerBeginReq: the buffer needs the layer to start
+// at least Lead cycles from now (its first fill is dated that early).
+type LayerBeginRsp struct {
+	sim.MsgMeta
+	Operand Operand
+	Lead    int64
+}
+
+// Meta returns the message meta.
+func (m *LayerBeginRsp) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// LayerStartReq fixes the engine cycle of the layer's cycle 0.
+type LayerStartReq struct {
+	sim.MsgMeta
+	Origin int64
+}
+
+// Meta returns the message meta.
+func (m *LayerStartReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
 // ReadFoldReq asks a read buffer to serve one fold's demand (or that of a
 // run of consecutive folds, which continue each other row for row). The buffer
-// answers once it knows, for every row that had to wait for DRAM, the cycle
-// its data is ready; that does not depend on when the rows are issued.
+// answers with, for every row that had to wait for DRAM, the cycle its data
+// is ready; that does not depend on when the rows are issued. It may answer
+// in parts (see ReadFoldRsp.Through) while it waits for fills.
 type ReadFoldReq struct {
 	sim.MsgMeta
 	Demand Demand
@@ -129,11 +164,14 @@ type RowReady struct {
 }
 
 // ReadFoldRsp answers a ReadFoldReq, listing the rows that waited for DRAM in
-// increasing row order.
+// increasing row order. It covers the layer rows before Through: when
+// Through is short of the request's last row, the buffer is waiting for a
+// fill that row Through needs, and another ReadFoldRsp follows.
 type ReadFoldRsp struct {
 	sim.MsgMeta
 	Operand Operand
 	Ready   []RowReady
+	Through int64
 }
 
 // Meta returns the message meta.
@@ -177,20 +215,22 @@ func (m *FoldTimingReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
 // WriteReq asks the write buffer to accept rows [From, To) of a fold's
 // demand, the first at cycle Cycle. Each row after the first is issued the
-// cycle after the previous one was accepted.
+// cycle after the previous one was accepted. Last marks the layer's last
+// rows: the buffer then drains everything it holds.
 type WriteReq struct {
 	sim.MsgMeta
 	Demand   Demand
 	From, To int
 	Cycle    int64
+	Last     bool
 }
 
 // Meta returns the message meta.
 func (m *WriteReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
-// WriteRsp answers a WriteReq: the cycle the last row was issued and the
-// cycle it was accepted, plus every row in between whose issue was delayed
-// because the buffer was full.
+// WriteRsp answers a WriteReq, at the cycle the last row was accepted: the
+// cycle that row was issued and the cycle it was accepted, plus every row in
+// between whose issue was delayed because the buffer was full.
 type WriteRsp struct {
 	sim.MsgMeta
 	LastCycle    int64
@@ -259,8 +299,10 @@ type BurstReq struct {
 func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
 // BurstRsp completes a BurstReq; Done is the cycle its last line completed,
-// relative to the request's Origin. A responder sends it no earlier than
-// one hop before engine cycle Origin+Done-1, so that it arrives by then.
+// relative to the request's Origin. A responder that times the burst itself
+// (the ideal channel) sends it at engine cycle Origin+Done-1, so that the
+// buffer, one hop away, handles it at Origin+Done; one that learns the
+// completion from a memory sends it as soon as it knows.
 type BurstRsp struct {
 	sim.MsgMeta
 	RspTo string
