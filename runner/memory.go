@@ -32,7 +32,7 @@ type dramLayer struct {
 // adapters at freq (the accelerator's clock) for words of wordBytes
 // bytes, or returns nil for the ideal channels. In USER mode each
 // adapter's interface moves Bandwidth words per cycle, like the ideal
-// channel it replaces.
+// channel it replaces, and issues up to Bandwidth requests per cycle.
 func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int) *memorySystem {
 	if cfg.DRAM.IsIdeal() {
 		return nil
@@ -47,7 +47,10 @@ func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int
 	if cfg.BandwidthMode == USER {
 		bytesPerCycle = cfg.Bandwidth[0] * wordBytes
 	}
-	issue := max(1, (bytesPerCycle+m.Spec.RequestBytes-1)/m.Spec.RequestBytes)
+	// Each word lane of the interface can carry a word of a different
+	// request: a fill whose words are scattered over many blocks is not
+	// held to one block per cycle.
+	issue := max(1, bytesPerCycle/wordBytes)
 	ab := m.AdapterBuilder().WithEngine(engine).WithFreq(freq).WithWordBytes(wordBytes).
 		WithBytesPerCycle(bytesPerCycle).WithIssuePerCycle(issue)
 	conn := sim.NewDirectConnection("NPU.MemConn", engine, freq)
