@@ -1,9 +1,6 @@
 package runner
 
 import (
-	"bufio"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -26,33 +23,18 @@ func (ms *memorySystem) writeReport(dir string) error {
 	if ms == nil {
 		return nil
 	}
-	path := filepath.Join(dir, "DRAM_REPORT.csv")
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(out)
-	w.WriteString(dramReportHeader + "\n")
-	for _, l := range ms.layers {
-		for op, s := range l.ops {
-			cycles := float64(s.Last - s.First + 1)
-			gbs, wpc := 0.0, 0.0
-			if s.Any {
-				gbs = float64(s.Bytes) / cycles * float64(ms.freq) / 1e9
-				wpc = float64(s.Words) / cycles
-			}
-			w.WriteString(csvLine(strconv.Itoa(l.layer), protocol.Operand(op).String(),
-				itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
-				itoa(s.First), itoa(s.Last), pyFloat(gbs), pyFloat(wpc),
-				pyFloat(s.MeanLatency), itoa(s.P99Latency), itoa(l.stalls)))
+	return writeCSV(filepath.Join(dir, "DRAM_REPORT.csv"), dramReportHeader, 3*len(ms.layers), func(i int) string {
+		l, op := ms.layers[i/3], i%3
+		s := l.ops[op]
+		cycles := float64(s.Last - s.First + 1)
+		gbs, wpc := 0.0, 0.0
+		if s.Any {
+			gbs = float64(s.Bytes) / cycles * float64(ms.freq) / 1e9
+			wpc = float64(s.Words) / cycles
 		}
-	}
-	err = w.Flush()
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+		return csvLine(strconv.Itoa(l.layer), protocol.Operand(op).String(),
+			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
+			itoa(s.First), itoa(s.Last), pyFloat(gbs), pyFloat(wpc),
+			pyFloat(s.MeanLatency), itoa(s.P99Latency), itoa(l.stalls))
+	})
 }
