@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/dram"
@@ -63,6 +64,13 @@ func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int
 		conn.PlugIn(p, 3*m.Spec.MaxInFlight)
 	}
 	return ms
+}
+
+// printBanner says which memory the run uses.
+func (ms *memorySystem) printBanner(w io.Writer) {
+	if ms != nil {
+		fmt.Fprintf(w, "DRAM: %s\n", ms.mem.Describe())
+	}
 }
 
 // ports returns the adapters' Top ports for components.Builder.WithDRAM

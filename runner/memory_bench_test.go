@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// BenchmarkAlexNetDRAM runs AlexNet's first two layers on the sample
+// BenchmarkAlexNetDRAM runs AlexNet's first layer on the sample
 // config turned weight stationary with a USER interface of 10 words per
 // cycle, behind one HBM2 stack and behind one DDR4-3200 channel, and
 // reports simulated cycles per second and memory requests per second.
@@ -23,7 +23,7 @@ func BenchmarkAlexNetDRAM(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	layers = layers[:2]
+	layers = layers[:1]
 	for _, model := range []string{"hbm2", "ddr4"} {
 		b.Run(model, func(b *testing.B) {
 			cfg, err := ParseConfig("alexnet.cfg", []byte(base+"\n[dram]\nModel = "+model+"\n"))

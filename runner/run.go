@@ -82,6 +82,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
+	ms.printBanner(con)
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
 		acc.Sequencer.AcceptHook(bar)
