@@ -16,9 +16,9 @@ const dramReportHeader = "LayerID, Operand, Requests, Request Bytes, Words, Byte
 // bandwidth over those cycles (Bytes / (Stop - Start + 1) cycles, in GB/s
 // at the accelerator clock and in words per cycle), the mean and 99th
 // percentile request latency in cycles (issue to response), and the
-// layer's stall cycles. The stall cycles are the layer's total, whatever
-// their cause, and repeated on the three rows: the array does not yet say
-// which operand it waited for.
+// stall cycles the operand caused (systolic.LayerResult.StallBy: a row's
+// stall goes to the operand whose data or write was latest; the three
+// rows of a layer add up to its Stall Cycles).
 func (ms *memorySystem) writeReport(dir string) error {
 	if ms == nil {
 		return nil
@@ -35,6 +35,6 @@ func (ms *memorySystem) writeReport(dir string) error {
 		return csvLine(strconv.Itoa(l.layer), protocol.Operand(op).String(),
 			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
 			itoa(s.First), itoa(s.Last), pyFloat(gbs), pyFloat(wpc),
-			pyFloat(s.MeanLatency), itoa(s.P99Latency), itoa(l.stalls))
+			pyFloat(s.MeanLatency), itoa(s.P99Latency), itoa(l.stalls[op]))
 	})
 }

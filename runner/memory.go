@@ -25,7 +25,7 @@ type memorySystem struct {
 // dramLayer is one layer's memory figures.
 type dramLayer struct {
 	layer  int
-	stalls int64 // the layer's stall cycles (all causes; see DRAM_REPORT.csv)
+	stalls [3]int64 // the layer's stall cycles caused by each operand
 	ops    [3]dram.AdapterStats
 }
 
@@ -116,7 +116,7 @@ func (ms *memorySystem) collect(rep *LayerReport) {
 	if ms == nil {
 		return
 	}
-	dl := dramLayer{layer: rep.Layer, stalls: rep.StallCycles}
+	dl := dramLayer{layer: rep.Layer, stalls: rep.StallBy}
 	for op, a := range ms.adapters {
 		s := a.Stats()
 		dl.ops[op] = s

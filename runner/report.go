@@ -12,6 +12,7 @@ type LayerReport struct {
 	Name        string
 	TotalCycles int64
 	StallCycles int64
+	StallBy     [3]int64 // StallCycles split by the operand that caused them
 	MACs        int64
 	ArrayPEs    int64
 

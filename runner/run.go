@@ -142,6 +142,7 @@ func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport
 		Name:              l.Name,
 		TotalCycles:       res.TotalCycles,
 		StallCycles:       res.StallCycles,
+		StallBy:           res.StallBy,
 		MACs:              l.MACs(),
 		ArrayPEs:          int64(acc.Rows * acc.Cols),
 		MappingEfficiency: res.MappingEfficiency(),
