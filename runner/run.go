@@ -54,6 +54,11 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 // and writes SCALE-Sim's reports (and traces, if asked) under
 // opts.LogDir/cfg.RunName. It returns the per-layer figures.
 func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+	// akita creates its ID generator on first use, unsynchronised: create it
+	// here, before anything of the run may run on another goroutine. (A
+	// caller running several Runs at once calls sim.GetIDGenerator before
+	// starting them.)
+	sim.GetIDGenerator()
 	con := opts.Console
 	if con == nil {
 		con = io.Discard
