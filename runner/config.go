@@ -75,9 +75,9 @@ const maxSRAMKB = math.MaxInt64 / 1024
 
 // LoadConfig reads and parses the config file at path.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFileLimited(path, "config")
 	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, err
 	}
 	return ParseConfig(path, data)
 }
@@ -310,6 +310,8 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, p.keyErrf(secGeneral, "run_name", "must name a folder, got %q", name)
 	case strings.ContainsRune(name, 0):
 		return Config{}, p.keyErrf(secGeneral, "run_name", "must not contain a NUL byte")
+	case nonPrintable(name) >= 0:
+		return Config{}, p.keyErrf(secGeneral, "run_name", "must be printable, got %q (character %U)", name, nonPrintable(name))
 	}
 	cfg.RunName = name
 

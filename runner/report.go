@@ -1,10 +1,6 @@
 package runner
 
 import (
-	"bufio"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -92,32 +88,11 @@ func (r *LayerReport) detailedRow() string {
 // WriteReports writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
 // DETAILED_ACCESS_REPORT.csv into dir.
 func WriteReports(dir string, layers []LayerReport) error {
-	files := []struct {
-		name, header string
-		row          func(*LayerReport) string
-	}{
-		{"COMPUTE_REPORT.csv", computeHeader, (*LayerReport).computeRow},
-		{"BANDWIDTH_REPORT.csv", bandwidthHeader, (*LayerReport).bandwidthRow},
-		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, (*LayerReport).detailedRow},
-	}
-	for _, f := range files {
-		path := filepath.Join(dir, f.name)
-		out, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		w := bufio.NewWriter(out)
-		w.WriteString(f.header + "\n")
-		for i := range layers {
-			w.WriteString(f.row(&layers[i]))
-		}
-		err = w.Flush()
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
+	w := newReportWriter(dir, len(layers))
+	for i := range layers {
+		if err := w.layerDone(&layers[i]); err != nil {
+			return w.fail(err)
 		}
 	}
-	return nil
+	return w.finish()
 }

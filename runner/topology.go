@@ -95,9 +95,9 @@ func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
 //     Non-empty extra columns must still be integers, because SCALE-Sim
 //     int()s them.
 func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Layer, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, "topology", path)
 	if err != nil {
-		return nil, fmt.Errorf("topology %s: %w", path, err)
+		return nil, err
 	}
 	lines := splitPyLines(string(data))
 	var layers []systolic.Layer
