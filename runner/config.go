@@ -334,8 +334,8 @@ func (p *cfgParser) build() (Config, error) {
 		min, max int64
 		dst      func(int64)
 	}{
-		{"ArrayHeight", 1, math.MaxInt, func(v int64) { cfg.ArrayHeight = int(v) }},
-		{"ArrayWidth", 1, math.MaxInt, func(v int64) { cfg.ArrayWidth = int(v) }},
+		{"ArrayHeight", 1, maxArrayDim, func(v int64) { cfg.ArrayHeight = int(v) }},
+		{"ArrayWidth", 1, maxArrayDim, func(v int64) { cfg.ArrayWidth = int(v) }},
 		{"IfmapSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.IfmapSRAMKB = int(v) }},
 		{"FilterSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.FilterSRAMKB = int(v) }},
 		{"OfmapSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.OfmapSRAMKB = int(v) }},

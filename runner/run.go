@@ -63,6 +63,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		con = io.Discard
 	}
 	printBanner(con, cfg, opts.TopologyPath)
+	if err := checkRun(cfg, layers, opts); err != nil {
+		return nil, err
+	}
 
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, fmt.Errorf("creating log folder: %w", err)
