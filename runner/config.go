@@ -380,6 +380,9 @@ func (p *cfgParser) build() (Config, error) {
 			if v <= 0 {
 				return Config{}, p.keyErrf(secArch, "Bandwidth", "%smust be positive, got %d", where, v)
 			}
+			if v > maxBandwidth {
+				return Config{}, p.keyErrf(secArch, "Bandwidth", "%smust be at most %d, got %d", where, int64(maxBandwidth), v)
+			}
 			cfg.Bandwidth[i] = int(v)
 		}
 	}

@@ -50,3 +50,9 @@ func checkRun(cfg Config, layers []systolic.Layer, opts Options) error {
 // maxArrayDim bounds ArrayHeight and ArrayWidth: buffers keep a slot per
 // array row or column, and 2^16 x 2^16 PEs is far beyond any NPU.
 const maxArrayDim = 1 << 16
+
+// maxBandwidth bounds Bandwidth (words per cycle). SCALE-Sim counts a
+// DRAM fetch as whole lines of Bandwidth words, so the DRAM word counts
+// grow with it; 2^32 keeps them within int64 (2^62 made them wrap to
+// negative, 2^63-1 overflowed a division).
+const maxBandwidth = 1 << 32
