@@ -11,8 +11,8 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-// errStopped is wrapped by the error of a run whose Options.Context was
-// cancelled; errors.Is(err, context.Canceled) also holds.
+// errStopped is matched by the error of a run whose Options.Context was
+// done; the error also wraps the context's cause.
 var errStopped = errors.New("run stopped")
 
 // stopError is a run stopped by its context: it reads as the context's
