@@ -338,3 +338,45 @@ func TestContextStopsRun(t *testing.T) {
 		t.Errorf("rerun folder holds %q, want %q", got, want)
 	}
 }
+
+// openFiles counts the process's open file descriptors (Linux).
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(entries)
+}
+
+// TestTraceOpenFails: when one of a layer's trace files cannot be created,
+// the ones already opened were left open. Now they are closed and removed.
+func TestTraceOpenFails(t *testing.T) {
+	cfg, layers := tinyRun(t)
+	logDir := t.TempDir()
+	dir := filepath.Join(logDir, cfg.RunName)
+	// a folder where layer 1's OFMAP SRAM trace goes (npusim keeps it)
+	blocker := filepath.Join(dir, "layer1", "OFMAP_SRAM_TRACE.csv.part")
+	if err := os.MkdirAll(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := openFiles(t)
+	_, err := Run(cfg, layers, Options{LogDir: logDir, Traces: true})
+	if want := "open " + blocker + ": is a directory"; err == nil || err.Error() != want {
+		t.Fatalf("Run = %v, want %q", err, want)
+	}
+	if after := openFiles(t); after != before {
+		t.Errorf("%d files open before the run, %d after", before, after)
+	}
+	var layer1 []string
+	for _, f := range listTree(t, dir) {
+		if strings.HasPrefix(f, "layer1/") {
+			layer1 = append(layer1, f)
+		}
+	}
+	if len(layer1) != 0 {
+		t.Errorf("layer 1's opened traces were left: %q", layer1)
+	}
+	if _, err := os.Stat(filepath.Join(dir, IncompleteMarker)); err != nil {
+		t.Errorf("no %s: %v", IncompleteMarker, err)
+	}
+}
