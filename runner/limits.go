@@ -6,6 +6,11 @@ import (
 	"github.com/npusim/npusim/systolic"
 )
 
+// maxTraceSRAMKB bounds the buffer sizes when traces are written: a
+// buffer's DRAM fetches (up to half the buffer) are built in memory as
+// trace rows, 8 bytes per word.
+const maxTraceSRAMKB = 1 << 14
+
 // maxTraceLineWords bounds Bandwidth when traces are written: each DRAM
 // trace row of a USER-mode run holds Bandwidth addresses, built in memory.
 const maxTraceLineWords = 1 << 20
@@ -17,11 +22,23 @@ const maxAddress = 1 << 62
 
 // checkRun reports a run whose addresses or trace rows would not fit:
 // each layer's operands must end below maxAddress from their offsets, and
-// traced USER runs need a Bandwidth of at most maxTraceLineWords.
+// traced runs need buffers of at most maxTraceSRAMKB and (USER) a
+// Bandwidth of at most maxTraceLineWords.
 func checkRun(cfg Config, layers []systolic.Layer, opts Options) error {
 	if opts.Traces && cfg.BandwidthMode == USER && len(cfg.Bandwidth) > 0 && cfg.Bandwidth[0] > maxTraceLineWords {
 		return fmt.Errorf("config %s: [architecture_presets] Bandwidth %d is too large for traces: each DRAM trace row holds Bandwidth addresses (at most %d)",
 			cfg.Path, cfg.Bandwidth[0], maxTraceLineWords)
+	}
+	if opts.Traces {
+		for _, s := range []struct {
+			key string
+			kb  int
+		}{{"IfmapSramSzkB", cfg.IfmapSRAMKB}, {"FilterSramSzkB", cfg.FilterSRAMKB}, {"OfmapSramSzkB", cfg.OfmapSRAMKB}} {
+			if s.kb > maxTraceSRAMKB {
+				return fmt.Errorf("config %s: [architecture_presets] %s %d is too large for traces: a buffer's DRAM fetches are held in memory as trace rows (at most %d)",
+					cfg.Path, s.key, s.kb, maxTraceSRAMKB)
+			}
+		}
 	}
 	for i, l := range layers {
 		if err := l.Validate(); err != nil {

@@ -52,6 +52,18 @@ func TestHugeBandwidth(t *testing.T) {
 			}
 		}
 	}
+	// Traced, a buffer's fetches are held as trace rows: at most 16 MB.
+	cfg.BandwidthMode = CALC
+	cfg.IfmapSRAMKB = 1<<14 + 1
+	_, err = Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true})
+	if want := fmt.Sprintf("config %s: [architecture_presets] IfmapSramSzkB 16385 is too large for traces: a buffer's DRAM fetches are held in memory as trace rows (at most 16384)", cfg.Path); err == nil || err.Error() != want {
+		t.Errorf("traced run with a 16385 kB buffer: %v, want %q", err, want)
+	}
+	cfg.IfmapSRAMKB = 1 << 14
+	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true}); err != nil {
+		t.Errorf("traced run with a 16384 kB buffer: %v", err)
+	}
+	cfg.BandwidthMode, cfg.IfmapSRAMKB = USER, 1
 	// Traced, each DRAM trace row would hold Bandwidth addresses.
 	_, err = Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true})
 	wantErr := fmt.Sprintf("config %s: [architecture_presets] Bandwidth 4294967296 is too large for traces: each DRAM trace row holds Bandwidth addresses (at most 1048576)", cfg.Path)

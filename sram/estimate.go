@@ -183,7 +183,21 @@ func (e *estimate) emit(s pendingSets, bw int64) *protocol.BurstReq {
 	req := &protocol.BurstReq{At: e.pstart, Lines: int(lines), LineWords: int(bw), Words: s.words}
 	if e.tracing {
 		req.Data = make([][]int64, lines)
+		// lines past the addresses are all padding: they share one
+		// (read-only) line, so that memory follows the addresses, not the
+		// lines (a first fill of a large buffer is mostly padding)
+		var pad []int64
 		for j := range req.Data {
+			if int64(j)*bw >= int64(len(s.addrs)) {
+				if pad == nil {
+					pad = make([]int64, bw)
+					for c := range pad {
+						pad[c] = -1
+					}
+				}
+				req.Data[j] = pad
+				continue
+			}
 			line := make([]int64, bw)
 			for c := range line {
 				i := int64(j)*bw + int64(c)
