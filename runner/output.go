@@ -309,29 +309,38 @@ func cleanRunDir(dir string) (kept []string, err error) {
 				return nil, fmt.Errorf("cleaning run folder: %w", err)
 			}
 		case e.IsDir() && isLayerDir(name):
-			sub, err := os.ReadDir(path)
+			keptHere, err := cleanLayerDir(path)
 			if err != nil {
 				return nil, fmt.Errorf("cleaning run folder: %w", err)
 			}
-			keptHere := 0
-			for _, s := range sub {
-				if s.Type().IsRegular() && (strings.HasSuffix(s.Name(), "_TRACE.csv") || isScratch(s.Name())) {
-					if err := os.Remove(filepath.Join(path, s.Name())); err != nil {
-						return nil, fmt.Errorf("cleaning run folder: %w", err)
-					}
-					continue
-				}
-				kept = append(kept, filepath.Join(name, s.Name()))
-				keptHere++
-			}
-			if keptHere == 0 {
-				if err := os.Remove(path); err != nil {
-					return nil, fmt.Errorf("cleaning run folder: %w", err)
-				}
+			for _, k := range keptHere {
+				kept = append(kept, filepath.Join(name, k))
 			}
 		default:
 			kept = append(kept, name)
 		}
+	}
+	return kept, nil
+}
+
+// cleanLayerDir removes the traces and scratch files from a layerN
+// folder, and the folder if that empties it; it returns the other files.
+func cleanLayerDir(dir string) (kept []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && (strings.HasSuffix(e.Name(), "_TRACE.csv") || isScratch(e.Name())) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		kept = append(kept, e.Name())
+	}
+	if len(kept) == 0 {
+		return nil, os.Remove(dir)
 	}
 	return kept, nil
 }
@@ -351,10 +360,10 @@ func finishTrace(t traceFile, keep bool) error {
 	return nil
 }
 
-// closeTraces closes a layer's traces, completing them if keep; otherwise
-// (the layer did not finish) it removes them and their folder, unless
-// something else is in it. After a trace fails to complete, the ones after
-// it are removed. It returns the first error.
+// closeTraces closes a layer's traces, completing them if keep. If the
+// layer did not finish, or one of its traces fails to complete, it removes
+// the layer's traces and their folder (unless something else is in it). It
+// returns the first error.
 func closeTraces(closers []func(keep bool) error, dir string, keep bool) error {
 	var first error
 	for _, c := range closers {
@@ -366,7 +375,7 @@ func closeTraces(closers []func(keep bool) error, dir string, keep bool) error {
 		}
 	}
 	if !keep && len(closers) > 0 {
-		os.Remove(dir) // only if empty
+		cleanLayerDir(dir)
 	}
 	return first
 }

@@ -82,7 +82,6 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	defer out.abandon()
 	engine := sim.NewSerialEngine()
 	stop := watch(opts.Context, engine)
-	defer stop.close()
 	acc := NewAccelerator(cfg, engine)
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/systolic"
@@ -31,9 +30,8 @@ func (e stopError) Unwrap() error { return e.cause }
 // back into an error. (akita's serial engine has no way to leave Run
 // early; the accelerator is not used again after a stop.)
 type stopper struct {
-	ctx     context.Context
-	stopped atomic.Bool
-	release func() bool
+	ctx  context.Context
+	done <-chan struct{}
 }
 
 type stopPanic struct{}
@@ -44,15 +42,17 @@ func watch(ctx context.Context, engine sim.Engine) *stopper {
 	if ctx == nil {
 		return s
 	}
-	s.release = context.AfterFunc(ctx, func() { s.stopped.Store(true) })
+	s.done = ctx.Done()
 	engine.AcceptHook(s)
 	return s
 }
 
-// Func is the engine hook: it runs before every event.
+// Func is the engine hook: it runs before (and after) every event.
 func (s *stopper) Func(sim.HookCtx) {
-	if s.stopped.Load() {
+	select {
+	case <-s.done:
 		panic(stopPanic{})
+	default:
 	}
 }
 
@@ -62,13 +62,6 @@ func (s *stopper) err() error {
 		return nil
 	}
 	return stopError{context.Cause(s.ctx)}
-}
-
-// close detaches the stopper from its context.
-func (s *stopper) close() {
-	if s.release != nil {
-		s.release()
-	}
 }
 
 // runLayer runs layer i as runLayer does, returning the stop error if the
