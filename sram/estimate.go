@@ -22,10 +22,10 @@ type estimate struct {
 	ipset   int64
 	tracing bool
 
-	seen     *addrSet // addresses of the window: pending sets + cur
-	cur      []int64  // the set being filled (addresses, if tracing)
-	curLen   int64
-	pending  pendingSets // closed sets since the last fetch point
+	seen    *addrSet // addresses of the window: pending sets + cur
+	cur     []int64  // the set being filled (addresses, if tracing)
+	curLen  int64
+	pending pendingSets // closed sets since the last fetch point
 	// fetch points of the fold not yet timed: the layer rows where the 50th
 	// set closed (each fetches 50 full sets, so the row is all there is to
 	// keep: 8 bytes a fetch point, however long the fold) and, when traced,
@@ -45,7 +45,6 @@ type pendingSets struct {
 	words int64
 	addrs []int64
 }
-
 
 func newEstimate(words int64) *estimate {
 	return &estimate{ipset: max(words/100, 1)}
