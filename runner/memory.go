@@ -10,6 +10,10 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
+// accelFreq is the accelerator's clock (components.Builder's default,
+// which runner keeps).
+const accelFreq = 1 * sim.GHz
+
 // memorySystem is the real memory a [dram] section asks for: the akita
 // memory controllers and one adapter per operand buffer, all sharing the
 // controllers through one connection. A nil *memorySystem stands for
@@ -19,14 +23,6 @@ type memorySystem struct {
 	adapters  [3]*dram.Adapter
 	wordBytes int
 	freq      sim.Freq
-	layers    []dramLayer // per layer, for DRAM_REPORT.csv
-}
-
-// dramLayer is one layer's memory figures.
-type dramLayer struct {
-	layer  int
-	stalls [3]int64 // the layer's stall cycles caused by each operand
-	ops    [3]dram.AdapterStats
 }
 
 // newMemorySystem builds the memory cfg.DRAM describes on engine, with
@@ -109,19 +105,18 @@ func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error
 	return nil
 }
 
-// collect records the layer's memory figures, puts them in the report's
-// DRAM columns (first and last request completion, words moved) and
-// resets the adapters for the next layer.
+// collect records the layer's memory figures in its report (Memory, for
+// DRAM_REPORT.csv, and the DRAM columns: first and last request
+// completion, words moved) and resets the adapters for the next layer.
 func (ms *memorySystem) collect(rep *LayerReport) {
 	if ms == nil {
 		return
 	}
-	dl := dramLayer{layer: rep.Layer, stalls: rep.StallBy}
+	rep.Memory = new([3]dram.AdapterStats)
 	for op, a := range ms.adapters {
 		s := a.Stats()
-		dl.ops[op] = s
+		rep.Memory[op] = s
 		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
 		a.ResetStats()
 	}
-	ms.layers = append(ms.layers, dl)
 }

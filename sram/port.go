@@ -7,12 +7,14 @@ package sram
 import (
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // ports is the messaging common to the buffers: an ordered outbox whose
 // bursts leave at their own cycle, the bursts in flight, and a flag for "the
 // policy cannot go on until the last burst completes".
 type ports struct {
+	comp        *sim.TickingComponent
 	clock       *protocol.Clock
 	origin      int64 // engine cycle of the layer's cycle 0
 	top, bottom sim.Port
@@ -26,7 +28,9 @@ type ports struct {
 }
 
 func (p *ports) init(c *sim.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
+	p.comp = c
 	p.clock = protocol.NewClock(engine, freq, c)
+	p.outbox.OnSend = p.traceSend
 	p.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", p.top)
 	p.bottom = sim.NewLimitNumMsgPort(c, 4, name+".Bottom")
@@ -64,6 +68,21 @@ func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
 	}
 }
 
+// traceSend starts an akita tracing task for each burst as it leaves (a
+// "fill" or a "drain", ended by its answer), for tracers attached to the
+// buffer with tracing.CollectTrace; without one it costs a check.
+func (p *ports) traceSend(m sim.Msg) {
+	b, ok := m.(*protocol.BurstReq)
+	if !ok || p.comp.NumHooks() == 0 {
+		return
+	}
+	what := "fill"
+	if b.Write {
+		what = "drain"
+	}
+	tracing.StartTask(b.ID, "", p.comp, "burst", what, b)
+}
+
 // burstHeaderBytes is what a burst's command and addresses weigh on an
 // interconnect, beside the data a drain carries.
 const burstHeaderBytes = 16
@@ -92,7 +111,9 @@ func (p *ports) collect(now sim.VTimeInSec) bool {
 		}
 		took = true
 		p.inFlight--
-		p.lastDone = m.(*protocol.BurstRsp).Done
+		rsp := m.(*protocol.BurstRsp)
+		p.lastDone = rsp.Done
+		tracing.EndTask(rsp.RspTo, p.comp)
 		if p.inFlight == 0 {
 			p.blocked = false
 		}

@@ -1,8 +1,11 @@
 package systolic
 
 import (
+	"fmt"
+
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // Array is the PE array. It receives a layer's folds from the Sequencer
@@ -65,6 +68,10 @@ type Array struct {
 	sched   protocol.Schedule
 	waitEnd int
 	endReq  *EndLayerReq
+
+	// akita tracing tasks (IDs), for tracers attached with
+	// tracing.CollectTrace: one per layer, one per fold (or run of folds)
+	layerTask, foldTask string
 
 	// layer state
 	nextCycle int64 // issue cycle of the next row
@@ -180,6 +187,10 @@ func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 		a.nextCycle, a.lastDone = 0, 0
 		a.begun, a.lead, a.started = 0, 0, false
 		a.result = LayerResult{Layer: m.Layer}
+		if a.NumHooks() > 0 {
+			a.layerTask = sim.GetIDGenerator().Generate()
+			tracing.StartTask(a.layerTask, "", a, "layer", m.Mapping.Layer.Name, m.Mapping)
+		}
 		for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
 			a.toBuffer(op, &protocol.LayerBeginReq{Layer: m.Layer,
 				Fill: m.Mapping.FillOrder(op), Stream: m.Mapping.Stream(op)})
@@ -218,6 +229,10 @@ func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 				a.result.StallBy[protocol.Ifmap] - a.result.StallBy[protocol.Filter]
 			a.result.End = a.clock.Cycle(now) - a.origin
 			a.outbox.Queue(a.ctrl, a.endReq.Src, &LayerDoneRsp{Result: a.result})
+			if a.layerTask != "" {
+				tracing.EndTask(a.layerTask, a)
+				a.layerTask = ""
+			}
 		}
 	default:
 		panic("systolic: array got an unknown message")
@@ -242,6 +257,10 @@ func (a *Array) start(now sim.VTimeInSec) {
 
 func (a *Array) startFold(m *FoldReq) {
 	a.fold = m
+	if a.layerTask != "" {
+		a.foldTask = sim.GetIDGenerator().Generate()
+		tracing.StartTask(a.foldTask, a.layerTask, a, "fold", fmt.Sprintf("folds %d-%d", m.Fold, m.Fold+m.Count-1), m)
+	}
 	for i := m.Fold; i < m.Fold+m.Count; i++ {
 		f := a.m.Fold(i)
 		a.result.Folds++
@@ -329,6 +348,10 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	}
 	a.outbox.Queue(a.ctrl, a.fold.Src, &FoldDoneRsp{Fold: a.fold.Fold, Count: a.fold.Count})
 	a.fold = nil
+	if a.foldTask != "" {
+		tracing.EndTask(a.foldTask, a)
+		a.foldTask = ""
+	}
 }
 
 // mergeLate merges one read buffer's row-sorted lateness into the list.

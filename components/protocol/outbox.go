@@ -14,7 +14,14 @@ import "github.com/sarchlab/akita/v3/sim"
 // port, never those of another port.
 type Outbox struct {
 	q []held
+	// OnSend, if set, is called with each message as it leaves (tracing
+	// uses it: a burst's task starts when the burst really leaves).
+	OnSend func(sim.Msg)
 }
+
+// headerBytes is what a message without data weighs on an interconnect
+// (Meta().TrafficBytes), for a NoC model between components.
+const headerBytes = 16
 
 type held struct {
 	msg sim.Msg
@@ -30,6 +37,9 @@ func (o *Outbox) QueueAt(src, dst sim.Port, msg sim.Msg, at sim.VTimeInSec) {
 	meta := msg.Meta()
 	meta.ID = sim.GetIDGenerator().Generate()
 	meta.Src, meta.Dst = src, dst
+	if meta.TrafficBytes == 0 {
+		meta.TrafficBytes = headerBytes
+	}
 	o.q = append(o.q, held{msg, at})
 }
 
@@ -59,6 +69,9 @@ func (o *Outbox) Flush(now sim.VTimeInSec) (sent bool) {
 			h.msg.Meta().SendTime = now
 			if src.Send(h.msg) == nil {
 				sent = true
+				if o.OnSend != nil {
+					o.OnSend(h.msg)
+				}
 				o.q[i].msg = nil
 				continue
 			}
