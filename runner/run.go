@@ -56,8 +56,6 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if con == nil {
 		con = io.Discard
 	}
-	printBanner(con, cfg, opts.TopologyPath)
-
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, fmt.Errorf("creating log folder: %w", err)
 	}
@@ -65,6 +63,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
+	// The banner follows the folder checks, so that a bad log folder is the
+	// only thing printed.
+	printBanner(con, cfg, opts.TopologyPath)
 
 	acc := NewAccelerator(cfg, sim.NewSerialEngine())
 	if opts.Progress != nil {
