@@ -54,6 +54,9 @@ type Result struct {
 // fingerprint of the configuration and topology that produced it.
 const DoneFile = "SWEEP_DONE"
 
+// ConfigFile is the config file of a configuration, in its folder.
+const ConfigFile = "scale.cfg"
+
 // ParseShard parses "i/n" (0 <= i < n), the -shard flag.
 func ParseShard(s string) (shard, shards int, err error) {
 	a, b, ok := strings.Cut(s, "/")
@@ -191,6 +194,13 @@ func runPoint(p Point, layers []systolic.Layer, runs string, traces bool) (run *
 	// Drop a stale mark first: a run stopped half-way must not look
 	// finished next time.
 	if err := os.Remove(done); err != nil && !os.IsNotExist(err) {
+		return nil, false, fmt.Errorf("sweep: %w", err)
+	}
+	// The configuration's own config file, so that it can be rerun alone.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, false, fmt.Errorf("sweep: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ConfigFile), p.Text, 0o644); err != nil {
 		return nil, false, fmt.Errorf("sweep: %w", err)
 	}
 	if _, err := runner.Run(p.Config, layers, runner.Options{LogDir: runs, Traces: traces}); err != nil {
