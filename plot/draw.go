@@ -178,7 +178,7 @@ func drawUtil(cfgs []Config, dir string) error {
 func drawDRAM(cfgs []Config, dir string) error {
 	p := gplot.New()
 	p.Title.Text = "DRAM bandwidth per operand"
-	p.Y.Label.Text = "DRAM words / cycle (whole network)"
+	p.Y.Label.Text = "DRAM words / cycle"
 	names := make([]string, len(cfgs))
 	for i, c := range cfgs {
 		names[i] = c.Name
