@@ -66,6 +66,15 @@ func run(args []string, out io.Writer) error {
 
 // dse runs the sweep into dir and draws its plots and page.
 func dse(dir string, jobs int) ([]plot.Config, error) {
+	res, err := tutorialSweep(dir, jobs)
+	if err != nil {
+		return nil, err
+	}
+	return plot.Write(dir, res.Table, filepath.Base(res.CSV))
+}
+
+// tutorialSweep runs the 27 configurations into dir on jobs cores.
+func tutorialSweep(dir string, jobs int) (*sweep.Result, error) {
 	layers, err := runner.ParseTopology("tutorial1.csv", strings.NewReader(topologyData), runner.Conv)
 	if err != nil {
 		return nil, err
@@ -78,11 +87,7 @@ func dse(dir string, jobs int) ([]plot.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := sweep.Run(points, layers, sweep.Options{OutDir: dir, Jobs: jobs})
-	if err != nil {
-		return nil, err
-	}
-	return plot.Write(dir, res.Table, filepath.Base(res.CSV))
+	return sweep.Run(points, layers, sweep.Options{OutDir: dir, Jobs: jobs})
 }
 
 // findings states the tutorial's two observations from the sweep's numbers.
