@@ -101,10 +101,14 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 			mine = append(mine, p)
 		}
 	}
+	if len(mine) == 0 {
+		return nil, fmt.Errorf("sweep: shard %d/%d has no configurations (the sweep has %d)", opts.Shard, opts.Shards, len(points))
+	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
+	jobs = min(jobs, len(mine))
 	var bar *progressbar.ProgressBar
 	if opts.Progress != nil {
 		bar = progressbar.NewOptions(len(mine),
@@ -163,9 +167,6 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 	}
 	res.Ran = int(ran.Load())
 	res.Reused = len(mine) - res.Ran
-	if len(mine) == 0 {
-		return nil, fmt.Errorf("sweep: shard %d/%d has no configurations (the sweep has %d)", opts.Shard, opts.Shards, len(points))
-	}
 	res.Table = &Table{Header: header(mine[0])}
 	for i, p := range mine {
 		recs, err := records(p, finished[i], layers)

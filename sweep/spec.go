@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -309,13 +308,4 @@ func setKey(text []byte, key, val string) ([]byte, error) {
 	}
 	lines = append(lines[:secLine+1], append([]string{name + " = " + val + "\n"}, lines[secLine+1:]...)...)
 	return []byte(strings.Join(lines, "")), nil
-}
-
-// readFile reads a file, naming it in the error.
-func readFile(what, path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return data, nil
 }
