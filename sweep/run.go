@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/results"
 	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
@@ -119,6 +122,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish())
 	}
+	order := longestFirst(mine, layers)
 	res := &Result{CSV: filepath.Join(opts.OutDir, CSVName(opts.Shard, opts.Shards))}
 	var (
 		next     atomic.Int64
@@ -134,10 +138,11 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 		go func() {
 			defer wg.Done()
 			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= len(mine) {
+				k := int(next.Add(1) - 1)
+				if k >= len(mine) {
 					return
 				}
+				i := order[k]
 				run, fresh, err := runPoint(mine[i], layers, runs, opts.Traces)
 				if err != nil {
 					failed.Store(true)
@@ -215,4 +220,26 @@ func runPoint(p Point, layers []systolic.Layer, runs string, traces bool) (run *
 		return nil, false, fmt.Errorf("sweep: configuration %s: %w", p.Name, err)
 	}
 	return run, true, nil
+}
+
+// longestFirst orders the points by decreasing estimated work, so that a
+// long configuration does not start last and leave the other cores idle.
+// The work is the demand the buffers check: rows of demand times the SRAM
+// ports of the three operands, summed over the layers.
+func longestFirst(points []Point, layers []systolic.Layer) []int {
+	cost := make([]int64, len(points))
+	for i, p := range points {
+		c := p.Config
+		for _, l := range layers {
+			m := systolic.NewMapping(l, c.Dataflow, c.ArrayHeight, c.ArrayWidth, systolic.Offsets{})
+			ports := m.Width(protocol.Ifmap) + m.Width(protocol.Filter) + m.Width(protocol.Ofmap)
+			cost[i] += m.Rows() * int64(ports)
+		}
+	}
+	order := make([]int, len(points))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cost[b], cost[a]) })
+	return order
 }
