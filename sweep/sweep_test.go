@@ -240,3 +240,36 @@ func TestRestart(t *testing.T) {
 		t.Errorf("after a topology change: ran %d, %v", res.Ran, err)
 	}
 }
+
+// TestSweepBandwidth sweeps the interface mode and the bandwidth: the
+// USER, bandwidth 2 configuration is the golden tiny_4x4_os_user2 case.
+func TestSweepBandwidth(t *testing.T) {
+	base, layers := load(t)
+	mode, _ := ParseSet("InterfaceBandwidth=CALC,USER")
+	bw, _ := ParseSet("Bandwidth=2,10")
+	pts := mustPoints(t, Spec{Params: []Param{mode, bw}}, base)
+	res, err := Run(pts, layers, Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gold, err := results.Load("../testdata/golden/tiny_4x4_os_user2_traces")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := res.Table
+	cfg, stall, cyc, bwc := tab.Col("config"), tab.Col("stall_cycles"), tab.Col("total_cycles"), tab.Col("bandwidth")
+	n := 0
+	for _, r := range tab.Records {
+		if r[cfg] != "USER_2" {
+			continue
+		}
+		l := gold.Layers[n]
+		if r[bwc] != "2" || r[cyc] != itoa(l.TotalCycles) || r[stall] != itoa(l.StallCycles) {
+			t.Errorf("USER_2 layer %d: %v, golden %+v", n, r, l)
+		}
+		n++
+	}
+	if n != 3 || gold.Totals().StallCycles == 0 {
+		t.Errorf("%d USER_2 rows; golden stalls %d", n, gold.Totals().StallCycles)
+	}
+}
