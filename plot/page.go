@@ -118,7 +118,7 @@ tr.best { background: #e3f6e3; font-weight: bold; }
 </figure>
 {{end}}
 <h2>Configurations</h2>
-<p>Click a column to sort. Per-layer figures: <a href="{{.CSV}}">{{.CSV}}</a>.</p>
+<p>Click a column to sort (index.html#sort=total%20cycles opens it sorted). Per-layer figures: <a href="{{.CSV}}">{{.CSV}}</a>.</p>
 <table id="configs">
 <thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
@@ -143,6 +143,11 @@ document.querySelectorAll("#configs th").forEach(function (th, col) {
     rows.forEach(function (r) { body.appendChild(r); });
   });
 });
+// index.html#sort=COLUMN opens the page sorted by that column.
+if (location.hash.indexOf("#sort=") === 0) {
+  var want = decodeURIComponent(location.hash.slice(6));
+  document.querySelectorAll("#configs th").forEach(function (th) { if (th.textContent === want) { th.click(); } });
+}
 // Say how many plots the browser could show.
 window.addEventListener("load", function () {
   var imgs = document.querySelectorAll("img.plot"), shown = 0;

@@ -124,6 +124,13 @@ func TestPageInChromium(t *testing.T) {
 	if n := strings.Count(dom, "<tr"); n != 1+27 {
 		t.Errorf("the table has %d rows, want 28", n)
 	}
+	// Sorted by total cycles (by the page's script), the best comes first.
+	sorted := browse(t, bin, page+"#sort=total%20cycles", "--dump-dom")
+	first := sorted[strings.Index(sorted, "<tbody>"):]
+	first = first[:strings.Index(first, "</tr>")]
+	if !strings.Contains(first, "<td>"+best.Name+"</td>") || !strings.Contains(sorted, `aria-sort="ascending"`) {
+		t.Errorf("sorted by total cycles, the first row is not %s: %s", best.Name, first)
+	}
 	shot := filepath.Join(t.TempDir(), "page.png")
 	browse(t, bin, page, "--window-size=1100,1400", "--screenshot="+shot)
 	f, err := os.Open(shot)
