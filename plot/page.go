@@ -53,6 +53,7 @@ type pageView struct {
 	CSV         string
 	Plots       any
 	Header      []string
+	Fixed       []string
 	Rows        [][]cell
 	BestRow     int
 }
@@ -70,7 +71,23 @@ func pageData(t *sweep.Table, cfgs []Config, csvName string) pageView {
 	}
 	v := pageView{Configs: len(cfgs), Best: best, Worst: worst, CSV: csvName, Plots: Plots, BestRow: bestRow,
 		Speedup: strconv.FormatFloat(float64(worst.TotalCycles)/float64(best.TotalCycles), 'f', 2, 64)}
-	settings := settingColumns(t)
+	// Settings equal in every configuration are listed once above the
+	// table, which keeps the columns that vary.
+	var settings []string
+	for _, col := range settingColumns(t) {
+		same := true
+		for _, c := range cfgs {
+			same = same && c.Settings[col] == cfgs[0].Settings[col]
+		}
+		if same && cfgs[0].Settings[col] == "" {
+			continue // e.g. the bandwidth in CALC mode
+		}
+		if same {
+			v.Fixed = append(v.Fixed, col+" = "+cfgs[0].Settings[col])
+		} else {
+			settings = append(settings, col)
+		}
+	}
 	v.Header = append([]string{"#", "configuration", "rows", "cols", "dataflow"}, settings...)
 	v.Header = append(v.Header, "total cycles", "stall cycles", "utilisation %",
 		"IFMAP DRAM BW", "Filter DRAM BW", "OFMAP DRAM BW")
@@ -119,7 +136,8 @@ tr.best { background: #e3f6e3; font-weight: bold; }
 {{end}}
 <h2>Configurations</h2>
 <p>Click a column to sort (index.html#sort=total%20cycles opens it sorted). Per-layer figures: <a href="{{.CSV}}">{{.CSV}}</a>.</p>
-<table id="configs">
+{{if .Fixed}}<p id="fixed">In every configuration: {{range $i, $f := .Fixed}}{{if $i}}, {{end}}{{$f}}{{end}}.</p>
+{{end}}<table id="configs">
 <thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range $i, $r := .Rows}}<tr{{if eq $i $.BestRow}} class="best"{{end}}>{{range $r}}<td{{if .Num}} class="num"{{end}}>{{.Text}}</td>{{end}}</tr>
