@@ -89,6 +89,11 @@ func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
 //     lets the shipped Resnet50.csv, whose rows end in a filled "e2"
 //     column, load.
 //
+//   - A file of the other format is rejected with a hint naming the -i
+//     value that reads it: a GEMM header ("Layer, M, N, K") or 4-field rows
+//     under conv, a conv header ("IFMAP Height", ...) or conv rows under
+//     GEMM (SCALE-Sim would run the latter and ignore the extra columns).
+//
 // Two deliberate relaxations, both needed for the shipped Resnet50.csv
 // (SCALE-Sim itself crashes on it with int(”)):
 //
