@@ -40,7 +40,11 @@ func runGoldenWith(t *testing.T, dir, extra string) (string, Config, []LayerRepo
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
+	k, err := ParseTopologyKind(strings.TrimSpace(string(kind)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), k)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,11 @@ func loadGolden(tb testing.TB, dir string) (Config, []systolic.Layer, bool) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), ParseTopologyKind(strings.TrimSpace(string(kind))))
+	k, err := ParseTopologyKind(strings.TrimSpace(string(kind)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), k)
 	if err != nil {
 		tb.Fatal(err)
 	}

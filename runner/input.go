@@ -47,3 +47,7 @@ func nonPrintable(s string) rune {
 	}
 	return -1
 }
+
+// ReadConfigFile reads a config file through the size limit LoadConfig
+// applies, for a caller that needs its text as well (a sweep edits it).
+func ReadConfigFile(path string) ([]byte, error) { return readFileLimited(path, "config") }

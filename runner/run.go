@@ -78,11 +78,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if con == nil {
 		con = io.Discard
 	}
-	printBanner(con, cfg, opts.TopologyPath)
 	if err := checkRun(cfg, layers, opts); err != nil {
 		return nil, err
 	}
-
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, fmt.Errorf("creating log folder: %w", err)
 	}
@@ -90,6 +88,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
+	// The banner follows the folder checks, so that a bad log folder is the
+	// only thing printed.
+	printBanner(con, cfg, opts.TopologyPath)
 
 	layers = withBatch(layers, cfg.Batch)
 	engine := sim.NewSerialEngine()

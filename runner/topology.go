@@ -30,13 +30,17 @@ func (k TopologyKind) String() string {
 	return fmt.Sprintf("TopologyKind(%d)", int(k))
 }
 
-// ParseTopologyKind mirrors SCALE-Sim's CLI: "gemm" means GEMM, anything
-// else means conv.
-func ParseTopologyKind(s string) TopologyKind {
-	if s == "gemm" {
-		return Gemm
+// ParseTopologyKind reads the -i value: "conv" or "gemm", in any case.
+// SCALE-Sim treats any value other than "gemm" as conv, which silently runs
+// "-i GEMM" as convolutions; npusim names the allowed values instead.
+func ParseTopologyKind(s string) (TopologyKind, error) {
+	switch strings.ToLower(s) {
+	case "conv":
+		return Conv, nil
+	case "gemm":
+		return Gemm, nil
 	}
-	return Conv
+	return Conv, fmt.Errorf("-i %q: the topology format must be conv or gemm", s)
 }
 
 // Limits that keep a topology simulable. SCALE-Sim has no such limits but
@@ -79,6 +83,11 @@ func LoadTopology(path string, kind TopologyKind) ([]systolic.Layer, error) {
 //     lets the shipped Resnet50.csv, whose rows end in a filled "e2"
 //     column, load.
 //
+//   - A file of the other format is rejected with a hint naming the -i
+//     value that reads it: a GEMM header ("Layer, M, N, K") or 4-field rows
+//     under conv, a conv header ("IFMAP Height", ...) or conv rows under
+//     GEMM (SCALE-Sim would run the latter and ignore the extra columns).
+//
 // Two deliberate relaxations, both needed for the shipped Resnet50.csv
 // (SCALE-Sim itself crashes on it with int(”)):
 //
@@ -103,6 +112,9 @@ func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]syst
 	var layers []systolic.Layer
 	for i, raw := range lines {
 		if i == 0 {
+			if hint := headerKindHint(kind, raw); hint != "" {
+				return nil, fmt.Errorf("topology %s line 1: the header %s", path, hint)
+			}
 			continue // header, whatever it holds
 		}
 		n := i + 1
@@ -141,6 +153,16 @@ func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]syst
 		} else {
 			got, err = parseConvRow(fields, dropped)
 		}
+		if err == nil && kind == Gemm && !looksGemmHeader(lines[0]) && len(fields) >= 8 {
+			if _, cerr := parseConvRow(fields, dropped); cerr == nil {
+				err = fmt.Errorf("row has %d fields and %s", len(fields), kindHint(Conv))
+			}
+		}
+		if err != nil && kind == Conv && len(fields) == len(gemmColumns) {
+			if _, gerr := parseGemmRow(fields, dropped); gerr == nil {
+				err = fmt.Errorf("%v (%s)", err, kindHint(Gemm))
+			}
+		}
 		if err != nil {
 			return nil, errf("%v", err)
 		}
@@ -153,6 +175,51 @@ func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]syst
 		return nil, fmt.Errorf("topology %s: no layers", path)
 	}
 	return layers, nil
+}
+
+// The other format's header or row shape is rejected with a hint:
+// SCALE-Sim would read a GEMM file under -i conv, or a conv file under
+// -i gemm (ignoring the extra columns), and write nonsense.
+
+// kindHint names the format a file looks like and the flag that reads it.
+func kindHint(looks TopologyKind) string {
+	if looks == Gemm {
+		return "looks like a GEMM topology: use -i gemm"
+	}
+	return "looks like a conv topology: use -i conv"
+}
+
+// headerFields splits a header line into stripped, lower-case fields.
+func headerFields(line string) []string {
+	f := strings.Split(pyStrip(line), ",")
+	for i := range f {
+		f[i] = strings.ToLower(pyStrip(f[i]))
+	}
+	return f
+}
+
+// looksGemmHeader reports a header whose columns 2-4 are M, N, K.
+func looksGemmHeader(line string) bool {
+	f := headerFields(line)
+	return len(f) >= 4 && f[1] == "m" && f[2] == "n" && f[3] == "k"
+}
+
+// looksConvHeader reports a header naming conv columns (IFMAP Height, ...).
+func looksConvHeader(line string) bool {
+	f := headerFields(line)
+	return len(f) >= 8 && strings.Contains(f[1], "ifmap")
+}
+
+// headerKindHint returns the hint when the header belongs to the other
+// format, else "".
+func headerKindHint(kind TopologyKind, header string) string {
+	if kind == Conv && looksGemmHeader(header) {
+		return fmt.Sprintf("%q %s", pyStrip(header), kindHint(Gemm))
+	}
+	if kind == Gemm && looksConvHeader(header) {
+		return fmt.Sprintf("%q %s", pyStrip(header), kindHint(Conv))
+	}
+	return ""
 }
 
 // isFirstContent reports whether lines[i] is the first non-blank line after

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -32,7 +33,11 @@ func topologyFiles(t testing.TB) []topologyFile {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, topologyFile{p, ParseTopologyKind(strings.TrimSpace(string(kind)))})
+		k, err := ParseTopologyKind(strings.TrimSpace(string(kind)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, topologyFile{p, k})
 	}
 	shipped, err := filepath.Glob("../testdata/topologies/*.csv")
 	if err != nil {
@@ -145,9 +150,6 @@ func TestParseTopologyGood(t *testing.T) {
 		{"gemm", "Layer, M, N, K,\ng, 3, 5, 7,\n", Gemm, []systolic.Layer{systolic.GEMM("g", 3, 5, 7)}},
 		{"gemm extra", "Layer, M, N, K,\ng, 3, 5, 7, , 9,\n", Gemm, []systolic.Layer{systolic.GEMM("g", 3, 5, 7)}},
 		{"gemm dropped extra", "Layer, M, N, K,\ng, 3, 5, 7, 9\n", Gemm, []systolic.Layer{systolic.GEMM("g", 3, 5, 7)}},
-		// As in SCALE-Sim, a conv row read as GEMM is accepted: its
-		// columns past K are integer extras.
-		{"conv row read as gemm", convHeader + "a, 4, 4, 3, 3, 1, 1, 1,\n", Gemm, []systolic.Layer{systolic.GEMM("a", 4, 4, 3)}},
 		{"gemm name with DP", "Layer, M, N, K,\nDP, 3, 5, 7,\n", Gemm, []systolic.Layer{systolic.GEMM("DP", 3, 5, 7)}},
 	}
 	for _, tt := range tests {
@@ -229,9 +231,16 @@ func TestParseTopologyBad(t *testing.T) {
 }
 
 func TestTopologyKind(t *testing.T) {
-	for s, want := range map[string]TopologyKind{"gemm": Gemm, "conv": Conv, "GEMM": Conv, "": Conv, "x": Conv} {
-		if got := ParseTopologyKind(s); got != want {
-			t.Errorf("ParseTopologyKind(%q) = %v, want %v", s, got, want)
+	for s, want := range map[string]TopologyKind{"gemm": Gemm, "conv": Conv, "GEMM": Gemm, "Conv": Conv} {
+		if got, err := ParseTopologyKind(s); got != want || err != nil {
+			t.Errorf("ParseTopologyKind(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "x", "foo", "gem"} {
+		_, err := ParseTopologyKind(s)
+		want := fmt.Sprintf("-i %q: the topology format must be conv or gemm", s)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseTopologyKind(%q) error %v, want %q", s, err, want)
 		}
 	}
 	if Conv.String() != "conv" || Gemm.String() != "gemm" {
@@ -293,4 +302,35 @@ func FuzzParseTopology(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTopologyKindHint checks that a file of the other format is rejected
+// with the flag that reads it, by its header or by its rows.
+func TestTopologyKindHint(t *testing.T) {
+	cases := []struct {
+		name, data string
+		kind       TopologyKind
+		want       string
+	}{
+		{"gemm header under conv", "Layer, M, N, K,\nfc, 8, 4, 16,\n", Conv,
+			`topology t.csv line 1: the header "Layer, M, N, K," looks like a GEMM topology: use -i gemm`},
+		{"gemm rows under conv", "name,a,b,c,\nfc, 8, 4, 16,\n", Conv,
+			"topology t.csv line 2: expected at least 8 fields (Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides), got 4 (looks like a GEMM topology: use -i gemm)"},
+		{"conv header under gemm", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc, 8, 8, 3, 3, 2, 6, 1,\n", Gemm,
+			`topology t.csv line 1: the header "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides," looks like a conv topology: use -i conv`},
+		{"conv rows under gemm", "x,\nc, 8, 8, 3, 3, 2, 6, 1,\n", Gemm,
+			"topology t.csv line 2: row has 8 fields and looks like a conv topology: use -i conv"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseTopology("t.csv", strings.NewReader(c.data), c.kind)
+			if err == nil || err.Error() != c.want {
+				t.Errorf("error\n got %v\nwant %s", err, c.want)
+			}
+		})
+	}
+	// A GEMM file with extra integer columns under a GEMM header still loads.
+	if _, err := ParseTopology("t.csv", strings.NewReader("Layer, M, N, K, a, b, c, d,\nfc, 8, 4, 16, 1, 1, 1, 1,\n"), Gemm); err != nil {
+		t.Errorf("GEMM with extra columns: %v", err)
+	}
 }
