@@ -2,47 +2,166 @@ package runner
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
+	"strings"
 )
+
+// Traces are written at disk speed: rows are formatted straight into a
+// reused chunk (integers by appendInt, whole floats as digits and ".0"), and full chunks go to the file on a goroutine of
+// their own, so formatting (and the simulation) overlaps the write system
+// calls. Each file has two chunks, so a trace's memory is bounded whatever
+// its size.
+
+// chunkSize is the size at which a chunk is handed to the writer.
+const chunkSize = 256 << 10
+
+// chunkFile is a file written chunk by chunk in the background.
+type chunkFile struct {
+	f    *os.File
+	buf  []byte      // being filled
+	done int64       // bytes handed to the writer before buf
+	full chan []byte // to the writer goroutine
+	free chan []byte // back from it
+	errc chan error  // the writer's first error, once full is closed
+}
+
+func createChunkFile(path string) (*chunkFile, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	c := &chunkFile{
+		f:    f,
+		buf:  make([]byte, 0, chunkSize+4096),
+		full: make(chan []byte, 1),
+		free: make(chan []byte, 2), // room for both chunks: the writer never blocks on it
+		errc: make(chan error, 1),
+	}
+	c.free <- make([]byte, 0, chunkSize+4096)
+	go c.write()
+	return c, nil
+}
+
+func (c *chunkFile) write() {
+	var err error
+	for b := range c.full {
+		if err == nil {
+			_, err = c.f.Write(b)
+		}
+		c.free <- b[:0]
+	}
+	c.errc <- err
+}
+
+// rowDone hands the chunk to the writer once it is full.
+func (c *chunkFile) rowDone() {
+	if len(c.buf) >= chunkSize {
+		c.done += int64(len(c.buf))
+		c.full <- c.buf
+		c.buf = <-c.free
+	}
+}
+
+// flush waits until everything appended is in the file; the file stays
+// open, the writer stops.
+func (c *chunkFile) flush() error {
+	if len(c.buf) > 0 {
+		c.full <- c.buf
+		c.buf = nil
+	}
+	close(c.full)
+	return <-c.errc
+}
+
+// Close writes what is left and closes the file.
+func (c *chunkFile) Close() error {
+	return errors.Join(c.flush(), c.f.Close())
+}
 
 // sramTrace writes a SCALE-Sim SRAM trace (numpy savetxt "%i"): one row
 // per cycle of demand, the serve cycle then one address per port, -1 for
 // an idle port.
 type sramTrace struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
+	*chunkFile
 }
 
 func createSRAMTrace(path string) (*sramTrace, error) {
-	f, err := os.Create(path)
+	c, err := createChunkFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return &sramTrace{f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	return &sramTrace{c}, nil
 }
 
 func (t *sramTrace) Row(cycle int64, addrs []int64) {
-	b := strconv.AppendInt(t.buf[:0], cycle, 10)
-	for _, a := range addrs {
-		b = append(b, ',')
-		b = strconv.AppendInt(b, a, 10)
+	b := appendInt(t.buf, cycle)
+	for i := 0; i < len(addrs); {
+		if addrs[i] != -1 {
+			b = appendInt(append(b, ','), addrs[i])
+			i++
+			continue
+		}
+		// a run of idle ports, the commonest entries
+		j := i + 1
+		for j < len(addrs) && addrs[j] == -1 {
+			j++
+		}
+		for n := j - i; n > 0; n -= idleRun {
+			b = append(b, idle[:3*min(n, idleRun)]...)
+		}
+		i = j
 	}
-	b = append(b, '\n')
-	t.w.Write(b)
-	t.buf = b
+	t.buf = append(b, '\n')
+	t.rowDone()
 }
 
-func (t *sramTrace) Close() error {
-	err := t.w.Flush()
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
+// appendInt appends x in decimal, as strconv.AppendInt does, but writes the
+// digits straight into b (strconv formats into a scratch array and copies).
+func appendInt(b []byte, x int64) []byte {
+	u := uint64(x)
+	if x < 0 {
+		b = append(b, '-')
+		u = -u
 	}
-	return err
+	if u < 10 {
+		return append(b, byte('0'+u))
+	}
+	n := 1
+	for v := u; v >= 10; v /= 10 {
+		n++
+	}
+	start := len(b)
+	b = append(b, make([]byte, n)...)
+	i := start + n
+	for u >= 100 {
+		q := u / 100
+		j := (u - q*100) * 2
+		i -= 2
+		b[i], b[i+1] = digitPairs[j], digitPairs[j+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		b[i], b[i+1] = digitPairs[u*2], digitPairs[u*2+1]
+	} else {
+		b[i-1] = byte('0' + u)
+	}
+	return b
 }
+
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // dramTrace writes a SCALE-Sim DRAM trace (numpy savetxt "%s" of a float64
 // array): the completion cycle then the addresses of one line, all printed
@@ -50,47 +169,73 @@ func (t *sramTrace) Close() error {
 // in one trace, the narrower rows are padded with 1.0, so rows go to a
 // scratch file first and are padded to the widest on Close.
 type dramTrace struct {
-	path   string
-	f      *os.File
-	w      *bufio.Writer
-	widths map[int]bool
-	maxW   int
+	*chunkFile
+	path string
+	maxW int
+	// runs are the stretches of rows of one width, for the padding pass;
+	// nil once there are too many to keep, and the pass then counts the
+	// commas of every row.
+	runs []widthRun
 }
 
+// widthRun is a stretch of rows of the same width starting at byte off.
+type widthRun struct {
+	off   int64
+	width int
+}
+
+// maxRuns bounds the memory of a DRAM trace's width runs.
+const maxRuns = 1 << 14
+
 func createDRAMTrace(path string) (*dramTrace, error) {
-	f, err := os.Create(path + ".rows")
+	c, err := createChunkFile(path + ".rows")
 	if err != nil {
 		return nil, err
 	}
-	return &dramTrace{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16), widths: map[int]bool{}}, nil
+	return &dramTrace{chunkFile: c, path: path, runs: []widthRun{}}, nil
 }
 
 func (t *dramTrace) Row(cycle int64, addrs []int64) {
-	t.widths[len(addrs)] = true
-	t.maxW = max(t.maxW, len(addrs))
-	t.w.WriteString(pyFloat(float64(cycle)))
-	for _, a := range addrs {
-		t.w.WriteByte(',')
-		t.w.WriteString(pyFloat(float64(a)))
+	w := len(addrs)
+	t.maxW = max(t.maxW, w)
+	if t.runs != nil && (len(t.runs) == 0 || t.runs[len(t.runs)-1].width != w) {
+		if len(t.runs) == maxRuns {
+			t.runs = nil
+		} else {
+			t.runs = append(t.runs, widthRun{t.done + int64(len(t.buf)), w})
+		}
 	}
-	t.w.WriteByte('\n')
+	b := appendPyInt(t.buf, cycle)
+	for _, a := range addrs {
+		b = append(b, ',')
+		b = appendPyInt(b, a)
+	}
+	t.buf = append(b, '\n')
+	t.rowDone()
+}
+
+// appendPyInt appends float64(x) as Python prints it. Integral floats below
+// 2^53 in magnitude print as their digits and ".0"; others, which addresses
+// never are, go through pyFloat.
+func appendPyInt(b []byte, x int64) []byte {
+	if x > -1<<53 && x < 1<<53 {
+		return append(appendInt(b, x), '.', '0')
+	}
+	return append(b, pyFloat(float64(x))...)
 }
 
 // Close writes the final file: the scratch rows, padded when widths
 // differ.
 func (t *dramTrace) Close() error {
-	if err := t.w.Flush(); err != nil {
+	if err := t.flush(); err != nil {
 		t.f.Close()
 		return err
 	}
-	if len(t.widths) <= 1 {
+	if t.runs != nil && len(t.runs) <= 1 {
 		if err := t.f.Close(); err != nil {
 			return err
 		}
 		return os.Rename(t.path+".rows", t.path)
-	}
-	if _, err := t.f.Seek(0, io.SeekStart); err != nil {
-		return err
 	}
 	defer os.Remove(t.path + ".rows")
 	defer t.f.Close()
@@ -98,15 +243,64 @@ func (t *dramTrace) Close() error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(out, 1<<16)
-	sc := bufio.NewScanner(t.f)
+	err = t.pad(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("padding %s: %w", t.path, err)
+	}
+	return nil
+}
+
+// pad copies the scratch rows to out, padding the narrower ones. Runs of
+// rows at full width are copied by the kernel (copy_file_range), the
+// others row by row.
+func (t *dramTrace) pad(out *os.File) error {
+	end, err := t.f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	runs := t.runs
+	if runs == nil {
+		runs = []widthRun{{0, -1}}
+	}
+	for i, r := range runs {
+		stop := end
+		if i+1 < len(runs) {
+			stop = runs[i+1].off
+		}
+		if r.width == t.maxW {
+			if _, err := t.f.Seek(r.off, io.SeekStart); err != nil {
+				return err
+			}
+			if _, err := io.CopyN(out, t.f, stop-r.off); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := t.padRows(out, io.NewSectionReader(t.f, r.off, stop-r.off), r.width); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// padRows copies the rows of rd, each width addresses wide (-1: count its
+// commas), padding each with ",1.0" up to the widest.
+func (t *dramTrace) padRows(out io.Writer, rd io.Reader, width int) error {
+	w := bufio.NewWriterSize(out, chunkSize)
+	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
 	for sc.Scan() {
 		line := sc.Bytes()
-		n := 0
-		for _, c := range line {
-			if c == ',' {
-				n++
+		n := width
+		if n < 0 {
+			n = 0
+			for _, c := range line {
+				if c == ',' {
+					n++
+				}
 			}
 		}
 		w.Write(line)
@@ -116,12 +310,12 @@ func (t *dramTrace) Close() error {
 		w.WriteByte('\n')
 	}
 	if err := sc.Err(); err != nil {
-		out.Close()
-		return fmt.Errorf("padding %s: %w", t.path, err)
-	}
-	if err := w.Flush(); err != nil {
-		out.Close()
 		return err
 	}
-	return out.Close()
+	return w.Flush()
 }
+
+// idle is idleRun idle SRAM ports.
+const idleRun = 64
+
+var idle = strings.Repeat(",-1", idleRun)
