@@ -129,13 +129,15 @@ func appendInt(b []byte, x int64) []byte {
 	if u < 10 {
 		return append(b, byte('0'+u))
 	}
-	n := 1
-	for v := u; v >= 10; v /= 10 {
+	n := 2
+	for n < len(pow10) && u >= pow10[n] {
 		n++
 	}
-	start := len(b)
-	b = append(b, make([]byte, n)...)
-	i := start + n
+	if cap(b)-len(b) < n {
+		b = append(b, make([]byte, n)...)[:len(b)]
+	}
+	i := len(b) + n
+	b = b[:i]
 	for u >= 100 {
 		q := u / 100
 		j := (u - q*100) * 2
@@ -151,6 +153,9 @@ func appendInt(b []byte, x int64) []byte {
 	}
 	return b
 }
+
+var pow10 = [...]uint64{1, 10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 const digitPairs = "00010203040506070809" +
 	"10111213141516171819" +
