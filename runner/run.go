@@ -28,8 +28,16 @@ type Options struct {
 	// Console receives what SCALE-Sim prints (nil: nothing).
 	Console io.Writer
 	// Progress, if not nil, receives a progress bar per layer (folds done),
-	// as SCALE-Sim's tqdm bar; meant for a terminal.
+	// as SCALE-Sim's tqdm bar, or, when layers run in parallel, one bar for
+	// the whole run; meant for a terminal.
 	Progress io.Writer
+	// Workers is how many layers are simulated at the same time, each on
+	// an accelerator of its own: 0 means one per core, 1 one at a time.
+	// The output is the same whatever the number.
+	Workers int
+	// NoReuse simulates every layer, even one of the same shape as an
+	// earlier layer (whose figures and traces it otherwise copies).
+	NoReuse bool
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -66,6 +74,23 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		return nil, fmt.Errorf("creating run folder: %w", err)
 	}
 
+	run := runSerial
+	if opts.Workers != 1 || !opts.NoReuse {
+		run = runLayers // parallel.go
+	}
+	reports, err := run(cfg, layers, opts, dir, con)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteReports(dir, reports); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
+	return reports, nil
+}
+
+// runSerial simulates the layers one after the other on one accelerator.
+func runSerial(cfg Config, layers []systolic.Layer, opts Options, dir string, con io.Writer) ([]LayerReport, error) {
 	acc := NewAccelerator(cfg, sim.NewSerialEngine())
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
@@ -75,39 +100,13 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
-		var closers []func() error
-		if opts.Traces {
-			var err error
-			closers, err = attachTraces(acc, filepath.Join(dir, fmt.Sprintf("layer%d", i)))
-			if err != nil {
-				return nil, err
-			}
-		}
-		rep, err := runLayer(acc, i, l)
-		for _, c := range closers {
-			if cerr := c(); cerr != nil && err == nil {
-				err = fmt.Errorf("layer %d trace: %w", i, cerr)
-			}
-		}
+		rep, err := simulateLayer(acc, i, l, opts.Traces, dir)
 		if err != nil {
 			return nil, err
 		}
 		reports = append(reports, rep)
-		fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
-		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
-		fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
-		fmt.Fprintf(con, "Mapping efficiency: %.2f%%\n", rep.MappingEfficiency)
-		fmt.Fprintf(con, "Average IFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(0))
-		fmt.Fprintf(con, "Average Filter DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(1))
-		fmt.Fprintf(con, "Average OFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(2))
-		if opts.Traces {
-			fmt.Fprintln(con, "Saving traces: Done!")
-		}
+		printLayer(con, rep, opts.Traces)
 	}
-	if err := WriteReports(dir, reports); err != nil {
-		return nil, err
-	}
-	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
 	return reports, nil
 }
 
