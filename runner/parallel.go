@@ -149,6 +149,9 @@ func simulateLayer(acc *components.Accelerator, i int, l systolic.Layer, traces 
 		var err error
 		closers, err = attachTraces(acc, filepath.Join(dir, fmt.Sprintf("layer%d", i)))
 		if err != nil {
+			for _, c := range closers {
+				c()
+			}
 			return LayerReport{}, err
 		}
 	}
