@@ -1,11 +1,13 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +61,9 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, dir string, co
 		seen[layerKey(l)] = i
 		jobs = append(jobs, i)
 	}
+	// Longest first (by MACs, a rough cost), so that a big layer does not
+	// start last while the other workers sit idle.
+	slices.SortStableFunc(jobs, func(a, b int) int { return cmp.Compare(layers[b].MACs(), layers[a].MACs()) })
 	runs := make([]layerRun, len(layers))
 	for i := range runs {
 		runs[i].done = make(chan struct{})
@@ -72,8 +77,8 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, dir string, co
 	bar := newLayersBar(opts.Progress, len(layers))
 	defer bar.finish()
 
-	// Workers take the jobs in layer order; once a layer has failed, those
-	// after it are skipped (a serial run would not reach them).
+	// Once a layer has failed, the jobs of the layers after it are skipped
+	// (a serial run would not reach them).
 	var next, failed atomic.Int64
 	failed.Store(int64(len(layers)))
 	var wg sync.WaitGroup
