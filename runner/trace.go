@@ -245,8 +245,8 @@ func (t *dramTrace) Close() error {
 	return nil
 }
 
-// pad copies the scratch rows to out, padding the narrower ones. Runs of
-// rows at full width are copied by the kernel (copy_file_range), the
+// pad copies the scratch rows to out, padding the narrower ones. Long runs
+// of rows at full width are copied by the kernel (copy_file_range), the
 // others row by row.
 func (t *dramTrace) pad(out *os.File) error {
 	end, err := t.f.Seek(0, io.SeekEnd)
@@ -257,12 +257,18 @@ func (t *dramTrace) pad(out *os.File) error {
 	if runs == nil {
 		runs = []widthRun{{0, -1}}
 	}
+	w := bufio.NewWriterSize(out, chunkSize)
+	scratch := make([]byte, 1<<16)
+	padding := []byte(strings.Repeat(",1.0", t.maxW) + "\n")
 	for i, r := range runs {
 		stop := end
 		if i+1 < len(runs) {
 			stop = runs[i+1].off
 		}
-		if r.width == t.maxW {
+		if r.width == t.maxW && stop-r.off >= kernelCopyMin {
+			if err := w.Flush(); err != nil {
+				return err
+			}
 			if _, err := t.f.Seek(r.off, io.SeekStart); err != nil {
 				return err
 			}
@@ -271,34 +277,27 @@ func (t *dramTrace) pad(out *os.File) error {
 			}
 			continue
 		}
-		if err := t.padRows(out, io.NewSectionReader(t.f, r.off, stop-r.off), r.width); err != nil {
+		sc := bufio.NewScanner(io.NewSectionReader(t.f, r.off, stop-r.off))
+		sc.Buffer(scratch, 1<<30)
+		for sc.Scan() {
+			line := sc.Bytes()
+			n := r.width
+			if n < 0 {
+				n = bytes.Count(line, []byte{','})
+			}
+			w.Write(line)
+			w.Write(padding[4*min(n, t.maxW):])
+		}
+		if err := sc.Err(); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// padRows copies the rows of rd, each width addresses wide (-1: count its
-// commas), padding each with ",1.0" up to the widest.
-func (t *dramTrace) padRows(out io.Writer, rd io.Reader, width int) error {
-	w := bufio.NewWriterSize(out, chunkSize)
-	sc := bufio.NewScanner(rd)
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	pad := []byte(strings.Repeat(",1.0", t.maxW) + "\n")
-	for sc.Scan() {
-		line := sc.Bytes()
-		n := width
-		if n < 0 {
-			n = bytes.Count(line, []byte{','})
-		}
-		w.Write(line)
-		w.Write(pad[4*min(n, t.maxW):])
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
 	return w.Flush()
 }
+
+// kernelCopyMin is the shortest run of full-width rows worth a system call
+// of its own.
+const kernelCopyMin = 1 << 16
 
 // idle is idleRun idle SRAM ports.
 const idleRun = 64

@@ -29,8 +29,8 @@ func TestAppendInt(t *testing.T) {
 
 // TestTraceFiles writes both kinds of trace across several chunks and
 // checks the text, including SCALE-Sim's 1.0 padding of narrower DRAM
-// rows in both padding paths (width runs, and comma counting once there
-// are too many runs).
+// rows in all padding paths (width runs copied by the kernel or row by
+// row, and comma counting once there are too many runs).
 func TestTraceFiles(t *testing.T) {
 	dir := t.TempDir()
 	st, err := createSRAMTrace(filepath.Join(dir, "s.csv"))
@@ -56,8 +56,11 @@ func TestTraceFiles(t *testing.T) {
 	}
 	checkFile(t, filepath.Join(dir, "s.csv"), want.String())
 
-	for _, rows := range []int{20000, 3 * maxRuns} {
-		path := filepath.Join(dir, "d"+strconv.Itoa(rows)+".csv")
+	// narrow rows every period rows: long full-width runs (kernel copy),
+	// short ones (copied row by row), and too many runs to keep
+	for _, c := range []struct{ rows, period int }{{20000, 1000}, {20000, 10}, {3 * maxRuns, 2}} {
+		rows := c.rows
+		path := filepath.Join(dir, "d"+strconv.Itoa(c.period)+".csv")
 		dt, err := createDRAMTrace(path)
 		if err != nil {
 			t.Fatal(err)
@@ -65,7 +68,7 @@ func TestTraceFiles(t *testing.T) {
 		want.Reset()
 		for i := range rows {
 			w := 10
-			if i%1000 == 999 || (rows > maxRuns && i%2 == 0) {
+			if i%c.period == c.period-1 {
 				w = 3 + i%5
 			}
 			addrs := make([]int64, w)
