@@ -289,7 +289,7 @@ func table(chosen []target, serial, compare bool) error {
 		row += fmt.Sprintf("%.1f\t", r.RSSMB)
 		if t.traces {
 			mbs := float64(r.TraceBytes) / 1e6 / r.Seconds
-			row += fmt.Sprintf("%.0f (%.0f MB)\t", mbs, float64(r.TraceBytes)/1e6)
+			row += fmt.Sprintf("%.0f (%.0f MB, %.0f per CPU s)\t", mbs, float64(r.TraceBytes)/1e6, float64(r.TraceBytes)/1e6/r.CPU)
 			met = met && (t.goal.traceMBs == 0 || mbs >= t.goal.traceMBs)
 		} else {
 			row += "-\t"
