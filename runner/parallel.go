@@ -42,7 +42,7 @@ type layerRun struct {
 }
 
 // runLayers simulates layers on opts.Workers accelerators (0: one per
-// core), each distinct shape once, printing each layer's summary to con in
+// two cores), each distinct shape once, printing each layer's summary to con in
 // layer order as soon as it and the layers before it are done.
 func runLayers(cfg Config, layers []systolic.Layer, opts Options, dir string, con io.Writer) ([]LayerReport, error) {
 	first := make([]int, len(layers)) // index of the first layer of the same shape
@@ -71,7 +71,10 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, dir string, co
 
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		// A layer already keeps about two cores busy (its engine, and the
+		// two read buffers walking each fold on goroutines of their own),
+		// and on a 2-core machine a second layer at once made runs slower.
+		workers = runtime.GOMAXPROCS(0) / 2
 	}
 	workers = max(1, min(workers, len(jobs)))
 	bar := newLayersBar(opts.Progress, len(layers))

@@ -29,7 +29,7 @@ func run(args []string) error {
 	kind := fs.String("i", "conv", "topology format: conv or gemm")
 	traces := fs.Bool("traces", false, "also write per-layer SRAM and DRAM traces")
 	quiet := fs.Bool("q", false, "do not print the per-layer summary")
-	workers := fs.Int("j", 0, "layers simulated at once (0: one per core; 1: one at a time)")
+	workers := fs.Int("j", 0, "layers simulated at once (0: one per two cores; 1: one at a time)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
