@@ -170,8 +170,8 @@ func sameTraceRow(want, got string, dram bool) bool {
 	return strings.Join(w, ",") == strings.Join(g, ",")
 }
 
-// TestProgressBar checks that a serial run with Progress set draws a bar
-// per layer from the sequencer's fold hook, and a parallel run one bar.
+// TestProgressBar checks that the plain serial run with Progress set draws
+// a bar per layer from the sequencer's fold hook, and other runs one bar.
 func TestProgressBar(t *testing.T) {
 	dir := "../testdata/golden/tiny_4x4_ws_traces"
 	cfg, err := LoadConfig(dir + "/scale.cfg")
@@ -191,7 +191,7 @@ func TestProgressBar(t *testing.T) {
 			t.Errorf("progress output %q lacks %q", bar.String(), want)
 		}
 	}
-	// a parallel run draws one bar for all the layers
+	// otherwise one bar for all the layers
 	bar.Reset()
 	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Progress: &bar}); err != nil {
 		t.Fatal(err)

@@ -27,9 +27,9 @@ type Options struct {
 	TopologyPath string
 	// Console receives what SCALE-Sim prints (nil: nothing).
 	Console io.Writer
-	// Progress, if not nil, receives a progress bar per layer (folds done),
-	// as SCALE-Sim's tqdm bar, or, when layers run in parallel, one bar for
-	// the whole run; meant for a terminal.
+	// Progress, if not nil, receives a progress bar for the whole run, or,
+	// in the plain serial run (Workers 1 and NoReuse), a bar per layer
+	// (folds done) as SCALE-Sim's tqdm bar; meant for a terminal.
 	Progress io.Writer
 	// Workers is how many layers are simulated at the same time, each on
 	// an accelerator of its own: 0 means one per two cores, 1 one at a time.
