@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/npusim/npusim/systolic"
 )
 
 // scaleSimAlexNetSeconds is SCALE-Sim v2's wall time for AlexNet on the
@@ -21,14 +24,7 @@ const scaleSimAlexNetSeconds = 87.6
 // reports ns per simulated cycle, simulated cycles per second, the peak
 // Go heap and peak RSS, and the speedup over SCALE-Sim v2.
 func BenchmarkAlexNet(b *testing.B) {
-	cfg, err := LoadConfig("../testdata/configs/scale.cfg")
-	if err != nil {
-		b.Fatal(err)
-	}
-	layers, err := LoadTopology("../testdata/topologies/alexnet.csv", Conv)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, layers := loadAlexNet(b)
 	runtime.GC()
 	peak := watchHeap()
 	b.ResetTimer()
@@ -49,6 +45,46 @@ func BenchmarkAlexNet(b *testing.B) {
 	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
 	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
 	b.ReportMetric(scaleSimAlexNetSeconds/elapsed, "x-scalesim")
+}
+
+// BenchmarkAlexNetTraces runs AlexNet (32x32 OS CALC) with traces and
+// reports the trace output rate in MB/s (10^6 bytes of every file written
+// per second of wall time) and the peak RSS.
+func BenchmarkAlexNetTraces(b *testing.B) {
+	cfg, layers := loadAlexNet(b)
+	var bytes int64
+	for b.Loop() {
+		dir := b.TempDir()
+		if _, err := Run(cfg, layers, Options{LogDir: dir, Traces: true}); err != nil {
+			b.Fatal(err)
+		}
+		bytes = 0
+		filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if info, err := d.Info(); err == nil {
+					bytes += info.Size()
+				}
+			}
+			return nil
+		})
+	}
+	elapsed := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(bytes)/1e6/elapsed, "trace-MB/s")
+	b.ReportMetric(float64(bytes)/1e6, "trace-MB")
+	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+}
+
+// loadAlexNet reads SCALE-Sim's example config and AlexNet topology.
+func loadAlexNet(b *testing.B) (Config, []systolic.Layer) {
+	cfg, err := LoadConfig("../testdata/configs/scale.cfg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	layers, err := LoadTopology("../testdata/topologies/alexnet.csv", Conv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg, layers
 }
 
 // watchHeap samples the live heap until the returned function is called,

@@ -184,8 +184,8 @@ func sameTraceRow(want, got string, dram bool) bool {
 	return strings.Join(w, ",") == strings.Join(g, ",")
 }
 
-// TestProgressBar checks that a run with Progress set draws a bar per
-// layer from the sequencer's fold hook.
+// TestProgressBar checks that the plain serial run with Progress set draws
+// a bar per layer from the sequencer's fold hook, and other runs one bar.
 func TestProgressBar(t *testing.T) {
 	dir := "../testdata/golden/tiny_4x4_ws_traces"
 	cfg, err := LoadConfig(dir + "/scale.cfg")
@@ -197,12 +197,20 @@ func TestProgressBar(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bar strings.Builder
-	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Progress: &bar}); err != nil {
+	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Progress: &bar, Workers: 1, NoReuse: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"layer 0 folds", "layer 2 folds"} {
 		if !strings.Contains(bar.String(), want) {
 			t.Errorf("progress output %q lacks %q", bar.String(), want)
 		}
+	}
+	// otherwise one bar for all the layers
+	bar.Reset()
+	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Progress: &bar}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "3 layers"; !strings.Contains(bar.String(), want) {
+		t.Errorf("progress output %q lacks %q", bar.String(), want)
 	}
 }

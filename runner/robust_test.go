@@ -335,7 +335,7 @@ func TestContextStopsRun(t *testing.T) {
 	// its first folds) cancels; the engine stops at its next event.
 	ctx, cancel = context.WithCancelCause(context.Background())
 	logDir = t.TempDir()
-	_, err = Run(cfg, layers, Options{LogDir: logDir, Traces: true, Context: ctx,
+	_, err = Run(cfg, layers, Options{LogDir: logDir, Traces: true, Context: ctx, Workers: 1, NoReuse: true, // the serial run's bar per layer
 		Progress: &cancelOn{text: "layer 1 folds", cancel: cancel}})
 	if err == nil || !strings.HasPrefix(err.Error(), "stop requested during layer 1;") {
 		t.Fatalf("Run = %v, want a stop during layer 1", err)

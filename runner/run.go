@@ -28,14 +28,22 @@ type Options struct {
 	TopologyPath string
 	// Console receives what SCALE-Sim prints (nil: nothing).
 	Console io.Writer
-	// Progress, if not nil, receives a progress bar per layer (folds done),
-	// as SCALE-Sim's tqdm bar; meant for a terminal.
+	// Progress, if not nil, receives a progress bar for the whole run, or,
+	// in the plain serial run (Workers 1 and NoReuse), a bar per layer
+	// (folds done) as SCALE-Sim's tqdm bar; meant for a terminal.
 	Progress io.Writer
 	// Context, if not nil, stops the run when it is done (between layers,
 	// and inside a layer at the engine's next event): Run then closes its
 	// files, leaves the finished layers' reports and IncompleteMarker, and
 	// returns an error that matches context.Cause(Context).
 	Context context.Context
+	// Workers is how many layers are simulated at the same time, each on
+	// an accelerator of its own: 0 means one per two cores, 1 one at a time.
+	// The output is the same whatever the number.
+	Workers int
+	// NoReuse simulates every layer, even one of the same shape as an
+	// earlier layer (whose figures and traces it otherwise copies).
+	NoReuse bool
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -65,9 +73,12 @@ func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *me
 		Build("NPU"), ms
 }
 
-// Run simulates layers on the accelerator cfg describes, layer by layer,
-// and writes SCALE-Sim's reports (and traces, if asked) under
-// opts.LogDir/cfg.RunName. It returns the per-layer figures.
+// Run simulates layers on the accelerator cfg describes and writes
+// SCALE-Sim's reports (and traces, if asked) under opts.LogDir/cfg.RunName,
+// layer by layer. It returns the per-layer figures. Layers of a shape seen
+// before reuse its figures and traces, and distinct layers may be
+// simulated at the same time (Options.Workers, NoReuse); the output is the
+// same as that of a plain serial run.
 func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
 	// akita creates its ID generator on first use, unsynchronised: create it
 	// here, before anything of the run may run on another goroutine. (A
@@ -93,64 +104,88 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	printBanner(con, cfg, opts.TopologyPath)
 
 	layers = withBatch(layers, cfg.Batch)
-	engine := sim.NewSerialEngine()
-	acc, ms := newAccelerator(cfg, engine)
-	if err := ms.checkCapacity(cfg, layers); err != nil {
+	first := newWorker(cfg, opts)
+	if err := first.ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
-	ms.printBanner(con)
+	first.ms.printBanner(con)
 	out, err := startOutput(dir, reportFilesFor(cfg), len(layers), con)
 	if err != nil {
 		return nil, err
 	}
 	defer out.abandon()
-	stop := watch(opts.Context, engine)
-	if opts.Progress != nil {
-		bar := &progressHook{w: opts.Progress}
-		acc.Sequencer.AcceptHook(bar)
-		defer bar.finish()
+	run := runSerial
+	if opts.Workers != 1 || !opts.NoReuse {
+		run = runLayers // parallel.go
 	}
-	reports := make([]LayerReport, 0, len(layers))
-	for i, l := range layers {
-		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
-		var closers []func(keep bool) error
-		layerDir := filepath.Join(dir, fmt.Sprintf("layer%d", i))
-		if opts.Traces {
-			var err error
-			closers, err = attachTraces(acc, layerDir)
-			if err != nil {
-				closeTraces(closers, layerDir, false)
-				return nil, out.fail(err)
-			}
-		}
-		rep, err := stop.runLayer(acc, i, l)
-		ms.collect(&rep)
-		if cerr := closeTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
-			err = fmt.Errorf("layer %d trace: %w", i, cerr)
-		}
-		if err == nil {
-			err = out.layerDone(&rep)
-		}
-		if err != nil {
-			return nil, out.fail(err)
-		}
-		reports = append(reports, rep)
-		fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
-		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
-		fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
-		fmt.Fprintf(con, "Mapping efficiency: %.2f%%\n", rep.MappingEfficiency)
-		fmt.Fprintf(con, "Average IFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(0))
-		fmt.Fprintf(con, "Average Filter DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(1))
-		fmt.Fprintf(con, "Average OFMAP DRAM BW: %.3f words/cycle\n", rep.DRAMBandwidth(2))
-		if opts.Traces {
-			fmt.Fprintln(con, "Saving traces: Done!")
-		}
+	reports, err := run(cfg, layers, opts, first, dir, con, out)
+	if err != nil {
+		return nil, out.fail(err)
 	}
 	if err := out.finish(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
 	return reports, nil
+}
+
+// runSerial simulates the layers one after the other on one accelerator.
+func runSerial(cfg Config, layers []systolic.Layer, opts Options, w *worker, dir string, con io.Writer, out *runOutput) ([]LayerReport, error) {
+	if opts.Progress != nil {
+		bar := &progressHook{w: opts.Progress}
+		w.acc.Sequencer.AcceptHook(bar)
+		defer bar.finish()
+	}
+	reports := make([]LayerReport, 0, len(layers))
+	for i, l := range layers {
+		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
+		rep, err := w.simulate(i, l, opts.Traces, dir)
+		if err == nil {
+			err = out.layerDone(&rep)
+		}
+		if err != nil {
+			return nil, err
+		}
+		reports = append(reports, rep)
+		printLayer(con, rep, opts.Traces)
+	}
+	return reports, nil
+}
+
+// worker is an accelerator on an engine of its own, with its memory and
+// the watch on the run's context.
+type worker struct {
+	acc     *components.Accelerator
+	ms      *memorySystem
+	stop    *stopper
+	watched bool // its sequencer reports to the run's progress bar
+}
+
+func newWorker(cfg Config, opts Options) *worker {
+	engine := sim.NewSerialEngine()
+	acc, ms := newAccelerator(cfg, engine)
+	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
+}
+
+// simulate runs layer i, writing its traces under dir/layer<i> if traces
+// is set (removed again if the layer does not finish).
+func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (LayerReport, error) {
+	var closers []func(keep bool) error
+	layerDir := filepath.Join(dir, fmt.Sprintf("layer%d", i))
+	if traces {
+		var err error
+		closers, err = attachTraces(w.acc, layerDir)
+		if err != nil {
+			closeTraces(closers, layerDir, false)
+			return LayerReport{}, err
+		}
+	}
+	rep, err := w.stop.runLayer(w.acc, i, l)
+	w.ms.collect(&rep)
+	if cerr := closeTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
+		err = fmt.Errorf("layer %d trace: %w", i, cerr)
+	}
+	return rep, err
 }
 
 // runLayer simulates one layer and gathers its figures from the components.

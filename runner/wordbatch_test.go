@@ -39,8 +39,8 @@ func TestWordBatchNeutral(t *testing.T) {
 	}
 }
 
-// runLayers runs layers on cfg and returns the reports.
-func runLayers(t *testing.T, cfg Config, layers []systolic.Layer) []LayerReport {
+// runLayersForTest runs layers on cfg and returns the reports.
+func runLayersForTest(t *testing.T, cfg Config, layers []systolic.Layer) []LayerReport {
 	t.Helper()
 	reps, err := Run(cfg, layers, Options{LogDir: t.TempDir()})
 	if err != nil {
@@ -85,16 +85,16 @@ func TestBatch(t *testing.T) {
 			t.Run(df+"_"+mode, func(t *testing.T) {
 				one := smallConfig(t, df, mode, "")
 				batched := smallConfig(t, df, mode, fmt.Sprintf("[npusim]\nBatch = %d\n", b))
-				got := runLayers(t, batched, []systolic.Layer{systolic.GEMM("g", 10, 12, 20)})
-				want := runLayers(t, one, []systolic.Layer{systolic.GEMM("g", 10*b, 12, 20)})
+				got := runLayersForTest(t, batched, []systolic.Layer{systolic.GEMM("g", 10, 12, 20)})
+				want := runLayersForTest(t, one, []systolic.Layer{systolic.GEMM("g", 10*b, 12, 20)})
 				got[0].shape, want[0].shape = systolic.Layer{}, systolic.Layer{} // the shapes differ by construction
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("GEMM 10x12x20 batch %d:\n got %+v\nwant %+v (GEMM %dx12x20)", b, got[0], want[0], 10*b)
 				}
 
 				conv := []systolic.Layer{{Name: "c", H: 9, W: 7, Fh: 3, Fw: 2, Ch: 3, N: 5, Sh: 2, Sw: 1}}
-				r1 := runLayers(t, one, conv)[0]
-				rb := runLayers(t, batched, conv)[0]
+				r1 := runLayersForTest(t, one, conv)[0]
+				rb := runLayersForTest(t, batched, conv)[0]
 				if rb.MACs != b*r1.MACs {
 					t.Errorf("conv MACs %d, want %d x %d", rb.MACs, b, r1.MACs)
 				}
@@ -142,7 +142,7 @@ func TestWordBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := runLayers(t, cfg, layers)
+	got := runLayersForTest(t, cfg, layers)
 	if !reflect.DeepEqual(got, base) {
 		t.Errorf("2 kB of 2-byte words differ from 1 kB of bytes:\n got %+v\nwant %+v", got, base)
 	}

@@ -1,5 +1,7 @@
 package sram
 
+import "sync"
+
 // pySetOrder returns addrs (distinct, non-negative, in insertion order) in
 // the order CPython 3.11 iterates a set built by adding them one by one as
 // floats. SCALE-Sim's CALC-mode read buffer keeps its fetched addresses in
@@ -13,12 +15,26 @@ package sram
 // the perturbed recurrence; once fill*5 >= mask*3 the table grows to the
 // smallest power of two above 4*fill (2*fill past 50000) and re-inserts
 // the entries in slot order. Iteration is slot order.
+//
+// It reorders addrs in place and returns it. The tables come from a pool:
+// traced CALC runs order millions of sets, and allocating a table per set
+// kept the garbage collector busy.
 func pySetOrder(addrs []int64) []int64 {
 	const linearProbes = 9
-	table := make([]int64, 8)
-	for i := range table {
-		table[i] = -1
+	tables := pyTables.Get().(*[2][]int64)
+	defer pyTables.Put(tables)
+	newTable := func(size int) []int64 {
+		t := &tables[0]
+		if cap(*t) < size {
+			*t = make([]int64, size)
+		}
+		tables[0], tables[1] = tables[1], (*t)[:size]
+		for i := range tables[1] {
+			tables[1][i] = -1
+		}
+		return tables[1]
 	}
+	table := newTable(8)
 	place := func(table []int64, h int64) {
 		mask := uint64(len(table) - 1)
 		perturb := uint64(h)
@@ -52,10 +68,7 @@ func pySetOrder(addrs []int64) []int64 {
 			for size <= minUsed {
 				size <<= 1
 			}
-			bigger := make([]int64, size)
-			for i := range bigger {
-				bigger[i] = -1
-			}
+			bigger := newTable(size)
 			for _, h := range table {
 				if h >= 0 {
 					place(bigger, h)
@@ -64,7 +77,7 @@ func pySetOrder(addrs []int64) []int64 {
 			table = bigger
 		}
 	}
-	out := make([]int64, 0, len(addrs))
+	out := addrs[:0]
 	for _, h := range table {
 		if h >= 0 {
 			out = append(out, h)
@@ -72,3 +85,7 @@ func pySetOrder(addrs []int64) []int64 {
 	}
 	return out
 }
+
+// pyTables holds pySetOrder's two tables (the current one and, while it
+// grows, the bigger one).
+var pyTables = sync.Pool{New: func() any { return new([2][]int64) }}

@@ -1,0 +1,129 @@
+package runner
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/npusim/npusim/systolic"
+)
+
+// TestParallelSameOutput runs topologies with repeated layer shapes under
+// different names serially (one worker, every layer simulated) and then
+// with several workers and layer reuse, and checks that both write the
+// same files byte for byte (the three reports and, on the traced golden
+// cases, every SRAM and DRAM trace, the copied ones included), print the
+// same console text and return the same reports.
+func TestParallelSameOutput(t *testing.T) {
+	cases, _ := filepath.Glob("../testdata/golden/tiny_4x4_*_traces")
+	cases = append(cases, "../testdata/golden/rect_16x4_ws_user4", "../testdata/golden/eyeriss_inc5b_ws")
+	for _, dir := range cases {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cfg, layers, traces := loadGolden(t, dir)
+			// repeats, renamed, and repeats of repeats
+			rep := append([]systolic.Layer{}, layers...)
+			for k := len(layers) - 1; k >= 0; k-- {
+				l := layers[k]
+				l.Name += "_again"
+				rep = append(rep, l, layers[(k+1)%len(layers)])
+			}
+			serial := runTo(t, cfg, rep, Options{Traces: traces, Workers: 1, NoReuse: true})
+			for _, opts := range []Options{
+				{Traces: traces, Workers: 1},
+				{Traces: traces, Workers: 3},
+				{Traces: traces, Workers: 2, NoReuse: true},
+				{Traces: traces},
+			} {
+				got := runTo(t, cfg, rep, opts)
+				sameTree(t, serial.dir, got.dir)
+				if got.console != serial.console {
+					t.Errorf("Workers=%d NoReuse=%v: console differs:\n%s\nwant:\n%s", opts.Workers, opts.NoReuse, got.console, serial.console)
+				}
+				for i := range serial.reports {
+					if got.reports[i] != serial.reports[i] {
+						t.Errorf("Workers=%d NoReuse=%v: layer %d report %+v, want %+v", opts.Workers, opts.NoReuse, i, got.reports[i], serial.reports[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestParallelError checks that a failing layer stops a parallel run with
+// the error and console text of a serial run.
+func TestParallelError(t *testing.T) {
+	cfg, layers, _ := loadGolden(t, "../testdata/golden/tiny_4x4_os_traces")
+	bad := systolic.Layer{Name: "bad", H: 2, W: 2, Fh: 3, Fw: 3, Ch: 1, N: 1, Sh: 1, Sw: 1}
+	layers = append(layers[:2:2], bad, layers[0], layers[2])
+	var want string
+	var wantErr error
+	for _, opts := range []Options{{Workers: 1, NoReuse: true}, {Workers: 2}, {Workers: 4}} {
+		var con strings.Builder
+		opts.LogDir, opts.Console = t.TempDir(), &con
+		_, err := Run(cfg, layers, opts)
+		if err == nil {
+			t.Fatalf("Workers=%d: no error", opts.Workers)
+		}
+		if wantErr == nil {
+			want, wantErr = con.String(), err
+			// the layers are checked before anything runs (checkRun)
+			if !strings.Contains(err.Error(), "layer 2 (bad)") {
+				t.Fatalf("serial run: error %q, console %q", err, want)
+			}
+			continue
+		}
+		if err.Error() != wantErr.Error() || con.String() != want {
+			t.Errorf("Workers=%d: error %q console %q, want %q and %q", opts.Workers, err, con.String(), wantErr, want)
+		}
+	}
+}
+
+type runResult struct {
+	dir     string
+	console string
+	reports []LayerReport
+}
+
+func runTo(t *testing.T, cfg Config, layers []systolic.Layer, opts Options) runResult {
+	t.Helper()
+	var con strings.Builder
+	opts.LogDir, opts.Console = t.TempDir(), &con
+	reps, err := Run(cfg, layers, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runResult{filepath.Join(opts.LogDir, cfg.RunName), con.String(), reps}
+}
+
+// sameTree checks that two folders hold the same files with the same
+// bytes.
+func sameTree(t *testing.T, want, got string) {
+	t.Helper()
+	list := func(root string) []string {
+		var files []string
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				files = append(files, rel)
+			}
+			return err
+		})
+		return files
+	}
+	w, g := list(want), list(got)
+	if strings.Join(w, " ") != strings.Join(g, " ") {
+		t.Fatalf("files %v, want %v", g, w)
+	}
+	for _, f := range w {
+		a, _ := os.ReadFile(filepath.Join(want, f))
+		b, _ := os.ReadFile(filepath.Join(got, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs", f)
+		}
+	}
+	if len(w) < 3 {
+		t.Errorf("only %d files written", len(w))
+	}
+}
