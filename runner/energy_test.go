@@ -28,26 +28,7 @@ ClockMHz = 500
 // returns the run's output folder and config.
 func runGoldenWith(t *testing.T, dir, extra string) (string, Config, []LayerReport) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "scale.cfg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := ParseConfig(dir+"/scale.cfg", append(data, extra...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kind, err := os.ReadFile(filepath.Join(dir, "KIND"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParseTopologyKind(strings.TrimSpace(string(kind)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	layers, err := LoadTopologyFor(cfg, filepath.Join(dir, "topology.csv"), k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, layers, _ := loadGoldenWith(t, dir, extra)
 	out := t.TempDir()
 	reps, err := Run(cfg, layers, Options{LogDir: out})
 	if err != nil {

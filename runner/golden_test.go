@@ -63,12 +63,21 @@ func TestGolden(t *testing.T) {
 // loadGolden reads a golden case's config and topology, and says whether
 // it has traces.
 func loadGolden(tb testing.TB, dir string) (Config, []systolic.Layer, bool) {
+	return loadGoldenWith(tb, dir, "")
+}
+
+// loadGoldenWith is loadGolden with extra config text appended.
+func loadGoldenWith(tb testing.TB, dir, extra string) (Config, []systolic.Layer, bool) {
 	tb.Helper()
 	kind, err := os.ReadFile(filepath.Join(dir, "KIND"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg, err := LoadConfig(filepath.Join(dir, "scale.cfg"))
+	data, err := os.ReadFile(filepath.Join(dir, "scale.cfg"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg, err := ParseConfig(filepath.Join(dir, "scale.cfg"), append(data, extra...))
 	if err != nil {
 		tb.Fatal(err)
 	}
