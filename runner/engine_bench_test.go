@@ -20,14 +20,7 @@ func (h *eventCounter) Func(ctx sim.HookCtx) {
 // per fold and the engine time it took, in cycles, beside the simulated
 // cycles: engine time is modelled time, so the two agree.
 func BenchmarkAlexNetEngine(b *testing.B) {
-	cfg, err := LoadConfig("../testdata/configs/scale.cfg")
-	if err != nil {
-		b.Fatal(err)
-	}
-	layers, err := LoadTopology("../testdata/topologies/alexnet.csv", Conv)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, layers := loadAlexNet(b)
 	var events, folds, cycles int64
 	var engineCycles uint64
 	for b.Loop() {
