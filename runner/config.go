@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/ini.v1"
 
+	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	// Energy is the [energy] section over the defaults; the zero value
 	// means DefaultEnergy (energy.go).
 	Energy EnergyTable
+	// DRAM is the optional [dram] section: the memory behind the buffers
+	// (zero value: SCALE-Sim's ideal channels).
+	DRAM dram.MemorySpec
 }
 
 // Section names. configparser compares them case-sensitively.
@@ -418,6 +422,9 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, err
 	}
 	if err := p.parseExtensions(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := p.dramSection(&cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

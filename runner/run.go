@@ -34,6 +34,14 @@ type Options struct {
 
 // NewAccelerator builds the accelerator a config describes on engine.
 func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
+	acc, _ := newAccelerator(cfg, engine)
+	return acc
+}
+
+// newAccelerator also returns the real memory behind the buffers (nil for
+// the ideal channels).
+func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *memorySystem) {
+	ms := newMemorySystem(cfg, engine, 1*sim.GHz, max(cfg.WordBytes, 1)) // the builder's clock
 	bw := 0
 	if cfg.BandwidthMode == USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
@@ -47,7 +55,8 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 		WithBandwidth(bw).
 		WithSparsity(cfg.sparsity()).
 		WithWordBytes(cfg.WordBytes).
-		Build("NPU")
+		WithDRAM(ms.ports()).
+		Build("NPU"), ms
 }
 
 // Run simulates layers on the accelerator cfg describes, layer by layer,
@@ -74,7 +83,10 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	}
 
 	layers = withBatch(layers, cfg.Batch)
-	acc := NewAccelerator(cfg, sim.NewSerialEngine())
+	acc, ms := newAccelerator(cfg, sim.NewSerialEngine())
+	if err := ms.checkCapacity(cfg, layers); err != nil {
+		return nil, err
+	}
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
 		acc.Sequencer.AcceptHook(bar)
@@ -100,6 +112,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		if err != nil {
 			return nil, err
 		}
+		ms.collect(&rep)
 		reports = append(reports, rep)
 		fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
 		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
@@ -113,6 +126,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		}
 	}
 	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
+		return nil, err
+	}
+	if err := ms.writeReport(dir); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")

@@ -1,0 +1,116 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/systolic"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// memorySystem is the real memory a [dram] section asks for: the akita
+// memory controllers and one adapter per operand buffer, all sharing the
+// controllers through one connection. A nil *memorySystem stands for
+// SCALE-Sim's ideal channels; its methods then do nothing.
+type memorySystem struct {
+	mem       *dram.Memory
+	adapters  [3]*dram.Adapter
+	wordBytes int
+	freq      sim.Freq
+	layers    []dramLayer // per layer, for DRAM_REPORT.csv
+}
+
+// dramLayer is one layer's memory figures.
+type dramLayer struct {
+	layer  int
+	stalls int64 // the layer's stall cycles (all causes; see DRAM_REPORT.csv)
+	ops    [3]dram.AdapterStats
+}
+
+// newMemorySystem builds the memory cfg.DRAM describes on engine, with
+// adapters at freq (the accelerator's clock) for words of wordBytes
+// bytes, or returns nil for the ideal channels. In USER mode each
+// adapter's interface moves Bandwidth words per cycle, like the ideal
+// channel it replaces.
+func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int) *memorySystem {
+	if cfg.DRAM.IsIdeal() {
+		return nil
+	}
+	// ParseConfig validated the spec; an error here is a programming error.
+	m, err := dram.BuildMemory(engine, freq, "NPU.Memory", cfg.DRAM)
+	if err != nil {
+		panic(fmt.Sprintf("runner: %v", err))
+	}
+	ms := &memorySystem{mem: m, wordBytes: wordBytes, freq: freq}
+	bytesPerCycle := 0
+	if cfg.BandwidthMode == USER {
+		bytesPerCycle = cfg.Bandwidth[0] * wordBytes
+	}
+	issue := max(1, (bytesPerCycle+m.Spec.RequestBytes-1)/m.Spec.RequestBytes)
+	ab := m.AdapterBuilder().WithEngine(engine).WithFreq(freq).WithWordBytes(wordBytes).
+		WithBytesPerCycle(bytesPerCycle).WithIssuePerCycle(issue)
+	conn := sim.NewDirectConnection("NPU.MemConn", engine, freq)
+	for op := range ms.adapters {
+		a := ab.Build(fmt.Sprintf("NPU.%sMemAdapter", []string{"Ifmap", "Filter", "Ofmap"}[op]))
+		ms.adapters[op] = a
+		conn.PlugIn(a.GetPortByName("Bottom"), m.Spec.MaxInFlight)
+	}
+	for _, p := range m.Ports() {
+		conn.PlugIn(p, 3*m.Spec.MaxInFlight)
+	}
+	return ms
+}
+
+// ports returns the adapters' Top ports for components.Builder.WithDRAM
+// (all nil for the ideal channels).
+func (ms *memorySystem) ports() (ifmap, filter, ofmap sim.Port) {
+	if ms == nil {
+		return nil, nil, nil
+	}
+	return ms.adapters[0].GetPortByName("Top"), ms.adapters[1].GetPortByName("Top"), ms.adapters[2].GetPortByName("Top")
+}
+
+// checkCapacity checks that the operands of every layer, at their
+// configured offsets, fit in the memory.
+func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error {
+	if ms == nil {
+		return nil
+	}
+	spans := []dram.Span{
+		{Operand: protocol.Ifmap.String(), Start: cfg.IfmapOffset, End: cfg.IfmapOffset},
+		{Operand: protocol.Filter.String(), Start: cfg.FilterOffset, End: cfg.FilterOffset},
+		{Operand: protocol.Ofmap.String(), Start: cfg.OfmapOffset, End: cfg.OfmapOffset},
+	}
+	for _, l := range layers {
+		sizes := [3]int64{
+			int64(l.H) * int64(l.W) * int64(l.Ch),
+			int64(l.N) * int64(l.K()),
+			int64(l.P()) * int64(l.N),
+		}
+		for i, n := range sizes {
+			spans[i].End = max(spans[i].End, spans[i].Start+n)
+		}
+	}
+	if err := ms.mem.CheckCapacity(ms.wordBytes, spans); err != nil {
+		return fmt.Errorf("config %s: [%s]: %w", cfg.Path, secDRAM, err)
+	}
+	return nil
+}
+
+// collect records the layer's memory figures, puts them in the report's
+// DRAM columns (first and last request completion, words moved) and
+// resets the adapters for the next layer.
+func (ms *memorySystem) collect(rep *LayerReport) {
+	if ms == nil {
+		return
+	}
+	dl := dramLayer{layer: rep.Layer, stalls: rep.StallCycles}
+	for op, a := range ms.adapters {
+		s := a.Stats()
+		dl.ops[op] = s
+		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
+		a.ResetStats()
+	}
+	ms.layers = append(ms.layers, dl)
+}
