@@ -19,14 +19,17 @@ type Memory struct {
 	// ifmap, filter and ofmap adapters.
 	Adapters [][3]*dram.Adapter
 
-	engine sim.Engine
-	freq   sim.Freq
-	name   string
-	conn   *sim.DirectConnection
+	engine  sim.Engine
+	freq    sim.Freq
+	name    string
+	conn    *sim.DirectConnection
+	clients int // accelerators to attach before the controllers are plugged in
 }
 
-// NewMemory builds the memory spec describes on engine for up to clients
+// NewMemory builds the memory spec describes on engine for clients
 // accelerators; freq is the accelerators' clock. spec must not be ideal.
+// The controllers join the connection when the clients-th accelerator is
+// attached: attach exactly clients.
 func NewMemory(engine sim.Engine, freq sim.Freq, name string, spec dram.MemorySpec, clients int) (*Memory, error) {
 	m, err := dram.BuildMemory(engine, freq, name, spec)
 	if err != nil {
@@ -34,12 +37,7 @@ func NewMemory(engine sim.Engine, freq sim.Freq, name string, spec dram.MemorySp
 	}
 	sm := &Memory{Memory: m, engine: engine, freq: freq, name: name,
 		conn: sim.NewDirectConnection(name+".Conn", engine, freq)}
-	// The controllers' answers queue on their side of the connection: room
-	// for every request the adapters may have in flight (as the runner's
-	// single-core memory has for its three adapters).
-	for _, p := range m.Ports() {
-		sm.conn.PlugIn(p, 3*max(clients, 1)*m.Spec.MaxInFlight)
-	}
+	sm.clients = max(clients, 1)
 	return sm, nil
 }
 
@@ -60,6 +58,16 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 		m.conn.PlugIn(ads[op].GetPortByName("Bottom"), m.Spec.MaxInFlight)
 	}
 	m.Adapters = append(m.Adapters, ads)
+	if len(m.Adapters) == m.clients {
+		// The controllers go last, as in the runner's single-core memory:
+		// a DirectConnection serves its ports round robin in plug-in
+		// order, so the order is part of the timing. Their answers queue on
+		// their side: room for every request the adapters may have in
+		// flight.
+		for _, p := range m.Ports() {
+			m.conn.PlugIn(p, 3*m.clients*m.Spec.MaxInFlight)
+		}
+	}
 	return b.WithEngine(m.engine).WithWordBytes(wordBytes).WithBandwidth(wordsPerCycle).
 		WithDRAM(ads[0].GetPortByName("Top"), ads[1].GetPortByName("Top"), ads[2].GetPortByName("Top")).
 		Build(name)

@@ -14,9 +14,9 @@ import (
 // testLayers cover a strided conv whose Eh SCALE-Sim rounds up, a conv
 // with few output rows and a GEMM.
 var testLayers = []systolic.Layer{
-	{Name: "conv", H: 23, W: 21, Fh: 3, Fw: 3, Ch: 8, N: 40, Sh: 2, Sw: 2},
+	{Name: "conv", H: 15, W: 13, Fh: 3, Fw: 3, Ch: 4, N: 20, Sh: 2, Sw: 2},
 	{Name: "narrow", H: 6, W: 30, Fh: 3, Fw: 3, Ch: 4, N: 24, Sh: 1, Sw: 1},
-	systolic.GEMM("fc", 96, 72, 64),
+	systolic.GEMM("fc", 48, 36, 32),
 }
 
 func testConfig(model string, partition multicore.Partition) multicore.Config {
