@@ -18,11 +18,13 @@ type Memory struct {
 	// Adapters holds, per attached accelerator in the order of Attach, its
 	// ifmap, filter and ofmap adapters.
 	Adapters [][3]*dram.Adapter
+	// Conn joins the adapters and the controllers; other memory clients
+	// (a traffic generator, a cache) may plug into it too.
+	Conn *sim.DirectConnection
 
 	engine  sim.Engine
 	freq    sim.Freq
 	name    string
-	conn    *sim.DirectConnection
 	clients int // accelerators to attach before the controllers are plugged in
 }
 
@@ -36,7 +38,7 @@ func NewMemory(engine sim.Engine, freq sim.Freq, name string, spec dram.MemorySp
 		return nil, err
 	}
 	sm := &Memory{Memory: m, engine: engine, freq: freq, name: name,
-		conn: sim.NewDirectConnection(name+".Conn", engine, freq)}
+		Conn: sim.NewDirectConnection(name+".Conn", engine, freq)}
 	sm.clients = max(clients, 1)
 	return sm, nil
 }
@@ -55,7 +57,7 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 	var ads [3]*dram.Adapter
 	for op, o := range []string{"Ifmap", "Filter", "Ofmap"} {
 		ads[op] = ab.Build(fmt.Sprintf("%s.%s.%sAdapter", m.name, name, o))
-		m.conn.PlugIn(ads[op].GetPortByName("Bottom"), m.Spec.MaxInFlight)
+		m.Conn.PlugIn(ads[op].GetPortByName("Bottom"), m.Spec.MaxInFlight)
 	}
 	m.Adapters = append(m.Adapters, ads)
 	if len(m.Adapters) == m.clients {
@@ -65,7 +67,7 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 		// their side: room for every request the adapters may have in
 		// flight.
 		for _, p := range m.Ports() {
-			m.conn.PlugIn(p, 3*m.clients*m.Spec.MaxInFlight)
+			m.Conn.PlugIn(p, 3*m.clients*m.Spec.MaxInFlight)
 		}
 	}
 	return b.WithEngine(m.engine).WithWordBytes(wordBytes).WithBandwidth(wordsPerCycle).
