@@ -281,7 +281,7 @@ func (a *Adapter) split(ranges []protocol.AddrRange) (blocks []uint64, payload [
 		words += r.Len()
 	}
 	if !sorted {
-		slices.SortStableFunc(ps, func(x, y piece) int {
+		slices.SortFunc(ps, func(x, y piece) int {
 			switch {
 			case x.block < y.block:
 				return -1
@@ -320,7 +320,10 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 	if a.bytesPerCycle > 0 && b.slot < 0 {
 		// Reserve the interface for the request's payload: it goes out in
 		// the cycle its last byte crosses the interface.
-		start := max(a.ifaceFree, cycle*a.bytesPerCycle)
+		// The interface starts moving a burst at its At (the cycle the
+		// buffer asked for it), not one port hop later, as the ideal
+		// channel does.
+		start := max(a.ifaceFree, b.start*a.bytesPerCycle)
 		a.ifaceFree = start + b.payload[b.next]
 		b.slot = (a.ifaceFree+a.bytesPerCycle-1)/a.bytesPerCycle - 1
 	}

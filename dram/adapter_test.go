@@ -9,8 +9,13 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-// driver plays a buffer: it sends its bursts, each at engine cycle
-// Origin+At, and records the answers.
+// sendEarly is how many cycles before Origin+At the driver sends a burst:
+// buffers never send early, but the adapter must not start a burst before
+// its cycle anyway.
+const sendEarly = 30
+
+// driver plays a buffer: it sends its bursts, each sendEarly cycles before
+// engine cycle Origin+At, and records the answers.
 type driver struct {
 	*sim.TickingComponent
 	out    sim.Port
@@ -38,8 +43,8 @@ func (d *driver) Tick(now sim.VTimeInSec) bool {
 	cycle := int64(d.Freq.Cycle(now))
 	for d.next < len(d.bursts) {
 		b := d.bursts[d.next]
-		if cycle < b.Origin+b.At {
-			d.TickLater(sim.VTimeInSec(float64(b.Origin+b.At-1) / 1e9))
+		if due := b.Origin + b.At - sendEarly; cycle < due {
+			d.TickLater(sim.VTimeInSec(float64(due-1) / 1e9))
 			return progress
 		}
 		b.Src, b.Dst, b.SendTime = d.out, d.dst, now
@@ -52,11 +57,12 @@ func (d *driver) Tick(now sim.VTimeInSec) bool {
 	return progress
 }
 
-// recorder counts the requests that reach the memory and checks each
-// address against the bursts' ranges.
+// recorder counts the requests that reach the memory, with their
+// addresses and the cycles they were sent.
 type recorder struct {
 	reqs  int
 	addrs []uint64
+	sent  []int64
 }
 
 func (r *recorder) Func(ctx sim.HookCtx) {
@@ -66,6 +72,7 @@ func (r *recorder) Func(ctx sim.HookCtx) {
 	if req, ok := ctx.Item.(mem.AccessReq); ok {
 		r.reqs++
 		r.addrs = append(r.addrs, req.GetAddress())
+		r.sent = append(r.sent, int64(req.Meta().SendTime*1e9+0.5))
 	}
 }
 
@@ -159,16 +166,25 @@ func TestAdapterMovesItsRanges(t *testing.T) {
 		for _, wb := range []int{1, 2, 4} {
 			t.Run(fmt.Sprintf("%s-%dch-%dB-w%d", spec.Model, spec.Channels, spec.RequestBytes, wb), func(t *testing.T) {
 				bursts := streams()
-				r := newMemRig(t, spec, wb, 16, bursts)
+				bpc := 16 // an interface of 16 bytes per cycle, or none
+				if wb == 4 {
+					bpc = 0
+				}
+				r := newMemRig(t, spec, wb, bpc, bursts)
 				r.run(t)
 				unit := uint64(r.memory.Spec.RequestBytes)
 				blocks := map[uint64]bool{}
+				burstOf := map[uint64]*protocol.BurstReq{}
 				var words int64
 				for _, b := range bursts {
 					for _, rg := range b.Ranges {
 						words += rg.Len()
 						for a := uint64(rg.Start*int64(wb)) &^ (unit - 1); a < uint64(rg.End*int64(wb)); a += unit {
+							if blocks[a] && burstOf[a] != b {
+								t.Fatalf("test setup: bursts share block %#x", a)
+							}
 							blocks[a] = true
+							burstOf[a] = b
 						}
 					}
 				}
@@ -181,13 +197,18 @@ func TestAdapterMovesItsRanges(t *testing.T) {
 				if s.Requests != int64(len(blocks)) || r.rec.reqs != len(blocks) {
 					t.Errorf("%d requests completed, %d reached memory; the ranges touch %d blocks", s.Requests, r.rec.reqs, len(blocks))
 				}
-				for _, a := range r.rec.addrs {
+				for i, a := range r.rec.addrs {
 					ext := a
 					if r.memory.Converter != nil {
 						ext = r.memory.Converter.ConvertInternalToExternal(a)
 					}
 					if ext%unit != 0 || !blocks[ext] {
 						t.Fatalf("request at %#x (linear %#x) is not a block of the bursts' ranges", a, ext)
+					}
+					// These bursts touch disjoint blocks: find the request's
+					// burst and check it did not leave before Origin+At.
+					if b := burstOf[ext]; r.rec.sent[i] < b.Origin+b.At {
+						t.Errorf("request %#x sent at cycle %d, before its burst's start %d", ext, r.rec.sent[i], b.Origin+b.At)
 					}
 				}
 				if s.Bursts != int64(len(bursts)) {

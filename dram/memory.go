@@ -25,8 +25,9 @@ type MemorySpec struct {
 	// Channels is the number of memory controllers, addresses interleaved
 	// across them every RequestBytes (default: 1; 8 for HBM2, one stack).
 	Channels int
-	// Latency (cycles of the accelerator clock, default 100) and Width
-	// (requests a controller starts per cycle, default 1) of Fixed.
+	// Latency (cycles of the accelerator clock, 0 allowed: it has no
+	// default) and Width (requests a controller starts per cycle, default
+	// 1) of Fixed.
 	Latency, Width int
 	// RequestBytes is the size of each memory request (default 64, a power
 	// of two; at least the 64-byte access unit for DDR4 and HBM2).
@@ -49,9 +50,6 @@ func (s MemorySpec) withDefaults() MemorySpec {
 		if s.Model == HBM2 {
 			s.Channels = 8
 		}
-	}
-	if s.Latency == 0 && s.Model == Fixed {
-		s.Latency = 100
 	}
 	if s.Width == 0 {
 		s.Width = 1

@@ -169,6 +169,9 @@ func FuzzConvGeometry(f *testing.F) {
 		}
 		l := m.Layers[0]
 		ls, err := m.Systolic(PadInclude, 1)
+		if err != nil && strings.Contains(err.Error(), "layer too large") {
+			return // beyond npusim's layer limits (Layer.Validate): a clear error is right
+		}
 		if err != nil {
 			t.Fatalf("%+v: -pad include: %v", l, err)
 		}

@@ -91,9 +91,9 @@ const maxSRAMKB = math.MaxInt64 / 1024
 
 // LoadConfig reads and parses the config file at path.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFileLimited(path, "config")
 	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, err
 	}
 	return ParseConfig(path, data)
 }
@@ -326,6 +326,8 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, p.keyErrf(secGeneral, "run_name", "must name a folder, got %q", name)
 	case strings.ContainsRune(name, 0):
 		return Config{}, p.keyErrf(secGeneral, "run_name", "must not contain a NUL byte")
+	case nonPrintable(name) >= 0:
+		return Config{}, p.keyErrf(secGeneral, "run_name", "must be printable, got %q (character %U)", name, nonPrintable(name))
 	}
 	cfg.RunName = name
 
@@ -348,8 +350,8 @@ func (p *cfgParser) build() (Config, error) {
 		min, max int64
 		dst      func(int64)
 	}{
-		{"ArrayHeight", 1, math.MaxInt, func(v int64) { cfg.ArrayHeight = int(v) }},
-		{"ArrayWidth", 1, math.MaxInt, func(v int64) { cfg.ArrayWidth = int(v) }},
+		{"ArrayHeight", 1, maxArrayDim, func(v int64) { cfg.ArrayHeight = int(v) }},
+		{"ArrayWidth", 1, maxArrayDim, func(v int64) { cfg.ArrayWidth = int(v) }},
 		{"IfmapSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.IfmapSRAMKB = int(v) }},
 		{"FilterSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.FilterSRAMKB = int(v) }},
 		{"OfmapSramSzkB", 1, maxSRAMKB, func(v int64) { cfg.OfmapSRAMKB = int(v) }},
@@ -393,6 +395,9 @@ func (p *cfgParser) build() (Config, error) {
 			}
 			if v <= 0 {
 				return Config{}, p.keyErrf(secArch, "Bandwidth", "%smust be positive, got %d", where, v)
+			}
+			if v > maxBandwidth {
+				return Config{}, p.keyErrf(secArch, "Bandwidth", "%smust be at most %d, got %d", where, int64(maxBandwidth), v)
 			}
 			cfg.Bandwidth[i] = int(v)
 		}

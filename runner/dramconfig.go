@@ -10,6 +10,10 @@ import (
 // buffers (see README, "Real memory").
 const secDRAM = "dram"
 
+// defaultFixedLatency is a fixed memory's latency in cycles when [dram]
+// gives none (akita's idealmemcontroller default).
+const defaultFixedLatency = 100
+
 // dramSection reads the optional [dram] section into cfg.DRAM. Without it
 // (or with Model = ideal) the run keeps SCALE-Sim's ideal DRAM channels and
 // every figure is SCALE-Sim's.
@@ -49,6 +53,9 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 			return p.keyErrf(secDRAM, k.key, "applies only to Model = %s, not %s", k.models[0], spec.Model)
 		}
 		*k.dst = int(v)
+	}
+	if _, ok := p.get(secDRAM, "Latency"); !ok && spec.Model == dram.Fixed {
+		spec.Latency = defaultFixedLatency
 	}
 	if err := spec.Validate(); err != nil {
 		// Validate's messages start with the key name.

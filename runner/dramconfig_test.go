@@ -19,6 +19,7 @@ func TestParseDRAMSection(t *testing.T) {
 			dram.MemorySpec{Model: "ddr4", Channels: 2, RequestBytes: 128, MaxInFlight: 16}},
 		{"[dram]\nModel = fixed\nLatency = 0\nWidth = 4\nChannels = 3\n",
 			dram.MemorySpec{Model: "fixed", Latency: 0, Width: 4, Channels: 3}},
+		{"[dram]\nModel = fixed\n", dram.MemorySpec{Model: "fixed", Latency: 100}},
 	}
 	for _, tt := range good {
 		cfg, err := ParseConfig("a.cfg", []byte(baseConfig+tt.section))

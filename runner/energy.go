@@ -2,7 +2,6 @@ package runner
 
 import (
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -166,14 +165,19 @@ func Energy(cfg Config, layers []systolic.Layer, reports []LayerReport) []LayerE
 		e.Actions[ActFilterDRAM] = mem(float64(r.DRAM[protocol.Filter].Words), t.DRAMReadPJ, wb)
 		e.Actions[ActOfmapDRAM] = mem(float64(r.DRAM[protocol.Ofmap].Words), t.DRAMWritePJ, wb)
 		out = append(out, e)
-		total.Cycles += e.Cycles
-		for a := range e.Actions {
-			total.Actions[a].Count += e.Actions[a].Count
-			total.Actions[a].Bytes += e.Actions[a].Bytes
-			total.Actions[a].EnergyPJ += e.Actions[a].EnergyPJ
-		}
+		total.add(e)
 	}
 	return append(out, total)
+}
+
+// add adds e's cycles and actions to t.
+func (t *LayerEnergy) add(e LayerEnergy) {
+	t.Cycles += e.Cycles
+	for a := range e.Actions {
+		t.Actions[a].Count += e.Actions[a].Count
+		t.Actions[a].Bytes += e.Actions[a].Bytes
+		t.Actions[a].EnergyPJ += e.Actions[a].EnergyPJ
+	}
 }
 
 // energyHeader lists ENERGY_REPORT.csv's columns.
@@ -212,9 +216,27 @@ func (e LayerEnergy) row() string {
 	return csvLine(items...)
 }
 
-// writeEnergyReport writes ENERGY_REPORT.csv: a row per layer and a Total
-// row.
-func writeEnergyReport(cfg Config, dir string, layers []systolic.Layer, reports []LayerReport) error {
-	rows := Energy(cfg, layers, reports)
-	return writeCSV(filepath.Join(dir, "ENERGY_REPORT.csv"), energyHeader(), len(rows), func(i int) string { return rows[i].row() })
+// energyReport is ENERGY_REPORT.csv: a row per layer as it finishes and a
+// Total row when the run completes.
+func energyReport(cfg Config) reportSpec {
+	var total *LayerEnergy
+	return reportSpec{
+		name:   "ENERGY_REPORT.csv",
+		header: energyHeader(),
+		row: func(r *LayerReport) string {
+			e := Energy(cfg, []systolic.Layer{r.shape}, []LayerReport{*r})
+			if total == nil {
+				total = &e[1]
+			} else {
+				total.add(e[1])
+			}
+			return e[0].row()
+		},
+		footer: func() string {
+			if total == nil {
+				return ""
+			}
+			return total.row()
+		},
+	}
 }

@@ -2,12 +2,17 @@ package runner
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
+
+// accelFreq is the accelerator's clock (components.Builder's default,
+// which runner keeps).
+const accelFreq = 1 * sim.GHz
 
 // memorySystem is the real memory a [dram] section asks for: the akita
 // memory controllers and one adapter per operand buffer, all sharing the
@@ -18,21 +23,13 @@ type memorySystem struct {
 	adapters  [3]*dram.Adapter
 	wordBytes int
 	freq      sim.Freq
-	layers    []dramLayer // per layer, for DRAM_REPORT.csv
-}
-
-// dramLayer is one layer's memory figures.
-type dramLayer struct {
-	layer  int
-	stalls int64 // the layer's stall cycles (all causes; see DRAM_REPORT.csv)
-	ops    [3]dram.AdapterStats
 }
 
 // newMemorySystem builds the memory cfg.DRAM describes on engine, with
 // adapters at freq (the accelerator's clock) for words of wordBytes
 // bytes, or returns nil for the ideal channels. In USER mode each
 // adapter's interface moves Bandwidth words per cycle, like the ideal
-// channel it replaces.
+// channel it replaces, and issues up to Bandwidth requests per cycle.
 func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int) *memorySystem {
 	if cfg.DRAM.IsIdeal() {
 		return nil
@@ -47,7 +44,10 @@ func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int
 	if cfg.BandwidthMode == USER {
 		bytesPerCycle = cfg.Bandwidth[0] * wordBytes
 	}
-	issue := max(1, (bytesPerCycle+m.Spec.RequestBytes-1)/m.Spec.RequestBytes)
+	// Each word lane of the interface can carry a word of a different
+	// request: a fill whose words are scattered over many blocks is not
+	// held to one block per cycle.
+	issue := max(1, bytesPerCycle/wordBytes)
 	ab := m.AdapterBuilder().WithEngine(engine).WithFreq(freq).WithWordBytes(wordBytes).
 		WithBytesPerCycle(bytesPerCycle).WithIssuePerCycle(issue)
 	conn := sim.NewDirectConnection("NPU.MemConn", engine, freq)
@@ -60,6 +60,13 @@ func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int
 		conn.PlugIn(p, 3*m.Spec.MaxInFlight)
 	}
 	return ms
+}
+
+// printBanner says which memory the run uses.
+func (ms *memorySystem) printBanner(w io.Writer) {
+	if ms != nil {
+		fmt.Fprintf(w, "DRAM: %s\n", ms.mem.Describe())
+	}
 }
 
 // ports returns the adapters' Top ports for components.Builder.WithDRAM
@@ -98,19 +105,18 @@ func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error
 	return nil
 }
 
-// collect records the layer's memory figures, puts them in the report's
-// DRAM columns (first and last request completion, words moved) and
-// resets the adapters for the next layer.
+// collect records the layer's memory figures in its report (Memory, for
+// DRAM_REPORT.csv, and the DRAM columns: first and last request
+// completion, words moved) and resets the adapters for the next layer.
 func (ms *memorySystem) collect(rep *LayerReport) {
 	if ms == nil {
 		return
 	}
-	dl := dramLayer{layer: rep.Layer, stalls: rep.StallCycles}
+	rep.Memory = new([3]dram.AdapterStats)
 	for op, a := range ms.adapters {
 		s := a.Stats()
-		dl.ops[op] = s
+		rep.Memory[op] = s
 		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
 		a.ResetStats()
 	}
-	ms.layers = append(ms.layers, dl)
 }

@@ -3,8 +3,8 @@ package runner
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/npusim/npusim/multicore"
 	"github.com/npusim/npusim/systolic"
@@ -64,22 +64,43 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 	if con == nil {
 		con = io.Discard
 	}
-	ms := newMemorySystem(cfg, sim.NewSerialEngine(), 1*sim.GHz, max(cfg.WordBytes, 1))
+	ms := newMemorySystem(cfg, sim.NewSerialEngine(), accelFreq, max(cfg.WordBytes, 1))
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
+	ms.printBanner(con)
 	mc := multicoreConfig(cfg)
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)
-	reports := make([]LayerReport, 0, len(layers))
 	mls := make([]mcLayer, 0, len(layers))
+	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
+	// CORE_REPORT.csv replaces DRAM_REPORT.csv (its DRAM Bytes are the
+	// memory requests' bytes per core).
+	var specs []reportSpec
+	for _, s := range reportFilesFor(cfg) {
+		if s.name != "DRAM_REPORT.csv" {
+			specs = append(specs, s)
+		}
+	}
+	specs = append(specs, reportSpec{name: "CORE_REPORT.csv", header: coreReportHeader,
+		row: func(r *LayerReport) string { return coreRows(cfg, r.Layer, mls[r.Layer]) }})
+	out, err := startOutput(dir, specs, len(layers), con)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abandon()
+	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
 		ml, err := simulateMulticore(mc, i, l)
 		if err != nil {
-			return nil, err
+			return nil, out.fail(err)
 		}
+		mls = append(mls, ml)
 		rep := npuReport(cfg, i, l, ml.run)
-		reports, mls = append(reports, rep), append(mls, ml)
+		if err := out.layerDone(&rep); err != nil {
+			return nil, out.fail(err)
+		}
+		reports = append(reports, rep)
 		fmt.Fprintf(con, "Split (pixel parts x filter parts): %s\n", ml.run.Split)
 		fmt.Fprintf(con, "Compute cycles: %d (core %d)\n", rep.TotalCycles, ml.run.Slowest)
 		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
@@ -88,10 +109,7 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 			fmt.Fprintf(con, "Memory: %.2f bytes/cycle of %.0f peak\n", float64(ml.run.MemBytes)/float64(ml.run.Span), ml.run.Peak)
 		}
 	}
-	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
-		return nil, err
-	}
-	if err := writeCoreReport(filepath.Join(dir, "CORE_REPORT.csv"), cfg, mls); err != nil {
+	if err := out.finish(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
@@ -107,6 +125,8 @@ func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) Laye
 	rep := LayerReport{Layer: i, Name: l.Name, TotalCycles: run.Cycles, MACs: l.MACs(),
 		ArrayPEs: int64(cfg.Multicore.Cores) * int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)}
 	rep.StallCycles = run.Cores[run.Slowest].Result.StallCycles
+	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
+	rep.shape = l
 	var folds int
 	var seen [2][3]bool
 	for _, cr := range run.Cores {
@@ -139,15 +159,15 @@ func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) Laye
 
 const coreReportHeader = "LayerID, Core, Split, Output Rows, Filters, MACs, Total Cycles, Stall Cycles, Overall Util %, Alone Cycles, Alone Stall Cycles, Contention Cycles, DRAM Words, DRAM Bytes,"
 
-// writeCoreReport writes CORE_REPORT.csv: per layer and core, its share
+// coreRows are layer i's rows of CORE_REPORT.csv: per core, its share
 // (output rows and filters as half-open ranges lo:hi), its MACs, cycles,
 // stalls and utilisation on its own array, the cycles and stalls of the
 // same share run alone, the contention cycles (cycles minus alone
 // cycles), and its DRAM words and request bytes (bytes: real memory only).
-func writeCoreReport(path string, cfg Config, mls []mcLayer) error {
+func coreRows(cfg Config, i int, ml mcLayer) string {
 	pes := int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)
-	var rows []string
-	for i, ml := range mls {
+	var rows strings.Builder
+	{
 		for c, cr := range ml.run.Cores {
 			r, a, sh := cr.Result, ml.alone[c].Result, cr.Share
 			macs, util := int64(0), 0.0
@@ -160,12 +180,12 @@ func writeCoreReport(path string, cfg Config, mls []mcLayer) error {
 				words += t.Words
 				bytes += t.Bytes
 			}
-			rows = append(rows, csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
+			rows.WriteString(csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
 				fmt.Sprintf("%d:%d", sh.Rows[0], sh.Rows[1]), fmt.Sprintf("%d:%d", sh.Filters[0], sh.Filters[1]),
 				itoa(macs), itoa(r.TotalCycles), itoa(r.StallCycles), pyFloat(util),
 				itoa(a.TotalCycles), itoa(a.StallCycles), itoa(r.TotalCycles-a.TotalCycles),
 				itoa(words), itoa(bytes)))
 		}
 	}
-	return writeCSV(path, coreReportHeader, len(rows), func(i int) string { return rows[i] })
+	return rows.String()
 }

@@ -1,9 +1,11 @@
 package runner
 
 import (
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/systolic"
 )
 
 // LayerReport holds every figure SCALE-Sim v2 reports for one layer.
@@ -12,14 +14,20 @@ type LayerReport struct {
 	Name        string
 	TotalCycles int64
 	StallCycles int64
-	MACs        int64
-	ArrayPEs    int64
+	StallBy     [3]int64 // StallCycles split by the operand that caused them
+	// Memory holds, per operand, what the real memory of a [dram] section
+	// served during the layer; nil with SCALE-Sim's ideal channels.
+	Memory   *[3]dram.AdapterStats
+	MACs     int64
+	ArrayPEs int64
 
 	MappingEfficiency float64 // %
 	ComputeUtil       float64 // %
 
 	SRAM [3]Access // ifmap, filter, ofmap
 	DRAM [3]Access
+
+	shape systolic.Layer // the layer simulated, for reports that need its shape
 }
 
 // Access is one operand's traffic with one memory: first and last active
@@ -89,18 +97,11 @@ func (r *LayerReport) detailedRow() string {
 // WriteReports writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
 // DETAILED_ACCESS_REPORT.csv into dir.
 func WriteReports(dir string, layers []LayerReport) error {
-	files := []struct {
-		name, header string
-		row          func(*LayerReport) string
-	}{
-		{"COMPUTE_REPORT.csv", computeHeader, (*LayerReport).computeRow},
-		{"BANDWIDTH_REPORT.csv", bandwidthHeader, (*LayerReport).bandwidthRow},
-		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, (*LayerReport).detailedRow},
-	}
-	for _, f := range files {
-		if err := writeCSV(filepath.Join(dir, f.name), f.header, len(layers), func(i int) string { return f.row(&layers[i]) }); err != nil {
-			return err
+	w := newReportWriter(dir, reportFiles, len(layers))
+	for i := range layers {
+		if err := w.layerDone(&layers[i]); err != nil {
+			return w.fail(err)
 		}
 	}
-	return nil
+	return w.finish()
 }

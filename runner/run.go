@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,11 @@ type Options struct {
 	// Progress, if not nil, receives a progress bar per layer (folds done),
 	// as SCALE-Sim's tqdm bar; meant for a terminal.
 	Progress io.Writer
+	// Context, if not nil, stops the run when it is done (between layers,
+	// and inside a layer at the engine's next event): Run then closes its
+	// files, leaves the finished layers' reports and IncompleteMarker, and
+	// returns an error that matches context.Cause(Context).
+	Context context.Context
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -41,7 +47,7 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels).
 func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *memorySystem) {
-	ms := newMemorySystem(cfg, engine, 1*sim.GHz, max(cfg.WordBytes, 1)) // the builder's clock
+	ms := newMemorySystem(cfg, engine, accelFreq, max(cfg.WordBytes, 1))
 	bw := 0
 	if cfg.BandwidthMode == USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
@@ -84,6 +90,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		con = io.Discard
 	}
 	printBanner(con, cfg, opts.TopologyPath)
+	if err := checkRun(cfg, layers, opts); err != nil {
+		return nil, err
+	}
 
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, fmt.Errorf("creating log folder: %w", err)
@@ -97,10 +106,18 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	if cfg.Multicore.Cores > 1 {
 		return runMulticore(cfg, dir, layers, opts)
 	}
-	acc, ms := newAccelerator(cfg, sim.NewSerialEngine())
+	engine := sim.NewSerialEngine()
+	acc, ms := newAccelerator(cfg, engine)
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
+	ms.printBanner(con)
+	out, err := startOutput(dir, reportFilesFor(cfg), len(layers), con)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abandon()
+	stop := watch(opts.Context, engine)
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
 		acc.Sequencer.AcceptHook(bar)
@@ -109,24 +126,27 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
-		var closers []func() error
+		var closers []func(keep bool) error
+		layerDir := filepath.Join(dir, fmt.Sprintf("layer%d", i))
 		if opts.Traces {
 			var err error
-			closers, err = attachTraces(acc, filepath.Join(dir, fmt.Sprintf("layer%d", i)))
+			closers, err = attachTraces(acc, layerDir)
 			if err != nil {
-				return nil, err
+				closeTraces(closers, layerDir, false)
+				return nil, out.fail(err)
 			}
 		}
-		rep, err := runLayer(acc, i, l)
-		for _, c := range closers {
-			if cerr := c(); cerr != nil && err == nil {
-				err = fmt.Errorf("layer %d trace: %w", i, cerr)
-			}
+		rep, err := stop.runLayer(acc, i, l)
+		ms.collect(&rep)
+		if cerr := closeTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
+			err = fmt.Errorf("layer %d trace: %w", i, cerr)
+		}
+		if err == nil {
+			err = out.layerDone(&rep)
 		}
 		if err != nil {
-			return nil, err
+			return nil, out.fail(err)
 		}
-		ms.collect(&rep)
 		reports = append(reports, rep)
 		fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
 		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
@@ -139,10 +159,7 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 			fmt.Fprintln(con, "Saving traces: Done!")
 		}
 	}
-	if err := writeReportsFor(cfg, dir, layers, reports); err != nil {
-		return nil, err
-	}
-	if err := ms.writeReport(dir); err != nil {
+	if err := out.finish(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
@@ -158,8 +175,10 @@ func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport
 	rep := LayerReport{
 		Layer:             i,
 		Name:              l.Name,
+		shape:             l,
 		TotalCycles:       res.TotalCycles,
 		StallCycles:       res.StallCycles,
+		StallBy:           res.StallBy,
 		MACs:              l.MACs(),
 		ArrayPEs:          int64(acc.Rows * acc.Cols),
 		MappingEfficiency: res.MappingEfficiency(),
@@ -205,12 +224,13 @@ func printBanner(w io.Writer, cfg Config, topology string) {
 }
 
 // attachTraces opens the layer's six trace files and hands them to the
-// buffers and channels; the returned functions close them.
-func attachTraces(acc *components.Accelerator, dir string) ([]func() error, error) {
+// buffers and channels; the returned functions close them, completing the
+// traces (keep) or removing them.
+func attachTraces(acc *components.Accelerator, dir string) ([]func(keep bool) error, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating trace folder: %w", err)
 	}
-	var closers []func() error
+	var closers []func(keep bool) error
 	sramSinks := []interface{ SetTracer(protocol.Tracer) }{acc.Ifmap, acc.Filter, acc.Ofmap}
 	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
 		st, err := createSRAMTrace(filepath.Join(dir, op.String()+"_SRAM_TRACE.csv"))
@@ -219,14 +239,14 @@ func attachTraces(acc *components.Accelerator, dir string) ([]func() error, erro
 		}
 		sramSinks[op].SetTracer(st)
 		sink := sramSinks[op]
-		closers = append(closers, func() error { sink.SetTracer(nil); return st.Close() })
+		closers = append(closers, func(keep bool) error { sink.SetTracer(nil); return finishTrace(st, keep) })
 		if ch := acc.DRAM[op]; ch != nil {
 			dt, err := createDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
 			if err != nil {
 				return closers, err
 			}
 			ch.SetTracer(dt)
-			closers = append(closers, func() error { ch.SetTracer(nil); return dt.Close() })
+			closers = append(closers, func(keep bool) error { ch.SetTracer(nil); return finishTrace(dt, keep) })
 		}
 	}
 	return closers, nil

@@ -1,11 +1,7 @@
 package runner
 
 import (
-	"bufio"
-	"fmt"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/npusim/npusim/components/protocol"
@@ -143,63 +139,4 @@ func (v v3Layer) sparseRow() string {
 	s := v.sp
 	return csvLine(strconv.Itoa(v.r.Layer), s.Rep, itoa(s.Original), s.num(s.New), s.num(s.Metadata),
 		pyFloat(v.metadataBW()))
-}
-
-// writeReportsFor writes the reports in the layout of cfg's SCALE-Sim
-// version: v2's three files, or v3's (COMPUTE_REPORT with the incl.-prefetch
-// column; with sparsity on, BANDWIDTH_REPORT with the metadata column and
-// SPARSE_REPORT.csv).
-//
-// It also writes ENERGY_REPORT.csv (energy.go).
-func writeReportsFor(cfg Config, dir string, layers []systolic.Layer, reports []LayerReport) error {
-	if err := writeEnergyReport(cfg, dir, layers, reports); err != nil {
-		return err
-	}
-	if cfg.V3 == nil {
-		return WriteReports(dir, reports)
-	}
-	rows := make([]v3Layer, len(reports))
-	for i := range reports {
-		rows[i] = newV3Layer(cfg.V3, cfg.Dataflow, layers[i], &reports[i])
-	}
-	type file struct {
-		name, header string
-		row          func(v3Layer) string
-	}
-	files := []file{
-		{"COMPUTE_REPORT.csv", v3ComputeHeader, v3Layer.computeRow},
-		{"BANDWIDTH_REPORT.csv", bandwidthHeader, v3Layer.bandwidthRow},
-		{"DETAILED_ACCESS_REPORT.csv", detailedHeader, v3Layer.detailedRow},
-	}
-	if cfg.V3.Sparsity.Enabled {
-		files[1].header = v3BandwidthHeader
-		files = append(files, file{"SPARSE_REPORT.csv", sparseHeader, v3Layer.sparseRow})
-	}
-	for _, f := range files {
-		if err := writeCSV(filepath.Join(dir, f.name), f.header, len(rows), func(i int) string { return f.row(rows[i]) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeCSV writes a header line and n rows.
-func writeCSV(path, header string, n int, row func(int) string) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(out)
-	w.WriteString(header + "\n")
-	for i := range n {
-		w.WriteString(row(i))
-	}
-	err = w.Flush()
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

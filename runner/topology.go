@@ -95,9 +95,9 @@ func ParseTopology(path string, r io.Reader, kind TopologyKind) ([]systolic.Laye
 // parseTopology parses a topology; v3 selects SCALE-Sim v3's row format
 // (see parseV3Row).
 func parseTopology(path string, r io.Reader, kind TopologyKind, v3 bool) ([]systolic.Layer, error) {
-	data, err := io.ReadAll(r)
+	data, err := readLimited(r, "topology", path)
 	if err != nil {
-		return nil, fmt.Errorf("topology %s: %w", path, err)
+		return nil, err
 	}
 	lines := splitPyLines(string(data))
 	var layers []systolic.Layer

@@ -12,17 +12,18 @@ import (
 // per cycle of demand, the serve cycle then one address per port, -1 for
 // an idle port.
 type sramTrace struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
+	path string // final name; rows go to path+partSuffix until Close
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
 }
 
 func createSRAMTrace(path string) (*sramTrace, error) {
-	f, err := os.Create(path)
+	f, err := os.Create(path + partSuffix)
 	if err != nil {
 		return nil, err
 	}
-	return &sramTrace{f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	return &sramTrace{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
 
 func (t *sramTrace) Row(cycle int64, addrs []int64) {
@@ -36,12 +37,24 @@ func (t *sramTrace) Row(cycle int64, addrs []int64) {
 	t.buf = b
 }
 
+// Close completes the trace: it takes its final name only once every row
+// is written.
 func (t *sramTrace) Close() error {
 	err := t.w.Flush()
 	if cerr := t.f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		os.Remove(t.path + partSuffix)
+		return err
+	}
+	return os.Rename(t.path+partSuffix, t.path)
+}
+
+// abort closes the unfinished trace and removes it.
+func (t *sramTrace) abort() {
+	t.f.Close()
+	os.Remove(t.path + partSuffix)
 }
 
 // dramTrace writes a SCALE-Sim DRAM trace (numpy savetxt "%s" of a float64
@@ -76,28 +89,37 @@ func (t *dramTrace) Row(cycle int64, addrs []int64) {
 	t.w.WriteByte('\n')
 }
 
+// abort closes the unfinished trace and removes its scratch file.
+func (t *dramTrace) abort() {
+	t.f.Close()
+	os.Remove(t.path + ".rows")
+}
+
 // Close writes the final file: the scratch rows, padded when widths
-// differ.
+// differ (through a partSuffix file, renamed when complete).
 func (t *dramTrace) Close() error {
 	if err := t.w.Flush(); err != nil {
-		t.f.Close()
+		t.abort()
 		return err
 	}
 	if len(t.widths) <= 1 {
 		if err := t.f.Close(); err != nil {
+			os.Remove(t.path + ".rows")
 			return err
 		}
 		return os.Rename(t.path+".rows", t.path)
 	}
 	if _, err := t.f.Seek(0, io.SeekStart); err != nil {
+		t.abort()
 		return err
 	}
 	defer os.Remove(t.path + ".rows")
 	defer t.f.Close()
-	out, err := os.Create(t.path)
+	out, err := os.Create(t.path + partSuffix)
 	if err != nil {
 		return err
 	}
+	defer os.Remove(t.path + partSuffix) // a no-op once renamed
 	w := bufio.NewWriterSize(out, 1<<16)
 	sc := bufio.NewScanner(t.f)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
@@ -123,5 +145,8 @@ func (t *dramTrace) Close() error {
 		out.Close()
 		return err
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(t.path+partSuffix, t.path)
 }

@@ -51,7 +51,9 @@ func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b 
 // BuildReadBuffer builds an operand read buffer with ports "Top" and
 // "Bottom".
 func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
-	rb := &ReadBuffer{op: b.op, walkDone: make(chan struct{}), lastWalkRows: minParallelWalkRows}
+	// walkDone holds one signal so that a walk of a run stopped mid-fold
+	// (runner.Options.Context) does not block its goroutine forever.
+	rb := &ReadBuffer{op: b.op, walkDone: make(chan struct{}, 1), lastWalkRows: minParallelWalkRows}
 	if b.bw > 0 {
 		w := newWindow(b.words, b.bw)
 		w.addrs = b.addrs

@@ -22,11 +22,16 @@ type estimate struct {
 	ipset   int64
 	tracing bool
 
-	seen     *addrSet // addresses of the window: pending sets + cur
-	cur      []int64  // the set being filled (addresses, if tracing)
-	curLen   int64
-	pending  pendingSets // closed sets since the last fetch point
-	triggers []trigger   // fetch points of the fold not yet timed
+	seen    *addrSet // addresses of the window: pending sets + cur
+	cur     []int64  // the set being filled (addresses, if tracing)
+	curLen  int64
+	pending pendingSets // closed sets since the last fetch point
+	// fetch points of the fold not yet timed: the layer rows where the 50th
+	// set closed (each fetches 50 full sets, so the row is all there is to
+	// keep: 8 bytes a fetch point, however long the fold) and, when traced,
+	// the addresses they fetch
+	triggers    []int64
+	triggerAddr [][]int64
 
 	done         bool  // the first fetch point has passed
 	pstart, pend int64 // the interval the next fetch is spread over
@@ -39,13 +44,6 @@ type pendingSets struct {
 	sets  int64
 	words int64
 	addrs []int64
-}
-
-// trigger is a fetch point: the layer row where the 50th set closed and the
-// sets it fetches.
-type trigger struct {
-	row  int64
-	sets pendingSets
 }
 
 func newEstimate(words int64) *estimate {
@@ -116,7 +114,10 @@ func (e *estimate) setFull(row int64) {
 	if e.pending.sets == estActiveSets {
 		// a fetch point: fetch the pending sets; SCALE-Sim's hit window
 		// moves past all of them.
-		e.triggers = append(e.triggers, trigger{row: row, sets: e.pending})
+		e.triggers = append(e.triggers, row)
+		if e.tracing {
+			e.triggerAddr = append(e.triggerAddr, e.pending.addrs)
+		}
 		e.pending = pendingSets{}
 		e.seen.reset()
 		e.fetchPoints++
@@ -145,7 +146,7 @@ func (e *estimate) ready() int64 { return 0 }
 // window ending just before the layer's first demand, at 10 words/cycle).
 func (e *estimate) timed(cycleOf func(int64) int64, firstCycle int64) []*protocol.BurstReq {
 	var out []*protocol.BurstReq
-	for _, tr := range e.triggers {
+	for i, row := range e.triggers {
 		var bw int64
 		if !e.done {
 			bw = estFirstBW
@@ -155,10 +156,16 @@ func (e *estimate) timed(cycleOf func(int64) int64, firstCycle int64) []*protoco
 		} else {
 			bw = ceilDiv64(estPrefetchSets*e.ipset, e.pend-e.pstart+1)
 		}
-		out = append(out, e.emit(tr.sets, bw))
-		e.pstart, e.pend = e.pend+1, cycleOf(tr.row)
+		sets := pendingSets{sets: estActiveSets, words: estActiveSets * e.ipset}
+		if e.tracing {
+			sets.addrs = e.triggerAddr[i]
+		}
+		out = append(out, e.emit(sets, bw))
+		e.pstart, e.pend = e.pend+1, cycleOf(row)
 	}
 	e.triggers = e.triggers[:0]
+	clear(e.triggerAddr)
+	e.triggerAddr = e.triggerAddr[:0]
 	return out
 }
 
@@ -183,7 +190,21 @@ func (e *estimate) emit(s pendingSets, bw int64) *protocol.BurstReq {
 	req := &protocol.BurstReq{At: e.pstart, Lines: int(lines), LineWords: int(bw), Words: s.words}
 	if e.tracing {
 		req.Data = make([][]int64, lines)
+		// lines past the addresses are all padding: they share one
+		// (read-only) line, so that memory follows the addresses, not the
+		// lines (a first fill of a large buffer is mostly padding)
+		var pad []int64
 		for j := range req.Data {
+			if int64(j)*bw >= int64(len(s.addrs)) {
+				if pad == nil {
+					pad = make([]int64, bw)
+					for c := range pad {
+						pad[c] = -1
+					}
+				}
+				req.Data[j] = pad
+				continue
+			}
 			line := make([]int64, bw)
 			for c := range line {
 				i := int64(j)*bw + int64(c)

@@ -281,7 +281,15 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 	}
 }
 
-func ceilDiv64(a, b int64) int64 { return (a + b - 1) / b }
+// ceilDiv64 is ceil(a/b) for a >= 0 and b > 0, without the overflow of
+// (a+b-1)/b when b is near the int64 limit (a Bandwidth of 2^63-1).
+func ceilDiv64(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
 
 // ahead: what is resident never depends on time.
 func (w *window) ahead() bool { return true }

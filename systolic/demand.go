@@ -113,7 +113,7 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 		case protocol.Ifmap: // column c: pixel fr*R+c, window element t-c
 			lo, hi = max(0, t-T+1), min(ru, t+1)
 			px := d.foldPixels(f.FR*R, ru)
-			if d.inside { // no window of the fold crosses the IFMAP edge
+			if d.inside && m.kOff != nil { // no window of the fold crosses the IFMAP edge
 				kOff := m.kOff
 				for c := lo; c < hi; c++ {
 					buf[c] = px[c].base + kOff[t-c]

@@ -4,7 +4,10 @@
 // sequencer components that walk a layer fold by fold.
 package systolic
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Dataflow selects how a layer is mapped onto the array.
 type Dataflow int
@@ -117,6 +120,43 @@ func (l Layer) Validate() error {
 	}
 	if l.Fw > l.W {
 		return fmt.Errorf("%s %d is larger than %s %d", "Filter Width", l.Fw, "IFMAP Width", l.W)
+	}
+	return l.checkSize()
+}
+
+// MaxLayerWords bounds a layer's operand sizes (IFMAP, filter and OFMAP
+// words) and its MACs: far beyond what can be simulated (2^52 MACs take
+// years), and low enough that no address or cycle count of the layer
+// overflows int64.
+const MaxLayerWords = 1 << 52
+
+// checkSize reports a layer whose sizes exceed MaxLayerWords.
+func (l Layer) checkSize() error {
+	mul := func(xs ...int) uint64 {
+		p := uint64(1)
+		for _, x := range xs {
+			hi, lo := bits.Mul64(p, uint64(x))
+			if hi != 0 || lo > MaxLayerWords {
+				return MaxLayerWords + 1
+			}
+			p = lo
+		}
+		return p
+	}
+	k := mul(l.Fh, l.Fw, l.Ch)
+	for _, s := range []struct {
+		name string
+		v    uint64
+	}{
+		{"IFMAP (Height x Width x Channels)", mul(l.H, l.W, l.Ch)},
+		{"filter window (Height x Width x Channels)", k},
+		{"filters (window x Num Filter)", mul(int(k), l.N)},
+		{"OFMAP (pixels x Num Filter)", mul(l.Eh(), l.Ew(), l.N)},
+		{"MACs", mul(l.Eh(), l.Ew(), l.N, int(k))},
+	} {
+		if s.v > MaxLayerWords {
+			return fmt.Errorf("layer too large: %s exceeds 2^52", s.name)
+		}
 	}
 	return nil
 }

@@ -78,16 +78,15 @@ func newMapping(l Layer, df Dataflow, rows, cols int, off Offsets, kIdx []int32)
 	}
 	m.ifmapRowSpan = l.Fw * l.Ch
 	m.ewMagic = ^uint64(0)/uint64(m.ew) + 1
-	m.kRow, m.kCol, m.kOff = make([]int32, m.k), make([]int32, m.k), make([]int64, m.k)
-	for k := range m.k {
-		src := k
-		if kIdx != nil {
-			src = int(kIdx[k])
+	// The window table costs 16 bytes per element: beyond maxWindowTable
+	// elements the window is decomposed on the fly instead, so that memory
+	// stays bounded whatever the layer (a GEMM's window is its K).
+	if m.k <= maxWindowTable {
+		m.kRow, m.kCol, m.kOff = make([]int32, m.k), make([]int32, m.k), make([]int64, m.k)
+		for k := range m.k {
+			fr, fc, off := m.window(k)
+			m.kRow[k], m.kCol[k], m.kOff[k] = int32(fr), int32(fc), off
 		}
-		fr, rem := src/m.ifmapRowSpan, src%m.ifmapRowSpan
-		fc, ch := rem/l.Ch, rem%l.Ch
-		m.kRow[k], m.kCol[k] = int32(fr), int32(fc)
-		m.kOff[k] = int64((fr*l.W+fc)*l.Ch + ch)
 	}
 	switch df {
 	case WS:
@@ -223,7 +222,7 @@ func (m *Mapping) IfmapAddr(p, k int) int64 {
 // pixel is an output pixel's window: its first IFMAP row and column and
 // address, and whether the whole window lies inside the IFMAP.
 type pixel struct {
-	r0, c0 int32
+	r0, c0 int
 	inside bool
 	base   int64
 }
@@ -239,7 +238,7 @@ func (m *Mapping) pixel(p int) pixel {
 	}
 	r0, c0 := orow*l.Sh, ocol*l.Sw
 	return pixel{
-		r0: int32(r0), c0: int32(c0),
+		r0: r0, c0: c0,
 		inside: r0+l.Fh <= l.H && c0+l.Fw <= l.W,
 		base:   m.Offsets.Ifmap + input + int64((r0*l.W+c0)*l.Ch),
 	}
@@ -263,10 +262,34 @@ func (m *Mapping) divEw(p int) (q, r int) {
 
 // addr is the address of window element k of the pixel, -1 past the edge.
 func (px pixel) addr(m *Mapping, k int) int64 {
-	if !px.inside && (int(px.r0+m.kRow[k]) >= m.Layer.H || int(px.c0+m.kCol[k]) >= m.Layer.W) {
+	if m.kOff == nil {
+		fr, fc, off := m.window(k)
+		if !px.inside && (px.r0+fr >= m.Layer.H || px.c0+fc >= m.Layer.W) {
+			return -1
+		}
+		return px.base + off
+	}
+	if !px.inside && (px.r0+int(m.kRow[k]) >= m.Layer.H || px.c0+int(m.kCol[k]) >= m.Layer.W) {
 		return -1
 	}
 	return px.base + m.kOff[k]
+}
+
+// maxWindowTable is the largest window whose decomposition NewMapping
+// tabulates (1 MB of table); a variable so that tests can run the
+// untabulated path on small layers.
+var maxWindowTable = 1 << 16
+
+// window decomposes window element k into its filter row and column and
+// its offset from the window's first IFMAP word (the IFMAP is HWC).
+func (m *Mapping) window(k int) (fr, fc int, off int64) {
+	l := &m.Layer
+	if m.kIdx != nil { // sparse: the element's place in the dense window
+		k = int(m.kIdx[k])
+	}
+	fr, rem := k/m.ifmapRowSpan, k%m.ifmapRowSpan
+	fc, ch := rem/l.Ch, rem%l.Ch
+	return fr, fc, (int64(fr)*int64(l.W)+int64(fc))*int64(l.Ch) + int64(ch)
 }
 
 // FilterAddr is the filter operand entry for window element k of filter f.

@@ -17,7 +17,7 @@ import (
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "npusim:", err)
-		os.Exit(1)
+		os.Exit(exitStatus(err))
 	}
 }
 
@@ -62,6 +62,7 @@ func run(args []string) error {
 		return err
 	}
 	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: topo, Console: os.Stdout}
+	opts.Context = interrupted()
 	if *quiet {
 		opts.Console = nil
 	}
