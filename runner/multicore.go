@@ -60,6 +60,9 @@ func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, e
 // multicore.Config.RunLayer), the three reports describe the whole NPU and
 // CORE_REPORT.csv each core.
 func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+	if opts.Traces {
+		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, secMulticore)
+	}
 	con := opts.Console
 	if con == nil {
 		con = io.Discard
@@ -167,25 +170,23 @@ const coreReportHeader = "LayerID, Core, Split, Output Rows, Filters, MACs, Tota
 func coreRows(cfg Config, i int, ml mcLayer) string {
 	pes := int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)
 	var rows strings.Builder
-	{
-		for c, cr := range ml.run.Cores {
-			r, a, sh := cr.Result, ml.alone[c].Result, cr.Share
-			macs, util := int64(0), 0.0
-			if !sh.Empty() {
-				macs = sh.Layer.MACs()
-				util = float64(macs*100) / float64(r.TotalCycles*pes)
-			}
-			var words, bytes int64
-			for _, t := range cr.DRAM {
-				words += t.Words
-				bytes += t.Bytes
-			}
-			rows.WriteString(csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
-				fmt.Sprintf("%d:%d", sh.Rows[0], sh.Rows[1]), fmt.Sprintf("%d:%d", sh.Filters[0], sh.Filters[1]),
-				itoa(macs), itoa(r.TotalCycles), itoa(r.StallCycles), pyFloat(util),
-				itoa(a.TotalCycles), itoa(a.StallCycles), itoa(r.TotalCycles-a.TotalCycles),
-				itoa(words), itoa(bytes)))
+	for c, cr := range ml.run.Cores {
+		r, a, sh := cr.Result, ml.alone[c].Result, cr.Share
+		macs, util := int64(0), 0.0
+		if !sh.Empty() {
+			macs = sh.Layer.MACs()
+			util = float64(macs*100) / float64(r.TotalCycles*pes)
 		}
+		var words, bytes int64
+		for _, t := range cr.DRAM {
+			words += t.Words
+			bytes += t.Bytes
+		}
+		rows.WriteString(csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
+			fmt.Sprintf("%d:%d", sh.Rows[0], sh.Rows[1]), fmt.Sprintf("%d:%d", sh.Filters[0], sh.Filters[1]),
+			itoa(macs), itoa(r.TotalCycles), itoa(r.StallCycles), pyFloat(util),
+			itoa(a.TotalCycles), itoa(a.StallCycles), itoa(r.TotalCycles-a.TotalCycles),
+			itoa(words), itoa(bytes)))
 	}
 	return rows.String()
 }
