@@ -12,6 +12,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/npusim/npusim/components"
@@ -84,7 +85,10 @@ func run(layers []systolic.Layer, compress bool) (stalls, words []int64, total i
 	return stalls, words, total
 }
 
-func main() {
+func main() { write(os.Stdout) }
+
+// write runs AlexNet with and without the links and prints the table to w.
+func write(w io.Writer) {
 	layers, err := runner.ParseTopology("alexnet.csv", bytes.NewReader(alexnet), runner.Conv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "custommem:", err)
@@ -92,14 +96,14 @@ func main() {
 	}
 	baseStalls, baseWords, baseCycles := run(layers, false)
 	stalls, words, cycles := run(layers, true)
-	fmt.Printf("AlexNet, 32x32 OS, 64 kB buffers, %d words/cycle DRAM; compressing link %.1f/%.1f/%.1f (ifmap/filter/ofmap), +%d cycles\n",
+	fmt.Fprintf(w, "AlexNet, 32x32 OS, 64 kB buffers, %d words/cycle DRAM; compressing link %.1f/%.1f/%.1f (ifmap/filter/ofmap), +%d cycles\n",
 		bandwidth, ratios[0], ratios[1], ratios[2], latency)
-	fmt.Printf("%-8s %14s %14s %14s %14s\n", "layer", "stalls", "with link", "DRAM words", "with link")
+	fmt.Fprintf(w, "%-8s %14s %14s %14s %14s\n", "layer", "stalls", "with link", "DRAM words", "with link")
 	var s0, s1, w0, w1 int64
 	for i, l := range layers {
-		fmt.Printf("%-8s %14d %14d %14d %14d\n", l.Name, baseStalls[i], stalls[i], baseWords[i], words[i])
+		fmt.Fprintf(w, "%-8s %14d %14d %14d %14d\n", l.Name, baseStalls[i], stalls[i], baseWords[i], words[i])
 		s0, s1, w0, w1 = s0+baseStalls[i], s1+stalls[i], w0+baseWords[i], w1+words[i]
 	}
-	fmt.Printf("%-8s %14d %14d %14d %14d\n", "total", s0, s1, w0, w1)
-	fmt.Printf("cycles: %d without the link, %d with it (%.2fx faster)\n", baseCycles, cycles, float64(baseCycles)/float64(cycles))
+	fmt.Fprintf(w, "%-8s %14d %14d %14d %14d\n", "total", s0, s1, w0, w1)
+	fmt.Fprintf(w, "cycles: %d without the link, %d with it (%.2fx faster)\n", baseCycles, cycles, float64(baseCycles)/float64(cycles))
 }

@@ -11,6 +11,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/npusim/npusim/components"
@@ -52,7 +53,10 @@ const (
 	gpuPeriod   = 1
 )
 
-func main() {
+func main() { write(os.Stdout) }
+
+// write simulates the SoC and prints the table to w.
+func write(w io.Writer) {
 	alone := make([]int64, len(npus))
 	for i := range npus {
 		r := simulate([]bool{i == 0, i == 1}, false)
@@ -61,13 +65,13 @@ func main() {
 	gpu := simulate([]bool{false, false}, true)
 	all := simulate([]bool{true, true}, true)
 
-	fmt.Println("Two NPUs and a GPU-like traffic generator on one HBM2 stack (8 channels, 256 B/cycle peak at 1 GHz)")
-	fmt.Printf("%-18s %12s %12s %9s\n", "", "alone", "shared", "slowdown")
+	fmt.Fprintln(w, "Two NPUs and a GPU-like traffic generator on one HBM2 stack (8 channels, 256 B/cycle peak at 1 GHz)")
+	fmt.Fprintf(w, "%-18s %12s %12s %9s\n", "", "alone", "shared", "slowdown")
 	for i, n := range npus {
-		fmt.Printf("%-18s %12d %12d %8.2fx\n", n.name, alone[i], all.end[i], float64(all.end[i])/float64(alone[i]))
+		fmt.Fprintf(w, "%-18s %12d %12d %8.2fx\n", n.name, alone[i], all.end[i], float64(all.end[i])/float64(alone[i]))
 	}
-	fmt.Printf("%-18s %12d %12d %8.2fx\n", "GPU (traffic gen)", gpu.gpuEnd, all.gpuEnd, float64(all.gpuEnd)/float64(gpu.gpuEnd))
-	fmt.Printf("memory: %d bytes in %d cycles shared: %.1f B/cycle achieved of %.0f peak (%.0f%%)\n",
+	fmt.Fprintf(w, "%-18s %12d %12d %8.2fx\n", "GPU (traffic gen)", gpu.gpuEnd, all.gpuEnd, float64(all.gpuEnd)/float64(gpu.gpuEnd))
+	fmt.Fprintf(w, "memory: %d bytes in %d cycles shared: %.1f B/cycle achieved of %.0f peak (%.0f%%)\n",
 		all.bytes, all.span, float64(all.bytes)/float64(all.span), all.peak, 100*float64(all.bytes)/float64(all.span)/all.peak)
 }
 
