@@ -92,14 +92,8 @@ func TestIdealSplitIsSlowestShare(t *testing.T) {
 				t.Fatal(err)
 			}
 			var slowest int64
-			for _, cr := range run.Cores {
-				if cr.Share.Empty() {
-					continue
-				}
-				alone, err := c.Alone(i, cr.Share)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for _, p := range withAlone(t, c, i, run) {
+				cr, alone := p[0], p[1]
 				if !reflect.DeepEqual(alone.Result, cr.Result) || alone.SRAM != cr.SRAM || alone.DRAM != cr.DRAM {
 					t.Errorf("%s %s core %d: shared %+v, alone %+v", part, l.Name, cr.Share.Core, cr, alone)
 				}
@@ -129,14 +123,8 @@ func TestSharingNeverFaster(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, cr := range run.Cores {
-					if cr.Share.Empty() {
-						continue
-					}
-					alone, err := c.Alone(i, cr.Share)
-					if err != nil {
-						t.Fatal(err)
-					}
+				for _, p := range withAlone(t, c, i, run) {
+					cr, alone := p[0], p[1]
 					got, solo := cr.Result, alone.Result
 					if got.TotalCycles < solo.TotalCycles || got.StallCycles < solo.StallCycles || got.End < solo.End {
 						t.Errorf("%s %s %s core %d: shared total %d stalls %d end %d; alone %d %d %d", model, l.Name, split,
@@ -183,4 +171,21 @@ func TestAutoNotSlower(t *testing.T) {
 			t.Errorf("%s: auto %d cycles, filters %d, pixels %d", l.Name, a, cycles[multicore.Filters], cycles[multicore.Pixels])
 		}
 	}
+}
+
+// withAlone pairs each busy core of run with its share run alone.
+func withAlone(t *testing.T, c multicore.Config, i int, run multicore.LayerRun) [][2]multicore.CoreRun {
+	t.Helper()
+	var out [][2]multicore.CoreRun
+	for _, cr := range run.Cores {
+		if cr.Share.Empty() {
+			continue
+		}
+		alone, err := c.Alone(i, cr.Share)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, [2]multicore.CoreRun{cr, alone})
+	}
+	return out
 }
