@@ -31,6 +31,9 @@ type Config struct {
 	// Offsets are the whole layer's operand base addresses; shares get
 	// their slices (Split.Shares).
 	Offsets systolic.Offsets
+	// EngineHooks are attached to every engine a run creates (a hook that
+	// panics stops the run; the runner stops runs on SIGINT this way).
+	EngineHooks []sim.Hook
 	// Freq is the clock of the cores, the memory adapters and the
 	// controller (0 means 1 GHz, the core builder's default).
 	Freq sim.Freq
@@ -107,6 +110,9 @@ func (c Config) RunLayer(index int, l systolic.Layer) (LayerRun, error) {
 // engine and memory, and returns what each core did.
 func (c Config) Run(index int, shares []Share) (LayerRun, error) {
 	engine := sim.NewSerialEngine()
+	for _, h := range c.EngineHooks {
+		engine.AcceptHook(h)
+	}
 	var mem *Memory
 	if !c.Memory.IsIdeal() {
 		var err error

@@ -73,6 +73,10 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 	}
 	ms.printBanner(con)
 	mc := multicoreConfig(cfg)
+	stop := watch(opts.Context, sim.NewSerialEngine()) // its hook goes on each engine of the run
+	if opts.Context != nil {
+		mc.EngineHooks = []sim.Hook{stop}
+	}
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)
 	mls := make([]mcLayer, 0, len(layers))
 	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
@@ -94,7 +98,7 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
-		ml, err := simulateMulticore(mc, i, l)
+		ml, err := stop.simulateMulticore(mc, i, l)
 		if err != nil {
 			return nil, out.fail(err)
 		}
@@ -189,4 +193,12 @@ func coreRows(cfg Config, i int, ml mcLayer) string {
 			itoa(words), itoa(bytes)))
 	}
 	return rows.String()
+}
+
+// simulateMulticore is simulateMulticore, stopped as stopper.runLayer
+// stops a single-core layer.
+func (s *stopper) simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, error) {
+	var ml mcLayer
+	err := s.guard(i, l, func() (err error) { ml, err = simulateMulticore(mc, i, l); return err })
+	return ml, err
 }

@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -171,5 +173,16 @@ func TestMulticoreReports(t *testing.T) {
 		if r.TotalCycles != slowest[i] || macs[i] != mcTestLayers[i].MACs() || r.ArrayPEs != 4*4*8 {
 			t.Errorf("layer %d: %d cycles (slowest core %d), MACs %d of %d, %d PEs", i, r.TotalCycles, slowest[i], macs[i], mcTestLayers[i].MACs(), r.ArrayPEs)
 		}
+	}
+}
+
+// TestMulticoreStops: a multi-core run stops on its context like a
+// single-core one, naming the cause.
+func TestMulticoreStops(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupted by SIGINT"))
+	_, err := Run(mcTestConfig(t, "filters"), mcTestLayers, Options{LogDir: t.TempDir(), Context: ctx})
+	if !errors.Is(err, errStopped) || err.Error() != "interrupted by SIGINT" {
+		t.Fatalf("got %v, want the stop error", err)
 	}
 }
