@@ -181,8 +181,12 @@ func TestMulticoreReports(t *testing.T) {
 func TestMulticoreStops(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("interrupted by SIGINT"))
-	_, err := Run(mcTestConfig(t, "filters"), mcTestLayers, Options{LogDir: t.TempDir(), Context: ctx})
-	if !errors.Is(err, errStopped) || err.Error() != "interrupted by SIGINT" {
-		t.Fatalf("got %v, want the stop error", err)
+	cfg := mcTestConfig(t, "filters")
+	dir := t.TempDir()
+	_, err := Run(cfg, mcTestLayers, Options{LogDir: dir, Context: ctx})
+	cfg.Multicore = MulticoreConfig{}
+	_, want := Run(cfg, mcTestLayers, Options{LogDir: dir, Context: ctx})
+	if !errors.Is(err, errStopped) || want == nil || err.Error() != want.Error() {
+		t.Fatalf("got %v, want the stop error of a single-core run: %v", err, want)
 	}
 }
