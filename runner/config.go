@@ -72,6 +72,9 @@ type Config struct {
 	// DRAM is the optional [dram] section: the memory behind the buffers
 	// (zero value: SCALE-Sim's ideal channels).
 	DRAM dram.MemorySpec
+	// Multicore is the optional [multicore] section (multicoreconfig.go);
+	// the zero value is one core.
+	Multicore MulticoreConfig
 }
 
 // Section names. configparser compares them case-sensitively.
@@ -430,6 +433,9 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, err
 	}
 	if err := p.dramSection(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := p.multicoreSection(&cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

@@ -60,17 +60,28 @@ func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *me
 	if cfg.BandwidthMode == USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
-	return components.NewAcceleratorBuilder().
+	return coreBuilder(cfg).
 		WithEngine(engine).
-		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
-		WithDataflow(cfg.Dataflow).
-		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
-		WithOffsets(systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}).
 		WithBandwidth(bw).
-		WithSparsity(cfg.sparsity()).
 		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
 		Build("NPU"), ms
+}
+
+// coreBuilder is the builder of the array and buffers cfg describes, without
+// engine, bandwidth, word size and memory.
+func coreBuilder(cfg Config) components.Builder {
+	return components.NewAcceleratorBuilder().
+		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
+		WithDataflow(cfg.Dataflow).
+		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
+		WithOffsets(cfg.offsets()).
+		WithSparsity(cfg.sparsity())
+}
+
+// offsets are the operands' base addresses.
+func (cfg Config) offsets() systolic.Offsets {
+	return systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}
 }
 
 // Run simulates layers on the accelerator cfg describes and writes
@@ -104,6 +115,9 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 	printBanner(con, cfg, opts.TopologyPath)
 
 	layers = withBatch(layers, cfg.Batch)
+	if cfg.Multicore.Cores > 1 {
+		return runMulticore(cfg, dir, layers, opts)
+	}
 	first := newWorker(cfg, opts)
 	if err := first.ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err

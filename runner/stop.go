@@ -66,9 +66,17 @@ func (s *stopper) err() error {
 
 // runLayer runs layer i as runLayer does, returning the stop error if the
 // context is done before or while it runs.
-func (s *stopper) runLayer(acc *components.Accelerator, i int, l systolic.Layer) (rep LayerReport, err error) {
+func (s *stopper) runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport, error) {
+	var rep LayerReport
+	err := s.guard(i, l, func() (err error) { rep, err = runLayer(acc, i, l); return err })
+	return rep, err
+}
+
+// guard runs f, the simulation of layer i, unless the context is done, and
+// turns a stop while it runs into the stop error.
+func (s *stopper) guard(i int, l systolic.Layer, f func() error) (err error) {
 	if err := s.err(); err != nil {
-		return LayerReport{}, err
+		return err
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -81,5 +89,5 @@ func (s *stopper) runLayer(acc *components.Accelerator, i int, l systolic.Layer)
 			}
 		}
 	}()
-	return runLayer(acc, i, l)
+	return f()
 }

@@ -16,6 +16,10 @@ type RunLayerReq struct {
 	// Index is the layer's number, as reports and traces name it.
 	Index int
 	Layer Layer
+	// Offsets, if not nil, replace the accelerator's operand base addresses
+	// for this layer: a core of a multi-core NPU runs its share of a layer
+	// on its slice of the shared tensors.
+	Offsets *Offsets
 }
 
 // Meta returns the message meta.
@@ -221,7 +225,11 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 func (s *Sequencer) begin() {
 	req := s.queue[0]
 	s.queue = s.queue[1:]
-	m, err := s.mapping(req.Layer)
+	off := s.offsets
+	if req.Offsets != nil {
+		off = *req.Offsets
+	}
+	m, err := s.mapping(req.Layer, off)
 	if err != nil {
 		s.outbox.Queue(s.ctrl, req.Src, &RunLayerRsp{RspTo: req.ID,
 			Err: fmt.Errorf("layer %d (%s): %w", req.Index, req.Layer.Name, err)})
@@ -233,11 +241,11 @@ func (s *Sequencer) begin() {
 	s.sendFold()
 }
 
-func (s *Sequencer) mapping(l Layer) (*Mapping, error) {
+func (s *Sequencer) mapping(l Layer, off Offsets) (*Mapping, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
-	return NewSparseMapping(l, s.dataflow, s.rows, s.cols, s.offsets, s.sparsity)
+	return NewSparseMapping(l, s.dataflow, s.rows, s.cols, off, s.sparsity)
 }
 
 // minBatchRows is the fewest demand rows the sequencer hands the array at

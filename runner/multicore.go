@@ -1,0 +1,204 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/npusim/npusim/multicore"
+	"github.com/npusim/npusim/systolic"
+	"github.com/sarchlab/akita/v3/sim"
+)
+
+// mcLayer is one layer of a multi-core run: the cores' run and each core's
+// share run alone (zero for an empty share).
+type mcLayer struct {
+	run   multicore.LayerRun
+	alone []multicore.CoreRun
+}
+
+// multicoreConfig is the multi-core NPU cfg describes.
+func multicoreConfig(cfg Config) multicore.Config {
+	bw := 0
+	if cfg.BandwidthMode == USER {
+		bw = cfg.Bandwidth[0]
+	}
+	return multicore.Config{
+		Core:      coreBuilder(cfg),
+		Cores:     cfg.Multicore.Cores,
+		Partition: cfg.Multicore.Partition,
+		Grid:      cfg.Multicore.Grid,
+		Memory:    cfg.DRAM,
+		Bandwidth: bw,
+		WordBytes: cfg.WordBytes,
+		Offsets:   cfg.offsets(),
+	}
+}
+
+// simulateMulticore runs layer i on the cores and each core's share
+// alone.
+func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, error) {
+	run, err := mc.RunLayer(i, l)
+	if err != nil {
+		return mcLayer{}, err
+	}
+	ml := mcLayer{run: run, alone: make([]multicore.CoreRun, len(run.Cores))}
+	for c, cr := range run.Cores {
+		if cr.Share.Empty() {
+			continue
+		}
+		if ml.alone[c], err = mc.Alone(i, cr.Share); err != nil {
+			return mcLayer{}, err
+		}
+	}
+	return ml, nil
+}
+
+// runMulticore is Run for cfg.Multicore.Cores > 1: each layer is split
+// across the cores (each on a fresh engine and memory, see
+// multicore.Config.RunLayer), the three reports describe the whole NPU and
+// CORE_REPORT.csv each core.
+func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+	if opts.Traces {
+		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, secMulticore)
+	}
+	con := opts.Console
+	if con == nil {
+		con = io.Discard
+	}
+	ms := newMemorySystem(cfg, sim.NewSerialEngine(), accelFreq, max(cfg.WordBytes, 1))
+	if err := ms.checkCapacity(cfg, layers); err != nil {
+		return nil, err
+	}
+	ms.printBanner(con)
+	mc := multicoreConfig(cfg)
+	stop := watch(opts.Context, sim.NewSerialEngine()) // its hook goes on each engine of the run
+	if opts.Context != nil {
+		mc.EngineHooks = []sim.Hook{stop}
+	}
+	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)
+	mls := make([]mcLayer, 0, len(layers))
+	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
+	// CORE_REPORT.csv replaces DRAM_REPORT.csv (its DRAM Bytes are the
+	// memory requests' bytes per core).
+	var specs []reportSpec
+	for _, s := range reportFilesFor(cfg) {
+		if s.name != "DRAM_REPORT.csv" {
+			specs = append(specs, s)
+		}
+	}
+	specs = append(specs, reportSpec{name: "CORE_REPORT.csv", header: coreReportHeader,
+		row: func(r *LayerReport) string { return coreRows(cfg, r.Layer, mls[r.Layer]) }})
+	out, err := startOutput(dir, specs, len(layers), con)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abandon()
+	reports := make([]LayerReport, 0, len(layers))
+	for i, l := range layers {
+		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
+		ml, err := stop.simulateMulticore(mc, i, l)
+		if err != nil {
+			return nil, out.fail(err)
+		}
+		mls = append(mls, ml)
+		rep := npuReport(cfg, i, l, ml.run)
+		if err := out.layerDone(&rep); err != nil {
+			return nil, out.fail(err)
+		}
+		reports = append(reports, rep)
+		fmt.Fprintf(con, "Split (pixel parts x filter parts): %s\n", ml.run.Split)
+		fmt.Fprintf(con, "Compute cycles: %d (core %d)\n", rep.TotalCycles, ml.run.Slowest)
+		fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
+		fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
+		if ml.run.MemBytes > 0 {
+			fmt.Fprintf(con, "Memory: %.2f bytes/cycle of %.0f peak\n", float64(ml.run.MemBytes)/float64(ml.run.Span), ml.run.Peak)
+		}
+	}
+	if err := out.finish(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
+	return reports, nil
+}
+
+// npuReport sums a layer's cores up as one NPU: the layer takes the
+// slowest core's cycles and stalls, all cores' PEs, and the first and last
+// cycles and total words of every operand; mapping efficiency and compute
+// utilisation are averaged over all cores' folds, as SCALE-Sim averages
+// them over one core's.
+func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) LayerReport {
+	rep := LayerReport{Layer: i, Name: l.Name, TotalCycles: run.Cycles, MACs: l.MACs(),
+		ArrayPEs: int64(cfg.Multicore.Cores) * int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)}
+	rep.StallCycles = run.Cores[run.Slowest].Result.StallCycles
+	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
+	rep.shape = l
+	var folds int
+	var seen [2][3]bool
+	for _, cr := range run.Cores {
+		r := cr.Result
+		if cr.Share.Empty() {
+			continue
+		}
+		folds += r.Folds
+		rep.MappingEfficiency += r.MappingEfficiency() * float64(r.Folds)
+		rep.ComputeUtil += r.ComputeUtil() * float64(r.Folds)
+		for m, side := range [2]*[3]Access{&rep.SRAM, &rep.DRAM} {
+			for op, t := range [2][3]multicore.Traffic{cr.SRAM, cr.DRAM}[m] {
+				if !t.Any {
+					continue
+				}
+				a := &side[op]
+				if !seen[m][op] || t.First < a.Start {
+					a.Start = t.First
+				}
+				a.Stop = max(a.Stop, t.Last)
+				a.Words += t.Words
+				seen[m][op] = true
+			}
+		}
+	}
+	rep.MappingEfficiency /= float64(folds)
+	rep.ComputeUtil /= float64(folds)
+	return rep
+}
+
+const coreReportHeader = "LayerID, Core, Split, Output Rows, Filters, MACs, Total Cycles, Stall Cycles, Overall Util %, Alone Cycles, Alone Stall Cycles, Contention Cycles, DRAM Words, DRAM Bytes,"
+
+// coreRows are layer i's rows of CORE_REPORT.csv: per core, its share
+// (output rows and filters as half-open ranges lo:hi), its MACs, cycles,
+// stalls and utilisation on its own array, the cycles and stalls of the
+// same share run alone, the contention cycles (cycles minus alone
+// cycles), and its DRAM words and request bytes (bytes: real memory only).
+func coreRows(cfg Config, i int, ml mcLayer) string {
+	pes := int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)
+	var rows strings.Builder
+	for c, cr := range ml.run.Cores {
+		r, a, sh := cr.Result, ml.alone[c].Result, cr.Share
+		macs, util := int64(0), 0.0
+		if !sh.Empty() {
+			macs = sh.Layer.MACs()
+			util = float64(macs*100) / float64(r.TotalCycles*pes)
+		}
+		var words, bytes int64
+		for _, t := range cr.DRAM {
+			words += t.Words
+			bytes += t.Bytes
+		}
+		rows.WriteString(csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
+			fmt.Sprintf("%d:%d", sh.Rows[0], sh.Rows[1]), fmt.Sprintf("%d:%d", sh.Filters[0], sh.Filters[1]),
+			itoa(macs), itoa(r.TotalCycles), itoa(r.StallCycles), pyFloat(util),
+			itoa(a.TotalCycles), itoa(a.StallCycles), itoa(r.TotalCycles-a.TotalCycles),
+			itoa(words), itoa(bytes)))
+	}
+	return rows.String()
+}
+
+// simulateMulticore is simulateMulticore, stopped as stopper.runLayer
+// stops a single-core layer.
+func (s *stopper) simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, error) {
+	var ml mcLayer
+	err := s.guard(i, l, func() (err error) { ml, err = simulateMulticore(mc, i, l); return err })
+	return ml, err
+}
