@@ -260,7 +260,15 @@ func (b *ReadBuffer) walk() {
 	first := d.FirstRow()
 	start := b.t
 	defer func() { b.lastWalkRows = b.t - start }()
+	rs, bulk := b.policy.(rangeServer)
+	rd, runs := d.(runDemand)
+	bulk = bulk && runs && rs.ranges() && rd.AddrRuns(0, 0, func(int64, int64) {})
 	for ; b.t < d.Rows(); b.t++ {
+		if bulk && b.c < 0 && !b.initialFill {
+			if b.t = b.skipRows(rs, rd, b.t); b.t == d.Rows() {
+				break
+			}
+		}
 		row := first + int64(b.t)
 		if b.c < 0 {
 			b.lo, b.hi = d.Row(b.t, b.row)
@@ -407,4 +415,26 @@ func usedRows(d protocol.Demand, buf []int64) (first, last int64) {
 		}
 	}
 	return first, last
+}
+
+// skipRows serves the rows of the walk's demand from row t on that p can
+// take as address sets, and returns the first row it did not serve, which
+// the walk then serves address by address: the row where p's state starts
+// to depend on the order of the addresses (a CALC fetch point). It narrows
+// down to that row by bisection, each step adding only the rows it keeps.
+func (b *ReadBuffer) skipRows(p rangeServer, d runDemand, t int) int {
+	lo, hi := t, b.cur.Rows()
+	if p.serveRange(d, lo, hi) {
+		return hi
+	}
+	// rows [lo, hi) reach the point; find the row that does
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if p.serveRange(d, lo, mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }

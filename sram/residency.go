@@ -26,6 +26,8 @@ type addrSet struct {
 	shift uint
 	mask  uint64
 	n     int
+	// changes since begin, for undo (see serveWhole)
+	journal []journalEntry
 }
 
 type bitPage struct {

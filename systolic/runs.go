@@ -1,0 +1,100 @@
+package systolic
+
+import "github.com/npusim/npusim/components/protocol"
+
+// AddrRuns calls fn(lo, hi) with runs of consecutive addresses [lo, hi)
+// whose union is the set of addresses that local rows [t0, t1) of the
+// demand hold (-1 cells left out), in no particular order and possibly
+// overlapping. A read buffer that only needs that set (SCALE-Sim's
+// CALC-mode buffer, between two fetch points) takes it run by run instead
+// of looking up every cell of every row: in the skewed demand matrices a
+// column's cells over a range of rows are a range of the streamed
+// dimension, a few runs of a window or of a filter.
+//
+// It returns false, without calling fn, for demands it has no runs for
+// (the ofmap, and the sparse mappings).
+func (d *demand) AddrRuns(t0, t1 int, fn func(lo, hi int64)) bool {
+	m, f := d.m, d.f
+	if m.rw != nil || m.kIdx != nil || d.op == protocol.Ofmap {
+		return false
+	}
+	R, C, T := m.R, m.C, m.t
+	ru, cu := f.RowsUsed, f.ColsUsed
+	k0 := f.FR * R // a ws/is fold's first window element
+	switch {
+	case m.Dataflow == OS && d.op == protocol.Ifmap: // column c: pixel fr*R+c, element t-c
+		for c := range ru {
+			if e0, e1 := max(0, t0-c), min(T, t1-c); e0 < e1 {
+				m.windowRuns(m.pixel(f.FR*R+c), e0, e1, fn)
+			}
+		}
+	case m.Dataflow == OS: // column c: filter fc*C+c, element t-c
+		for c := range cu {
+			if e0, e1 := max(0, t0-c), min(T, t1-c); e0 < e1 {
+				fn(m.FilterAddr(e0, f.FC*C+c), m.FilterAddr(e1, f.FC*C+c))
+			}
+		}
+	case m.Dataflow == WS && d.op == protocol.Ifmap: // column c: element k0+c, pixel t-c-R
+		for p := max(0, t0-R-ru+1); p < min(T, t1-R); p++ {
+			if c0, c1 := max(0, t0-p-R), min(ru, t1-p-R); c0 < c1 {
+				m.windowRuns(m.pixel(p), k0+c0, k0+c1, fn)
+			}
+		}
+	case m.Dataflow == WS: // row t < R: element k0+R-1-t of every filter of the fold
+		if a, b := max(t0, R-ru), min(t1, R); a < b {
+			for c := range cu {
+				fn(m.FilterAddr(k0+R-b, f.FC*C+c), m.FilterAddr(k0+R-a, f.FC*C+c))
+			}
+		}
+	case d.op == protocol.Ifmap: // IS, row t < R: element k0+R-1-t of every pixel of the fold
+		if a, b := max(t0, R-ru), min(t1, R); a < b {
+			for c := range cu {
+				m.windowRuns(m.pixel(f.FC*C+c), k0+R-b, k0+R-a, fn)
+			}
+		}
+	default: // IS filter, column c: element k0+c, filter t-c-R
+		for n := max(0, t0-R-ru+1); n < min(T, t1-R); n++ {
+			if c0, c1 := max(0, t0-n-R), min(ru, t1-n-R); c0 < c1 {
+				fn(m.FilterAddr(k0+c0, n), m.FilterAddr(k0+c1, n))
+			}
+		}
+	}
+	return true
+}
+
+// AddrRuns of a run of folds: the runs of each fold's part of the rows.
+func (d *foldsDemand) AddrRuns(t0, t1 int, fn func(lo, hi int64)) bool {
+	L := d.m.foldLen
+	for i := t0 / L; i < d.count && i*L < t1; i++ {
+		f := &demand{m: d.m, f: d.m.Fold(d.first + i), op: d.op}
+		if !f.AddrRuns(max(t0-i*L, 0), min(t1-i*L, L), fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// windowRuns calls fn with the runs of window elements [k0, k1) of pixel
+// px, leaving out the elements past the IFMAP edge (IfmapAddr's -1): the
+// elements of one filter row are consecutive words of the HWC IFMAP.
+func (m *Mapping) windowRuns(px pixel, k0, k1 int, fn func(lo, hi int64)) {
+	l := &m.Layer
+	span := m.ifmapRowSpan
+	valid := span // elements of a filter row that lie inside the IFMAP
+	if !px.inside {
+		valid = max(0, min(l.Fw, l.W-px.c0)) * l.Ch
+	}
+	for k := k0; k < k1; {
+		fr := k / span
+		lo := k - fr*span
+		hi := min(lo+k1-k, span)
+		k += hi - lo
+		if px.r0+fr >= l.H {
+			continue
+		}
+		if hi = min(hi, valid); lo < hi {
+			row := px.base + int64(fr)*int64(l.W)*int64(l.Ch)
+			fn(row+int64(lo), row+int64(hi))
+		}
+	}
+}

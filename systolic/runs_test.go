@@ -1,0 +1,89 @@
+package systolic
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/npusim/npusim/components/protocol"
+)
+
+type runLister interface {
+	AddrRuns(t0, t1 int, fn func(lo, hi int64)) bool
+}
+
+// rowsSet returns the sorted distinct addresses of rows [t0, t1) of d.
+func rowsSet(d protocol.Demand, t0, t1 int) []int64 {
+	buf := make([]int64, d.Width())
+	var out []int64
+	for t := t0; t < t1; t++ {
+		lo, hi := d.Row(t, buf)
+		for _, a := range buf[lo:hi] {
+			if a >= 0 {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// runsSet returns the sorted distinct addresses of d's runs of rows [t0, t1).
+func runsSet(t *testing.T, d protocol.Demand, t0, t1 int) []int64 {
+	var out []int64
+	ok := d.(runLister).AddrRuns(t0, t1, func(lo, hi int64) {
+		if lo >= hi || lo < 0 {
+			t.Fatalf("bad run [%d, %d)", lo, hi)
+		}
+		for a := lo; a < hi; a++ {
+			out = append(out, a)
+		}
+	})
+	if !ok {
+		t.Fatalf("no runs")
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestAddrRuns checks that the runs of a range of rows cover exactly the
+// addresses those rows hold, for every reference case, operand and fold
+// (and runs of folds), for the whole demand and for ranges of rows, with
+// the window table and without it.
+func TestAddrRuns(t *testing.T) {
+	check := func(c refCase, op protocol.Operand, d protocol.Demand) {
+		n := d.Rows()
+		ranges := [][2]int{{0, n}, {0, n / 2}, {n / 2, n}, {n / 3, 2 * n / 3}, {1, n - 1}, {n - 1, n}}
+		for t0 := 0; t0 < n; t0 += max(1, n/7) {
+			ranges = append(ranges, [2]int{t0, t0 + 1}, [2]int{t0, min(n, t0+5)})
+		}
+		for _, r := range ranges {
+			if r[0] > r[1] {
+				continue
+			}
+			if got, want := runsSet(t, d, r[0], r[1]), rowsSet(d, r[0], r[1]); !slices.Equal(got, want) {
+				t.Fatalf("%v %v first row %d rows [%d, %d): runs give %v, rows %v", c, op, d.FirstRow(), r[0], r[1], got, want)
+			}
+		}
+	}
+	for _, table := range []bool{true, false} {
+		if !table {
+			defer func(n int) { maxWindowTable = n }(maxWindowTable)
+			maxWindowTable = 0
+		}
+		for _, c := range refCases() {
+			m := NewMapping(c.l, c.df, c.R, c.C, c.off)
+			for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
+				for i := range m.NumFolds() {
+					check(c, op, m.Demand(m.Fold(i), op))
+				}
+				if n := m.NumFolds(); n > 1 {
+					check(c, op, m.FoldsDemand(0, n, op))
+					check(c, op, m.FoldsDemand(1, n-1, op))
+				}
+			}
+			if (&demand{m: m, f: m.Fold(0), op: protocol.Ofmap}).AddrRuns(0, 1, func(int64, int64) {}) {
+				t.Fatalf("%v: ofmap has runs", c)
+			}
+		}
+	}
+}
