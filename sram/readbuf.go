@@ -6,7 +6,8 @@ import (
 )
 
 // minParallelWalkRows is the walk length from which walking on a separate
-// goroutine pays off.
+// goroutine pays off. Rows served as address sets (skipRows) do not count:
+// they cost a few runs each, far less than the goroutine hand-over.
 const minParallelWalkRows = 512
 
 // A readPolicy decides what is resident in a read buffer and what it
@@ -259,13 +260,16 @@ func (b *ReadBuffer) walk() {
 	d := b.cur
 	first := d.FirstRow()
 	start := b.t
-	defer func() { b.lastWalkRows = b.t - start }()
+	skipped := 0 // rows served as address sets: they cost little
+	defer func() { b.lastWalkRows = b.t - start - skipped }()
 	rs, bulk := b.policy.(rangeServer)
 	rd, runs := d.(runDemand)
 	bulk = bulk && runs && rs.ranges() && rd.AddrRuns(0, 0, func(int64, int64) {})
 	for ; b.t < d.Rows(); b.t++ {
 		if bulk && b.c < 0 && !b.initialFill {
-			if b.t = b.skipRows(rs, rd, b.t); b.t == d.Rows() {
+			to := b.skipRows(rs, rd, b.t)
+			skipped += to - b.t
+			if b.t = to; b.t == d.Rows() {
 				break
 			}
 		}
