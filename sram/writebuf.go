@@ -166,11 +166,26 @@ func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 				return did
 			}
 			did = true
-			b.lo, b.hi = d.Row(b.t, b.row)
-			b.c = b.lo
 			b.cur = b.cyc
-			if !b.tracing && b.acceptRow(b.row[b.lo:b.hi]) {
-				b.c = b.hi
+			span := false
+			if sp, ok := d.(rowSpanner); ok && b.countsOnly() {
+				b.lo, b.hi, span = sp.RowSpan(b.t)
+			}
+			if span {
+				// only the number of results matters: no addresses unless
+				// the row must be taken result by result
+				b.c = b.lo
+				if b.acceptWords(int64(b.hi - b.lo)) {
+					b.c = b.hi
+				} else {
+					d.Row(b.t, b.row)
+				}
+			} else {
+				b.lo, b.hi = d.Row(b.t, b.row)
+				b.c = b.lo
+				if !b.tracing && b.acceptRow(b.row[b.lo:b.hi]) {
+					b.c = b.hi
+				}
 			}
 		}
 		for ; b.c < b.hi; b.c++ {
@@ -226,7 +241,22 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 			k++
 		}
 	}
+	if !b.acceptWords(k) {
+		return false
+	}
+	if b.addrs {
+		for _, a := range addrs {
+			if a >= 0 {
+				b.held.push(a)
+			}
+		}
+	}
+	return true
+}
 
+// acceptWords is acceptRow for a row of k results whose addresses the
+// buffer does not keep.
+func (b *WriteBuffer) acceptWords(k int64) bool {
 	if b.blocked || b.cur < b.drainEnd {
 		if b.free-k <= 0 { // the buffer would fill during the drain
 			return false
@@ -238,14 +268,17 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	for b.lineFill += k; b.lineFill >= b.bw; b.lineFill -= b.bw {
 		b.lines = append(b.lines, b.bw)
 	}
-	if b.addrs {
-		for _, a := range addrs {
-			if a >= 0 {
-				b.held.push(a)
-			}
-		}
-	}
 	return true
+}
+
+// countsOnly reports whether the buffer keeps no addresses (no trace, no
+// address ranges on its drains): then a row is just a number of results.
+func (b *WriteBuffer) countsOnly() bool { return !b.tracing && b.tracer == nil && !b.addrs }
+
+// rowSpanner is an ofmap demand that tells which slots a row fills without
+// working out their addresses (systolic's demands).
+type rowSpanner interface {
+	RowSpan(t int) (lo, hi int, ok bool)
 }
 
 // accept takes one result at cycle b.cur; it reports whether the result

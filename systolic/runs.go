@@ -98,3 +98,38 @@ func (m *Mapping) windowRuns(px pixel, k0, k1 int, fn func(lo, hi int64)) {
 		}
 	}
 }
+
+// RowSpan returns the slots [lo, hi) that local row t of an ofmap demand
+// fills, as Row would, without working out their addresses: every slot of
+// an ofmap row's span holds one (no -1). A write buffer that only counts
+// results needs no more. ok is false for the ifmap and filter demands.
+func (d *demand) RowSpan(t int) (lo, hi int, ok bool) {
+	if d.op != protocol.Ofmap {
+		return 0, 0, false
+	}
+	m := d.m
+	R, T := m.R, m.t
+	ru, cu := d.f.RowsUsed, d.f.ColsUsed
+	if m.Dataflow == OS {
+		base := t - (T - 1) - R + 1
+		lo, hi = max(0, base), min(cu, base+ru)
+	} else {
+		lo, hi = max(0, t-2*R+2-T), min(cu, t-2*R+2)
+	}
+	if hi <= lo {
+		return 0, 0, true
+	}
+	return lo, hi, true
+}
+
+// RowSpan of a run of folds: the span of the row in its fold.
+func (d *foldsDemand) RowSpan(t int) (lo, hi int, ok bool) {
+	if d.op != protocol.Ofmap {
+		return 0, 0, false
+	}
+	i := d.first + t/d.m.foldLen
+	if d.cur == nil || d.cur.f.Index != i {
+		d.cur = &demand{m: d.m, f: d.m.Fold(i), op: d.op}
+	}
+	return d.cur.RowSpan(t % d.m.foldLen)
+}

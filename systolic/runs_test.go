@@ -87,3 +87,36 @@ func TestAddrRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestRowSpan checks that an ofmap row's span is the slots Row fills, all
+// of them with an address, for every reference case and fold.
+func TestRowSpan(t *testing.T) {
+	type spanner interface {
+		RowSpan(t int) (lo, hi int, ok bool)
+	}
+	for _, c := range refCases() {
+		m := NewMapping(c.l, c.df, c.R, c.C, c.off)
+		demands := []protocol.Demand{m.FoldsDemand(0, m.NumFolds(), protocol.Ofmap)}
+		for i := range m.NumFolds() {
+			demands = append(demands, m.Demand(m.Fold(i), protocol.Ofmap))
+		}
+		for _, d := range demands {
+			buf := make([]int64, d.Width())
+			for r := range d.Rows() {
+				lo, hi := d.Row(r, buf)
+				slo, shi, ok := d.(spanner).RowSpan(r)
+				if !ok || slo != lo || shi != hi {
+					t.Fatalf("%v row %d: span [%d, %d) %v, Row [%d, %d)", c, d.FirstRow()+int64(r), slo, shi, ok, lo, hi)
+				}
+				for _, a := range buf[lo:hi] {
+					if a < 0 {
+						t.Fatalf("%v row %d: -1 in an ofmap row", c, d.FirstRow()+int64(r))
+					}
+				}
+			}
+		}
+		if _, _, ok := m.Demand(m.Fold(0), protocol.Ifmap).(spanner).RowSpan(0); ok {
+			t.Fatalf("%v: ifmap has spans", c)
+		}
+	}
+}
