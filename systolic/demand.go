@@ -209,14 +209,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 	// columns; cell(b, i, c) is row i of block b, column c: the c-th array
 	// row or column of fold b, -1 past the operand's edge.
 	switch {
-	case m.Dataflow == OS && op == protocol.Ifmap:
+	case m.Dataflow == OS && op == protocol.Ifmap: // pixel b*R+c, element i
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.t, m.R, true
-		o.cell = func(b, i, c int) int64 {
-			if p := b*m.R + c; p < m.p {
-				return m.IfmapAddr(p, i)
-			}
-			return -1
-		}
+		o.m = m
 	case m.Dataflow == OS:
 		o.blocks, o.block, o.width, o.diag = m.colFolds, m.t, m.C, true
 		o.cell = func(b, i, c int) int64 {
@@ -241,14 +236,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 			}
 			return -1
 		}
-	case op == protocol.Ifmap: // IS
+	case op == protocol.Ifmap: // IS: pixel b*C+c, element i
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
-		o.cell = func(b, i, c int) int64 {
-			if p := b*m.C + c; p < m.p {
-				return m.IfmapAddr(p, i)
-			}
-			return -1
-		}
+		o.m = m
 	default: // IS filter
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.n, m.R, true
 		o.cell = func(b, i, c int) int64 {
@@ -267,6 +257,10 @@ type fillOrder struct {
 	width               int
 	diag                bool
 	cell                func(b, i, c int) int64
+	// m, if not nil: cell(b, i, c) is window element i of pixel
+	// b*width+c, and cursors keep the pixels of their block (working a
+	// pixel out per cell was most of a USER-mode layer's work)
+	m *Mapping
 }
 
 func (o *fillOrder) Len() int64 { return int64(o.rows) * int64(o.width) }
@@ -283,11 +277,15 @@ type fillCursor struct {
 	r, c int // next cell
 	b, i int
 	d    int // current anti-diagonal
+	// with o.m: the pixels of block pxBlock, pxValid of them in the layer
+	px      []pixel
+	pxBlock int
+	pxValid int
 }
 
 func (c *fillCursor) Next() int64 {
 	o := c.o
-	v := o.cell(c.b, c.i, c.c)
+	v := c.value()
 	if !o.diag {
 		if c.c++; c.c == o.width {
 			c.c = 0
@@ -314,6 +312,28 @@ func (c *fillCursor) Next() int64 {
 	c.c = c.d - c.r
 	c.b, c.i = c.r/o.block, c.r%o.block
 	return v
+}
+
+// value is the cell at the cursor.
+func (c *fillCursor) value() int64 {
+	o := c.o
+	m := o.m
+	if m == nil {
+		return o.cell(c.b, c.i, c.c)
+	}
+	if c.px == nil || c.pxBlock != c.b {
+		c.px = c.px[:0]
+		first := c.b * o.width
+		c.pxValid = max(0, min(o.width, m.p-first))
+		for j := range c.pxValid {
+			c.px = append(c.px, m.pixel(first+j))
+		}
+		c.pxBlock = c.b
+	}
+	if c.c >= c.pxValid {
+		return -1
+	}
+	return c.px[c.c].addr(m, c.i)
 }
 
 // Stream returns op's demand fold by fold, for a buffer that walks the
