@@ -16,6 +16,9 @@ type rangeServer interface {
 	serveRange(d runDemand, t0, t1 int) bool
 	// ranges reports whether serveRange can serve anything at all this layer.
 	ranges() bool
+	// room is the number of new addresses below which serveRange
+	// succeeds.
+	room() int64
 }
 
 // serveRange serves rows [t0, t1) of a fold of the CALC policy at once. Between two fetch
@@ -29,12 +32,16 @@ type rangeServer interface {
 // runs always walk, since the trace lists each set's addresses.
 func (e *estimate) ranges() bool { return !e.tracing }
 
+func (e *estimate) room() int64 {
+	return estActiveSets*e.ipset - (e.pending.sets*e.ipset + e.curLen)
+}
+
 func (e *estimate) serveRange(d runDemand, t0, t1 int) bool {
 	if e.tracing {
 		return false
 	}
 	s := e.seen
-	limit := estActiveSets*e.ipset - (e.pending.sets*e.ipset + e.curLen) // new addresses that make a fetch point
+	limit := e.room() // new addresses that make a fetch point
 	for {
 		mark := s.begin()
 		var added int64
