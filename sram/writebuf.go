@@ -158,7 +158,12 @@ func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 		b.c++
 		did = true
 	}
+	sw, spans := d.(spanWorder)
+	spans = spans && b.countsOnly()
 	for ; b.t < m.To; b.t++ {
+		if spans && b.c < 0 && b.acceptRows(sw, d.Width(), m.To-1) {
+			did = true
+		}
 		if b.c < 0 {
 			if b.blocked && !b.inFlightAt(b.cyc) {
 				last := b.origin + b.cyc + int64(m.To-1-b.t)
@@ -390,4 +395,52 @@ func (b *WriteBuffer) finish() {
 		return
 	}
 	b.final, b.finalDrain, b.drained = false, false, true
+}
+
+// spanWorder is an ofmap demand that counts the results of a run of rows
+// without working out their addresses (systolic's demands).
+type spanWorder interface {
+	SpanWords(t0, t1 int) (words int64, first, last int)
+}
+
+// minRunRows is the shortest run of rows acceptRows takes at once.
+const minRunRows = 8
+
+// acceptRows takes rows from b.t on, before row end, in runs that could
+// neither start a drain nor fill the buffer even if every slot held a
+// result, while no drain is in flight with an end still unknown: then
+// each row is accepted at its issue cycle, and the rows are one sum of
+// results (the common case, one step per row before). It reports whether
+// it took any rows.
+func (b *WriteBuffer) acceptRows(d spanWorder, width, end int) bool {
+	took := false
+	for !b.blocked {
+		n := int64(end - b.t)
+		room := b.free - (b.total - b.drain) // results before a drain starts
+		if b.cyc < b.drainEnd {
+			// a drain is in flight until drainEnd: results before the buffer fills
+			room = b.free - 1
+			n = min(n, b.drainEnd-b.cyc)
+		}
+		n = min(n, room/int64(max(width, 1)))
+		if n < minRunRows {
+			break
+		}
+		words, first, last := d.SpanWords(b.t, b.t+int(n))
+		b.free -= words
+		for b.lineFill += words; b.lineFill >= b.bw; b.lineFill -= b.bw {
+			b.lines = append(b.lines, b.bw)
+		}
+		if first >= 0 {
+			if !b.stats.Any {
+				b.stats.First, b.stats.Any = b.cyc+int64(first-b.t), true
+			}
+			b.stats.Last = b.cyc + int64(last-b.t)
+		}
+		b.t += int(n)
+		b.cyc += n
+		b.cur = b.cyc - 1
+		took = true
+	}
+	return took
 }

@@ -133,3 +133,40 @@ func (d *foldsDemand) RowSpan(t int) (lo, hi int, ok bool) {
 	}
 	return d.cur.RowSpan(t % d.m.foldLen)
 }
+
+// SpanWords returns the number of results local rows [t0, t1) of an
+// ofmap demand hold, and the first and last of those rows holding any
+// (-1, -1 if none): what a write buffer that only counts results needs of
+// a run of rows.
+func (d *demand) SpanWords(t0, t1 int) (words int64, first, last int) {
+	first, last = -1, -1
+	for t := t0; t < t1; t++ {
+		lo, hi, _ := d.RowSpan(t)
+		if hi > lo {
+			if first < 0 {
+				first = t
+			}
+			last = t
+			words += int64(hi - lo)
+		}
+	}
+	return words, first, last
+}
+
+// SpanWords of a run of folds.
+func (d *foldsDemand) SpanWords(t0, t1 int) (words int64, first, last int) {
+	first, last = -1, -1
+	L := d.m.foldLen
+	for i := t0 / L; i < d.count && i*L < t1; i++ {
+		f := &demand{m: d.m, f: d.m.Fold(d.first + i), op: d.op}
+		w, fi, la := f.SpanWords(max(t0-i*L, 0), min(t1-i*L, L))
+		if fi >= 0 {
+			if first < 0 {
+				first = fi + i*L
+			}
+			last = la + i*L
+		}
+		words += w
+	}
+	return words, first, last
+}

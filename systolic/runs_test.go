@@ -120,3 +120,36 @@ func TestRowSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestSpanWords checks a run of ofmap rows' result count and first and
+// last rows holding results against Row, for every reference case.
+func TestSpanWords(t *testing.T) {
+	type spanner interface {
+		SpanWords(t0, t1 int) (words int64, first, last int)
+	}
+	for _, c := range refCases() {
+		m := NewMapping(c.l, c.df, c.R, c.C, c.off)
+		demands := []protocol.Demand{m.FoldsDemand(0, m.NumFolds(), protocol.Ofmap), m.Demand(m.Fold(m.NumFolds()-1), protocol.Ofmap)}
+		for _, d := range demands {
+			buf := make([]int64, d.Width())
+			n := d.Rows()
+			for _, r := range [][2]int{{0, n}, {0, n / 2}, {n / 3, n}, {n - 1, n}, {1, min(n, 4)}} {
+				words, first, last := int64(0), -1, -1
+				for row := r[0]; row < r[1]; row++ {
+					lo, hi := d.Row(row, buf)
+					if hi > lo {
+						if first < 0 {
+							first = row
+						}
+						last = row
+						words += int64(hi - lo)
+					}
+				}
+				gw, gf, gl := d.(spanner).SpanWords(r[0], r[1])
+				if gw != words || gf != first || gl != last {
+					t.Fatalf("%v rows [%d, %d): got %d words, rows %d..%d; want %d, %d..%d", c, r[0], r[1], gw, gf, gl, words, first, last)
+				}
+			}
+		}
+	}
+}
