@@ -408,16 +408,24 @@ const minRunRows = 8
 
 // acceptRows takes rows from b.t on, before row end, in runs that could
 // neither start a drain nor fill the buffer even if every slot held a
-// result, while no drain is in flight with an end still unknown: then
-// each row is accepted at its issue cycle, and the rows are one sum of
+// result, and, while a drain with an end still unknown is in flight, that
+// the buffer knows to be still in flight at their cycles: then each row
+// is accepted at its issue cycle, and the rows are one sum of
 // results (the common case, one step per row before). It reports whether
 // it took any rows.
 func (b *WriteBuffer) acceptRows(d spanWorder, width, end int) bool {
 	took := false
-	for !b.blocked {
+	for {
 		n := int64(end - b.t)
 		room := b.free - (b.total - b.drain) // results before a drain starts
-		if b.cyc < b.drainEnd {
+		if b.blocked {
+			if !b.inFlightAt(b.cyc) {
+				break
+			}
+			// rows before now: the drain is in flight at their cycles
+			room = b.free - 1
+			n = min(n, b.nowCycle-b.origin-b.cyc)
+		} else if b.cyc < b.drainEnd {
 			// a drain is in flight until drainEnd: results before the buffer fills
 			room = b.free - 1
 			n = min(n, b.drainEnd-b.cyc)
