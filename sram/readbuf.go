@@ -409,13 +409,17 @@ func usedRows(d protocol.Demand, buf []int64) (first, last int64) {
 		return false
 	}
 	first, last = -1, -1
-	for t := 0; t < d.Rows(); t++ {
+	t0, t1 := 0, d.Rows()
+	if oc, ok := d.(occupier); ok { // skip the rows known to be empty
+		t0, t1 = oc.OccupiedRows()
+	}
+	for t := t0; t < t1; t++ {
 		if used(t) {
 			first = d.FirstRow() + int64(t)
 			break
 		}
 	}
-	for t := d.Rows() - 1; t >= 0 && first >= 0; t-- {
+	for t := t1 - 1; t >= t0 && first >= 0; t-- {
 		if used(t) {
 			last = d.FirstRow() + int64(t)
 			break
@@ -470,4 +474,10 @@ func (b *ReadBuffer) skipRows(p rangeServer, d runDemand, t int) int {
 		}
 	}
 	return lo
+}
+
+// occupier is a demand that knows the rows outside which all of its rows
+// are empty (systolic's demands).
+type occupier interface {
+	OccupiedRows() (t0, t1 int)
 }

@@ -170,3 +170,35 @@ func (d *foldsDemand) SpanWords(t0, t1 int) (words int64, first, last int) {
 	}
 	return words, first, last
 }
+
+// OccupiedRows returns local rows [t0, t1) outside which every row is
+// empty, so that a buffer looking for the first and last rows
+// holding an address starts there.
+func (d *demand) OccupiedRows() (t0, t1 int) {
+	m, f := d.m, d.f
+	if m.rw != nil || d.op == protocol.Ofmap {
+		return 0, m.foldLen
+	}
+	R, T := m.R, m.t
+	ru, cu := f.RowsUsed, f.ColsUsed
+	switch {
+	case m.Dataflow == OS && d.op == protocol.Ifmap:
+		t0, t1 = 0, T+ru-1
+	case m.Dataflow == OS:
+		t0, t1 = 0, T+cu-1
+	case m.Dataflow == WS && d.op == protocol.Ifmap, m.Dataflow == IS && d.op == protocol.Filter:
+		t0, t1 = R, R+T+ru-1
+	default: // ws filter, is ifmap
+		t0, t1 = R-ru, R
+	}
+	return max(t0, 0), min(t1, m.foldLen)
+}
+
+// OccupiedRows of a run of folds: from the first fold's first to the last
+// fold's last.
+func (d *foldsDemand) OccupiedRows() (t0, t1 int) {
+	L := d.m.foldLen
+	t0, _ = (&demand{m: d.m, f: d.m.Fold(d.first), op: d.op}).OccupiedRows()
+	_, t1 = (&demand{m: d.m, f: d.m.Fold(d.first + d.count - 1), op: d.op}).OccupiedRows()
+	return t0, (d.count-1)*L + t1
+}

@@ -153,3 +153,30 @@ func TestSpanWords(t *testing.T) {
 		}
 	}
 }
+
+// TestOccupiedRows checks that no row outside OccupiedRows holds a slot,
+// for every reference case, operand and fold (and runs of folds).
+func TestOccupiedRows(t *testing.T) {
+	var ms []*Mapping
+	for _, c := range refCases() {
+		ms = append(ms, NewMapping(c.l, c.df, c.R, c.C, c.off))
+	}
+	for _, m := range ms {
+		for _, op := range refOperands {
+			demands := []protocol.Demand{m.FoldsDemand(0, m.NumFolds(), op)}
+			for i := range m.NumFolds() {
+				demands = append(demands, m.Demand(m.Fold(i), op))
+			}
+			for _, d := range demands {
+				buf := make([]int64, d.Width())
+				t0, t1 := d.(interface{ OccupiedRows() (int, int) }).OccupiedRows()
+				for r := range d.Rows() {
+					lo, hi := d.Row(r, buf)
+					if (r < t0 || r >= t1) && hi > lo {
+						t.Fatalf("%s %v %v row %d: not empty, outside OccupiedRows [%d, %d)", m.Layer.Name, m.Dataflow, op, d.FirstRow()+int64(r), t0, t1)
+					}
+				}
+			}
+		}
+	}
+}
