@@ -220,14 +220,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 			}
 			return -1
 		}
-	case m.Dataflow == WS && op == protocol.Ifmap:
+	case m.Dataflow == WS && op == protocol.Ifmap: // pixel i, element b*R+c
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.p, m.R, true
-		o.cell = func(b, i, c int) int64 {
-			if k := b*m.R + c; k < m.k {
-				return m.IfmapAddr(i, k)
-			}
-			return -1
-		}
+		o.m, o.rowPixels = m, true
 	case m.Dataflow == WS:
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
 		o.cell = func(b, i, c int) int64 {
@@ -261,6 +256,9 @@ type fillOrder struct {
 	// b*width+c, and cursors keep the pixels of their block (working a
 	// pixel out per cell was most of a USER-mode layer's work)
 	m *Mapping
+	// rowPixels (with m): cell(b, i, c) is window element b*width+c of
+	// pixel i instead; cursors keep the pixels of the rows they visit lately
+	rowPixels bool
 }
 
 func (o *fillOrder) Len() int64 { return int64(o.rows) * int64(o.width) }
@@ -281,6 +279,11 @@ type fillCursor struct {
 	px      []pixel
 	pxBlock int
 	pxValid int
+	// with o.rowPixels: pixel i in slot i&(len-1) when rowKey holds i; an
+	// anti-diagonal visits width consecutive rows, the next one mostly the
+	// same rows
+	rowPx  []pixel
+	rowKey []int
 }
 
 func (c *fillCursor) Next() int64 {
@@ -321,6 +324,9 @@ func (c *fillCursor) value() int64 {
 	if m == nil {
 		return o.cell(c.b, c.i, c.c)
 	}
+	if o.rowPixels {
+		return c.rowValue()
+	}
 	if c.px == nil || c.pxBlock != c.b {
 		c.px = c.px[:0]
 		first := c.b * o.width
@@ -349,3 +355,27 @@ type stream struct {
 
 func (s stream) NumFolds() int                       { return s.m.NumFolds() }
 func (s stream) FoldDemand(fold int) protocol.Demand { return s.m.Demand(s.m.Fold(fold), s.op) }
+
+// rowValue is value for a fill order whose rows are pixels.
+func (c *fillCursor) rowValue() int64 {
+	o, m := c.o, c.o.m
+	k := c.b*o.width + c.c
+	if k >= m.k {
+		return -1
+	}
+	if c.rowPx == nil {
+		n := 1
+		for n < 2*o.width {
+			n <<= 1
+		}
+		c.rowPx, c.rowKey = make([]pixel, n), make([]int, n)
+		for j := range c.rowKey {
+			c.rowKey[j] = -1
+		}
+	}
+	slot := c.i & (len(c.rowKey) - 1)
+	if c.rowKey[slot] != c.i {
+		c.rowPx[slot], c.rowKey[slot] = m.pixel(c.i), c.i
+	}
+	return c.rowPx[slot].addr(m, k)
+}
