@@ -44,6 +44,22 @@ type window struct {
 	misses    int        // and how many in a row
 	addrs     bool       // bursts carry the addresses that enter
 	entering  rangeQueue // the addresses entering with the next burst
+	// Lines enter the line table lazily: a slide only scans the lines that
+	// enter for the address it slides for, keeping the last A lines'
+	// entries in seen; once the address is there, the lines of the window
+	// not recorded yet are. A demand that finds its address far behind the
+	// window makes it slide many times in a row (wrapping the fill order
+	// up to eleven times per layer on MobileNet), and only the last A
+	// lines of such a run can hold anything resident.
+	recorded int64       // lines before this one are in the line table
+	seen     []lineEntry // ring: the entries of the last lines scanned
+	seenNext int         // where the next entry goes
+	found    bool        // the last slide scanned the missed address
+}
+
+// lineEntry is an address of the fill order and its line.
+type lineEntry struct {
+	addr, line int64
 }
 
 // blank is a run of fetch-matrix cells [from, to) of a row set to -1.
@@ -90,6 +106,16 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.tail.reset()
 	w.entering.all()
 	w.tail.skip(w.nActive, w.enter)
+	w.recorded = w.tail.v
+	if size := int64(w.nActive) * w.eps; int64(cap(w.seen)) < size {
+		w.seen = make([]lineEntry, size)
+	}
+	w.seen = w.seen[:int64(w.nActive)*w.eps]
+	clear(w.seen)
+	for i := range w.seen {
+		w.seen[i].line = -1
+	}
+	w.seenNext = 0
 
 	// First fill: the active half, placed so that it completes at cycle -1,
 	// just before the layer's first cycle.
@@ -149,7 +175,11 @@ func (w *window) epoch() int64 { return w.slides }
 // prefetch half, starting the cycle after the previous fetch completed.
 func (w *window) newPrefetch() *protocol.BurstReq {
 	w.va += int64(w.nPrefetch)
-	w.tail.skip(w.nPrefetch, w.enter)
+	w.found = false
+	w.tail.skip(w.nPrefetch, w.scan)
+	if w.found {
+		w.catchUp()
+	}
 	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
@@ -235,6 +265,36 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 		dst = append(dst, line)
 	}
 	return dst
+}
+
+// scan notes that address a is in the tail cursor's line, without
+// recording it yet.
+func (w *window) scan(a int64) {
+	if len(w.seen) > 0 {
+		w.seen[w.seenNext] = lineEntry{a, w.tail.v}
+		if w.seenNext++; w.seenNext == len(w.seen) {
+			w.seenNext = 0
+		}
+	}
+	if a == w.missed {
+		w.found = true
+	}
+	if w.addrs {
+		w.entering.push(a)
+	}
+}
+
+// catchUp records the lines of the window scanned but not recorded yet:
+// the ring holds the entries of the last A lines at least.
+func (w *window) catchUp() {
+	from := max(w.va, w.recorded)
+	for k := range len(w.seen) {
+		e := w.seen[(w.seenNext+k)%len(w.seen)]
+		if e.line >= from {
+			w.resident.record(e.addr, e.line, w.va, &w.enterHint)
+		}
+	}
+	w.recorded = w.tail.v
 }
 
 // enter records that address a is in the tail cursor's line.
