@@ -313,11 +313,17 @@ type lineCursor struct {
 	v    int64 // its virtual number: lines passed since the layer began
 	pos  int64 // non-pad entries consumed so far
 	cur  protocol.FillCursor
+	// cells read ahead from cur in chunks (when it can: a chunk of cells
+	// costs less than as many calls)
+	buf          []int64
+	bufPos, bufN int
+	read         int64 // cells read from cur
 }
 
 func (lc *lineCursor) reset() {
 	lc.line, lc.pos = 0, 0
 	lc.cur = lc.w.fill.Cursor()
+	lc.bufPos, lc.bufN, lc.read = 0, 0, 0
 }
 
 // skip moves over n lines, calling fn for each of their entries.
@@ -326,7 +332,7 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 	for ; n > 0; n-- {
 		end := min(int64(lc.line+1)*w.eps, w.nonPad)
 		for lc.pos < end {
-			a := lc.cur.Next()
+			a := lc.next()
 			if a < 0 {
 				continue
 			}
@@ -353,3 +359,34 @@ func ceilDiv64(a, b int64) int64 {
 
 // ahead: what is resident never depends on time.
 func (w *window) ahead() bool { return true }
+
+// chunkCursor is a fill cursor that gives many cells at once (systolic's).
+type chunkCursor interface {
+	NextN(buf []int64)
+}
+
+// fillChunk is the number of cells a lineCursor reads at once.
+const fillChunk = 256
+
+// next returns the next cell of the fill order.
+func (lc *lineCursor) next() int64 {
+	if lc.bufPos < lc.bufN {
+		a := lc.buf[lc.bufPos]
+		lc.bufPos++
+		return a
+	}
+	cc, ok := lc.cur.(chunkCursor)
+	if !ok {
+		lc.read++
+		return lc.cur.Next()
+	}
+	if lc.buf == nil {
+		lc.buf = make([]int64, fillChunk)
+	}
+	// never past the end of the order: the cursor is reset there
+	n := int(min(int64(len(lc.buf)), lc.w.fill.Len()-lc.read))
+	cc.NextN(lc.buf[:n])
+	lc.read += int64(n)
+	lc.bufPos, lc.bufN = 1, n
+	return lc.buf[0]
+}

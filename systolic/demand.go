@@ -379,3 +379,38 @@ func (c *fillCursor) rowValue() int64 {
 	}
 	return c.rowPx[slot].addr(m, k)
 }
+
+// NextN fills buf with the next len(buf) cells, as that many calls of Next
+// would; the caller keeps within Len. A row-major order of pixels
+// (IS ifmap) takes each row's run of cells in one loop.
+func (c *fillCursor) NextN(buf []int64) {
+	o := c.o
+	if o.diag || o.m == nil || o.rowPixels {
+		for j := range buf {
+			buf[j] = c.Next()
+		}
+		return
+	}
+	m := o.m
+	for j := 0; j < len(buf); {
+		c.value() // the block's pixels
+		n := min(o.width-c.c, len(buf)-j)
+		for k := range n {
+			cc := c.c + k
+			if cc >= c.pxValid {
+				buf[j+k] = -1
+			} else {
+				buf[j+k] = c.px[cc].addr(m, c.i)
+			}
+		}
+		j += n
+		if c.c += n; c.c == o.width {
+			c.c = 0
+			c.r++
+			if c.i++; c.i == o.block {
+				c.i = 0
+				c.b++
+			}
+		}
+	}
+}

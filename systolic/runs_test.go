@@ -180,3 +180,31 @@ func TestOccupiedRows(t *testing.T) {
 		}
 	}
 }
+
+// TestFillOrderNextN checks that NextN gives the cells Next gives, in
+// chunks of every size, for every reference case and operand.
+func TestFillOrderNextN(t *testing.T) {
+	for _, c := range refCases() {
+		m := NewMapping(c.l, c.df, c.R, c.C, c.off)
+		for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
+			o := m.FillOrder(op)
+			var want []int64
+			cur := o.Cursor()
+			for range o.Len() {
+				want = append(want, cur.Next())
+			}
+			for _, chunk := range []int{1, 3, 7, 64} {
+				cur := o.Cursor().(interface{ NextN([]int64) })
+				var got []int64
+				for int64(len(got)) < o.Len() {
+					buf := make([]int64, min(int64(chunk), o.Len()-int64(len(got))))
+					cur.NextN(buf)
+					got = append(got, buf...)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%v %v chunks of %d: %v, want %v", c, op, chunk, got, want)
+				}
+			}
+		}
+	}
+}
