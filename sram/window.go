@@ -176,7 +176,7 @@ func (w *window) epoch() int64 { return w.slides }
 func (w *window) newPrefetch() *protocol.BurstReq {
 	w.va += int64(w.nPrefetch)
 	w.found = false
-	w.tail.skip(w.nPrefetch, w.scan)
+	w.tail.skip(w.nPrefetch, nil) // scan: see window.recorded
 	if w.found {
 		w.catchUp()
 	}
@@ -267,23 +267,6 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 	return dst
 }
 
-// scan notes that address a is in the tail cursor's line, without
-// recording it yet.
-func (w *window) scan(a int64) {
-	if len(w.seen) > 0 {
-		w.seen[w.seenNext] = lineEntry{a, w.tail.v}
-		if w.seenNext++; w.seenNext == len(w.seen) {
-			w.seenNext = 0
-		}
-	}
-	if a == w.missed {
-		w.found = true
-	}
-	if w.addrs {
-		w.entering.push(a)
-	}
-}
-
 // catchUp records the lines of the window scanned but not recorded yet:
 // the ring holds the entries of the last A lines at least.
 func (w *window) catchUp() {
@@ -326,7 +309,10 @@ func (lc *lineCursor) reset() {
 	lc.bufPos, lc.bufN, lc.read = 0, 0, 0
 }
 
-// skip moves over n lines, calling fn for each of their entries.
+// skip moves over n lines, calling fn for each of their entries; a nil fn
+// scans them (keep them in the ring w.seen, note whether the missed address is
+// among them: see window.recorded; inline, as this is most of a USER-mode
+// layer's work).
 func (lc *lineCursor) skip(n int, fn func(int64)) {
 	w := lc.w
 	for ; n > 0; n-- {
@@ -336,8 +322,23 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 			if a < 0 {
 				continue
 			}
-			fn(a)
 			lc.pos++
+			if fn != nil {
+				fn(a)
+				continue
+			}
+			if len(w.seen) > 0 {
+				w.seen[w.seenNext] = lineEntry{a, lc.v}
+				if w.seenNext++; w.seenNext == len(w.seen) {
+					w.seenNext = 0
+				}
+			}
+			if a == w.missed {
+				w.found = true
+			}
+			if w.addrs {
+				w.entering.push(a)
+			}
 		}
 		lc.line++
 		lc.v++
