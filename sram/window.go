@@ -369,25 +369,30 @@ type chunkCursor interface {
 // fillChunk is the number of cells a lineCursor reads at once.
 const fillChunk = 256
 
-// next returns the next cell of the fill order.
+// next returns the next cell of the fill order (small enough to inline).
 func (lc *lineCursor) next() int64 {
-	if lc.bufPos < lc.bufN {
-		a := lc.buf[lc.bufPos]
-		lc.bufPos++
-		return a
+	if lc.bufPos == lc.bufN {
+		lc.refill()
 	}
-	cc, ok := lc.cur.(chunkCursor)
-	if !ok {
-		lc.read++
-		return lc.cur.Next()
-	}
+	a := lc.buf[lc.bufPos]
+	lc.bufPos++
+	return a
+}
+
+// refill reads the next cells of the fill order into buf: a chunk, from a
+// cursor that gives them, never past the end of the order (the cursor is
+// reset there); else one.
+func (lc *lineCursor) refill() {
 	if lc.buf == nil {
 		lc.buf = make([]int64, fillChunk)
 	}
-	// never past the end of the order: the cursor is reset there
-	n := int(min(int64(len(lc.buf)), lc.w.fill.Len()-lc.read))
-	cc.NextN(lc.buf[:n])
+	n := 1
+	if cc, ok := lc.cur.(chunkCursor); ok {
+		n = int(min(int64(len(lc.buf)), lc.w.fill.Len()-lc.read))
+		cc.NextN(lc.buf[:n])
+	} else {
+		lc.buf[0] = lc.cur.Next()
+	}
 	lc.read += int64(n)
-	lc.bufPos, lc.bufN = 1, n
-	return lc.buf[0]
+	lc.bufPos, lc.bufN = 0, n
 }

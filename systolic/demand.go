@@ -279,6 +279,7 @@ type fillCursor struct {
 	px      []pixel
 	pxBlock int
 	pxValid int
+	pxInner bool // every window of the block lies inside the IFMAP
 	// with o.rowPixels: pixel i in slot i&(len-1) when rowKey holds i; an
 	// anti-diagonal visits width consecutive rows, the next one mostly the
 	// same rows
@@ -331,8 +332,10 @@ func (c *fillCursor) value() int64 {
 		c.px = c.px[:0]
 		first := c.b * o.width
 		c.pxValid = max(0, min(o.width, m.p-first))
+		c.pxInner = true
 		for j := range c.pxValid {
 			c.px = append(c.px, m.pixel(first+j))
+			c.pxInner = c.pxInner && c.px[j].inside
 		}
 		c.pxBlock = c.b
 	}
@@ -395,12 +398,22 @@ func (c *fillCursor) NextN(buf []int64) {
 	for j := 0; j < len(buf); {
 		c.value() // the block's pixels
 		n := min(o.width-c.c, len(buf)-j)
-		for k := range n {
-			cc := c.c + k
-			if cc >= c.pxValid {
-				buf[j+k] = -1
-			} else {
-				buf[j+k] = c.px[cc].addr(m, c.i)
+		if c.pxInner && m.kOff != nil { // no edge: base plus the element's offset
+			off, px, out := m.kOff[c.i], c.px[min(c.c, c.pxValid):min(c.c+n, c.pxValid)], buf[j:j+n]
+			for k := range px {
+				out[k] = px[k].base + off
+			}
+			for k := len(px); k < n; k++ {
+				out[k] = -1
+			}
+		} else {
+			for k := range n {
+				cc := c.c + k
+				if cc >= c.pxValid {
+					buf[j+k] = -1
+				} else {
+					buf[j+k] = c.px[cc].addr(m, c.i)
+				}
 			}
 		}
 		j += n
