@@ -288,8 +288,14 @@ type fillCursor struct {
 }
 
 func (c *fillCursor) Next() int64 {
-	o := c.o
 	v := c.value()
+	c.advance()
+	return v
+}
+
+// advance moves the cursor to the next cell.
+func (c *fillCursor) advance() {
+	o := c.o
 	if !o.diag {
 		if c.c++; c.c == o.width {
 			c.c = 0
@@ -299,7 +305,7 @@ func (c *fillCursor) Next() int64 {
 				c.b++
 			}
 		}
-		return v
+		return
 	}
 	// next cell on the diagonal: row up by one, column right by one
 	if c.r > 0 && c.c+1 < o.width {
@@ -309,13 +315,12 @@ func (c *fillCursor) Next() int64 {
 			c.i = o.block - 1
 			c.b--
 		}
-		return v
+		return
 	}
 	c.d++
 	c.r = min(c.d, o.rows-1)
 	c.c = c.d - c.r
 	c.b, c.i = c.r/o.block, c.r%o.block
-	return v
 }
 
 // value is the cell at the cursor.
@@ -367,14 +372,7 @@ func (c *fillCursor) rowValue() int64 {
 		return -1
 	}
 	if c.rowPx == nil {
-		n := 1
-		for n < 2*o.width {
-			n <<= 1
-		}
-		c.rowPx, c.rowKey = make([]pixel, n), make([]int, n)
-		for j := range c.rowKey {
-			c.rowKey[j] = -1
-		}
+		c.initRowPixels()
 	}
 	slot := c.i & (len(c.rowKey) - 1)
 	if c.rowKey[slot] != c.i {
@@ -388,7 +386,15 @@ func (c *fillCursor) rowValue() int64 {
 // (IS ifmap) takes each row's run of cells in one loop.
 func (c *fillCursor) NextN(buf []int64) {
 	o := c.o
-	if o.diag || o.m == nil || o.rowPixels {
+	if o.rowPixels { // ws ifmap, anti-diagonal order
+		c.initRowPixels()
+		for j := range buf {
+			buf[j] = c.rowValue()
+			c.advance()
+		}
+		return
+	}
+	if o.diag || o.m == nil {
 		for j := range buf {
 			buf[j] = c.Next()
 		}
@@ -425,5 +431,20 @@ func (c *fillCursor) NextN(buf []int64) {
 				c.b++
 			}
 		}
+	}
+}
+
+// initRowPixels makes the table of rowValue's pixels.
+func (c *fillCursor) initRowPixels() {
+	if c.rowPx != nil {
+		return
+	}
+	n := 1
+	for n < 2*c.o.width {
+		n <<= 1
+	}
+	c.rowPx, c.rowKey = make([]pixel, n), make([]int, n)
+	for j := range c.rowKey {
+		c.rowKey[j] = -1
 	}
 }
