@@ -149,18 +149,24 @@ func (d *foldsDemand) RowSpan(t int) (lo, hi int, ok bool) {
 // (-1, -1 if none): what a write buffer that only counts results needs of
 // a run of rows.
 func (d *demand) SpanWords(t0, t1 int) (words int64, first, last int) {
-	first, last = -1, -1
-	for t := t0; t < t1; t++ {
-		lo, hi, _ := d.RowSpan(t)
-		if hi > lo {
-			if first < 0 {
-				first = t
-			}
-			last = t
-			words += int64(hi - lo)
-		}
+	// row t fills slots [max(0, t+a), min(cu, t+b)) (see RowSpan): rows
+	// 1-b .. cu-a-1 hold results
+	m := d.m
+	R, T, ru, cu := m.R, m.t, d.f.RowsUsed, d.f.ColsUsed
+	a := 2 - 2*R - T
+	b := 2 - 2*R
+	if m.Dataflow == OS {
+		a = 2 - T - R
+		b = a + ru
 	}
-	return words, first, last
+	from, to := max(t0, 1-b), min(t1, cu-a)
+	if from >= to || b <= a {
+		return 0, -1, -1
+	}
+	for t := from; t < to; t++ {
+		words += int64(min(cu, t+b) - max(0, t+a))
+	}
+	return words, from, to - 1
 }
 
 // SpanWords of a run of folds.
