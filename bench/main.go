@@ -105,9 +105,18 @@ func main() {
 	child := flag.String("child", "", "run one target in this process and print its result (internal)")
 	serial := flag.Bool("serial", false, "simulate every layer, one at a time")
 	compare := flag.Bool("compare", false, "also run each target serially and show the gain")
+	cpuProfile := flag.String("cpuprofile", "", "with -child: write the run's CPU profile to this file")
 	flag.IntVar(&repeats, "n", 1, "runs per target; the table shows the fastest")
 	flag.Parse()
 	if *child != "" {
+		if *cpuProfile != "" {
+			stop, err := startProfile(*cpuProfile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				os.Exit(1)
+			}
+			defer stop()
+		}
 		if err := runChild(*child, *serial); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)

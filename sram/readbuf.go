@@ -5,8 +5,12 @@ import (
 	"github.com/sarchlab/akita/v3/sim"
 )
 
+// minGallopRows is the first range of rows skipRows tries at once.
+const minGallopRows = 16
+
 // minParallelWalkRows is the walk length from which walking on a separate
-// goroutine pays off.
+// goroutine pays off. Rows served as address sets (skipRows) do not count:
+// they cost a few runs each, far less than the goroutine hand-over.
 const minParallelWalkRows = 512
 
 // A readPolicy decides what is resident in a read buffer and what it
@@ -259,8 +263,19 @@ func (b *ReadBuffer) walk() {
 	d := b.cur
 	first := d.FirstRow()
 	start := b.t
-	defer func() { b.lastWalkRows = b.t - start }()
+	skipped := 0 // rows served as address sets: they cost little
+	defer func() { b.lastWalkRows = b.t - start - skipped }()
+	rs, bulk := b.policy.(rangeServer)
+	rd, runs := d.(runDemand)
+	bulk = bulk && runs && rs.ranges() && rd.AddrRuns(0, 0, func(int64, int64) {})
 	for ; b.t < d.Rows(); b.t++ {
+		if bulk && b.c < 0 && !b.initialFill {
+			to := b.skipRows(rs, rd, b.t)
+			skipped += to - b.t
+			if b.t = to; b.t == d.Rows() {
+				break
+			}
+		}
 		row := first + int64(b.t)
 		if b.c < 0 {
 			b.lo, b.hi = d.Row(b.t, b.row)
@@ -394,17 +409,75 @@ func usedRows(d protocol.Demand, buf []int64) (first, last int64) {
 		return false
 	}
 	first, last = -1, -1
-	for t := 0; t < d.Rows(); t++ {
+	t0, t1 := 0, d.Rows()
+	if oc, ok := d.(occupier); ok { // skip the rows known to be empty
+		t0, t1 = oc.OccupiedRows()
+	}
+	for t := t0; t < t1; t++ {
 		if used(t) {
 			first = d.FirstRow() + int64(t)
 			break
 		}
 	}
-	for t := d.Rows() - 1; t >= 0 && first >= 0; t-- {
+	for t := t1 - 1; t >= t0 && first >= 0; t-- {
 		if used(t) {
 			last = d.FirstRow() + int64(t)
 			break
 		}
 	}
 	return first, last
+}
+
+// skipRows serves the rows of the walk's demand from row t on that p can
+// take as address sets, and returns the first row it did not serve, which
+// the walk then serves address by address: the row where p's state starts
+// to depend on the order of the addresses (a CALC fetch point). It narrows
+// down to that row in steps that add only the rows they keep: first the
+// rows that cannot reach the point even if all their slots held new
+// addresses, then ranges doubling from minGallopRows until one reaches
+// it, then bisection inside that one. Trying the whole rest of the fold
+// first cost three folds' worth of runs per fetch point (GPT-2 on
+// Eyeriss has one in almost every fold).
+func (b *ReadBuffer) skipRows(p rangeServer, d runDemand, t int) int {
+	lo, rows := t, b.cur.Rows()
+	width := int64(max(b.cur.Width(), 1))
+	for lo < rows {
+		n := (p.room() - 1) / width // rows that add fewer than room addresses
+		if n < minGallopRows {
+			break
+		}
+		end := lo + int(min(n, int64(rows-lo)))
+		if !p.serveRange(d, lo, end) {
+			break // cannot happen; the search below copes anyway
+		}
+		lo = end
+	}
+	hi := rows
+	for s := minGallopRows; lo < rows; s *= 2 {
+		end := min(lo+s, rows)
+		if !p.serveRange(d, lo, end) {
+			hi = end
+			break
+		}
+		lo = end
+	}
+	if lo == rows {
+		return rows
+	}
+	// rows [lo, hi) reach the point; find the row that does
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if p.serveRange(d, lo, mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// occupier is a demand that knows the rows outside which all of its rows
+// are empty (systolic's demands).
+type occupier interface {
+	OccupiedRows() (t0, t1 int)
 }

@@ -26,6 +26,8 @@ type addrSet struct {
 	shift uint
 	mask  uint64
 	n     int
+	// changes since begin, for undo (see serveWhole)
+	journal []journalEntry
 }
 
 type bitPage struct {
@@ -122,7 +124,8 @@ type lineTable struct {
 	epoch uint32
 	shift uint
 	mask  uint64
-	n     int // pages in the table, current or stale
+	n     int        // pages in the table, current or stale
+	spare []linePage // the table before the last rebuild, for the next one
 }
 
 type linePage struct {
@@ -154,6 +157,7 @@ func (t *lineTable) reset() {
 	t.n = 0
 	if t.epoch == 0 {
 		clear(t.slots)
+		t.spare = nil // its stamps could match the epochs to come
 		t.epoch = 1
 	}
 }
@@ -216,7 +220,11 @@ func (t *lineTable) record(a, line, oldest int64, hint *int32) {
 }
 
 // rebuild drops the pages that hold no line from oldest on, and doubles
-// the table while more than a quarter of it is still in use.
+// the table while more than a quarter of it is still in use. The new table
+// reuses the one the previous rebuild left (t.spare) when it is big
+// enough: a new epoch makes its pages stale, so it needs no clearing (the
+// window rebuilds its table every few slides; allocating and clearing a
+// new one each time cost as much as the rebuild).
 func (t *lineTable) rebuild(oldest int64) {
 	old, oldEpoch := t.slots, t.epoch
 	live := 0
@@ -229,7 +237,19 @@ func (t *lineTable) rebuild(oldest int64) {
 	for 4*live > size {
 		size *= 2
 	}
-	t.alloc(size)
+	t.epoch++
+	wrapped := t.epoch == 0
+	if wrapped || cap(t.spare) < size {
+		t.alloc(size) // zeroed: stamp 0 is never an epoch
+		if wrapped {
+			t.epoch = 1
+		}
+	} else {
+		t.slots = t.spare[:size]
+		t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+		t.mask = uint64(size - 1)
+	}
+	t.spare = old
 	t.n = live
 	for i := range old {
 		if p := &old[i]; p.stamp == oldEpoch && p.max >= oldest {
@@ -238,6 +258,10 @@ func (t *lineTable) rebuild(oldest int64) {
 				j = (j + 1) & t.mask
 			}
 			t.slots[j] = *p
+			t.slots[j].stamp = t.epoch
 		}
+	}
+	if wrapped { // no old stamp may stay around to match the epochs to come
+		clear(old)
 	}
 }

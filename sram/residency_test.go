@@ -33,8 +33,16 @@ func TestAddrSetMatchesMap(t *testing.T) {
 // records with growing lines, arbitrary "oldest" bounds and resets: every
 // address whose latest line is at or after the bound must read back.
 func TestLineTableMatchesMap(t *testing.T) {
+	t.Run("epoch 1", func(t *testing.T) { testLineTable(t, 1) })
+	// resets and rebuilds take the epoch through its wrap to 0
+	t.Run("epoch wraps", func(t *testing.T) { testLineTable(t, ^uint32(0)-3) })
+}
+
+func testLineTable(t *testing.T, epoch uint32) {
 	r := rand.New(rand.NewPCG(5, 6))
 	tab := newLineTable()
+	tab.epoch = epoch
+	wrapped := false
 	ref := map[int64]int64{}
 	hints := make([]int32, 5)
 	line, oldest := int64(0), int64(0)
@@ -49,6 +57,7 @@ func TestLineTableMatchesMap(t *testing.T) {
 		}
 		a := int64(r.IntN(3000)) * 5
 		tab.record(a, line, oldest, &hints[r.IntN(len(hints))])
+		wrapped = wrapped || tab.epoch < epoch
 		ref[a] = line
 		b := int64(r.IntN(3000)) * 5
 		got := tab.latest(b, &hints[r.IntN(len(hints))])
@@ -59,6 +68,9 @@ func TestLineTableMatchesMap(t *testing.T) {
 		case (!ok || want < oldest) && got >= oldest:
 			t.Fatalf("step %d: latest(%d) = %d, want < %d (absent or out of the window)", step, b, got, oldest)
 		}
+	}
+	if epoch > 1 && !wrapped {
+		t.Fatalf("the epoch went from %d to %d without wrapping", epoch, tab.epoch)
 	}
 }
 

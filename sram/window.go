@@ -44,6 +44,22 @@ type window struct {
 	misses    int        // and how many in a row
 	addrs     bool       // bursts carry the addresses that enter
 	entering  rangeQueue // the addresses entering with the next burst
+	// Lines enter the line table lazily: a slide only scans the lines that
+	// enter for the address it slides for, keeping the last A lines'
+	// entries in seen; once the address is there, the lines of the window
+	// not recorded yet are. A demand that finds its address far behind the
+	// window makes it slide many times in a row (wrapping the fill order
+	// up to eleven times per layer on MobileNet), and only the last A
+	// lines of such a run can hold anything resident.
+	recorded int64       // lines before this one are in the line table
+	seen     []lineEntry // ring: the entries of the last lines scanned
+	seenNext int         // where the next entry goes
+	found    bool        // the last slide scanned the missed address
+}
+
+// lineEntry is an address of the fill order and its line.
+type lineEntry struct {
+	addr, line int64
 }
 
 // blank is a run of fetch-matrix cells [from, to) of a row set to -1.
@@ -90,6 +106,16 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.tail.reset()
 	w.entering.all()
 	w.tail.skip(w.nActive, w.enter)
+	w.recorded = w.tail.v
+	if size := int64(w.nActive) * w.eps; int64(cap(w.seen)) < size {
+		w.seen = make([]lineEntry, size)
+	}
+	w.seen = w.seen[:int64(w.nActive)*w.eps]
+	clear(w.seen)
+	for i := range w.seen {
+		w.seen[i].line = -1
+	}
+	w.seenNext = 0
 
 	// First fill: the active half, placed so that it completes at cycle -1,
 	// just before the layer's first cycle.
@@ -149,7 +175,11 @@ func (w *window) epoch() int64 { return w.slides }
 // prefetch half, starting the cycle after the previous fetch completed.
 func (w *window) newPrefetch() *protocol.BurstReq {
 	w.va += int64(w.nPrefetch)
-	w.tail.skip(w.nPrefetch, w.enter)
+	w.found = false
+	w.tail.skip(w.nPrefetch, nil) // scan: see window.recorded
+	if w.found {
+		w.catchUp()
+	}
 	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
@@ -237,6 +267,19 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 	return dst
 }
 
+// catchUp records the lines of the window scanned but not recorded yet:
+// the ring holds the entries of the last A lines at least.
+func (w *window) catchUp() {
+	from := max(w.va, w.recorded)
+	for k := range len(w.seen) {
+		e := w.seen[(w.seenNext+k)%len(w.seen)]
+		if e.line >= from {
+			w.resident.record(e.addr, e.line, w.va, &w.enterHint)
+		}
+	}
+	w.recorded = w.tail.v
+}
+
 // enter records that address a is in the tail cursor's line.
 func (w *window) enter(a int64) {
 	w.resident.record(a, w.tail.v, w.va, &w.enterHint)
@@ -253,25 +296,49 @@ type lineCursor struct {
 	v    int64 // its virtual number: lines passed since the layer began
 	pos  int64 // non-pad entries consumed so far
 	cur  protocol.FillCursor
+	// cells read ahead from cur in chunks (when it can: a chunk of cells
+	// costs less than as many calls)
+	buf          []int64
+	bufPos, bufN int
+	read         int64 // cells read from cur
 }
 
 func (lc *lineCursor) reset() {
 	lc.line, lc.pos = 0, 0
 	lc.cur = lc.w.fill.Cursor()
+	lc.bufPos, lc.bufN, lc.read = 0, 0, 0
 }
 
-// skip moves over n lines, calling fn for each of their entries.
+// skip moves over n lines, calling fn for each of their entries; a nil fn
+// scans them (keep them in the ring w.seen, note whether the missed address is
+// among them: see window.recorded; inline, as this is most of a USER-mode
+// layer's work).
 func (lc *lineCursor) skip(n int, fn func(int64)) {
 	w := lc.w
 	for ; n > 0; n-- {
 		end := min(int64(lc.line+1)*w.eps, w.nonPad)
 		for lc.pos < end {
-			a := lc.cur.Next()
+			a := lc.next()
 			if a < 0 {
 				continue
 			}
-			fn(a)
 			lc.pos++
+			if fn != nil {
+				fn(a)
+				continue
+			}
+			if len(w.seen) > 0 {
+				w.seen[w.seenNext] = lineEntry{a, lc.v}
+				if w.seenNext++; w.seenNext == len(w.seen) {
+					w.seenNext = 0
+				}
+			}
+			if a == w.missed {
+				w.found = true
+			}
+			if w.addrs {
+				w.entering.push(a)
+			}
 		}
 		lc.line++
 		lc.v++
@@ -293,3 +360,39 @@ func ceilDiv64(a, b int64) int64 {
 
 // ahead: what is resident never depends on time.
 func (w *window) ahead() bool { return true }
+
+// chunkCursor is a fill cursor that gives many cells at once (systolic's).
+type chunkCursor interface {
+	NextN(buf []int64)
+}
+
+// fillChunk is the number of cells a lineCursor reads at once.
+const fillChunk = 256
+
+// next returns the next cell of the fill order (small enough to inline).
+func (lc *lineCursor) next() int64 {
+	if lc.bufPos == lc.bufN {
+		lc.refill()
+	}
+	a := lc.buf[lc.bufPos]
+	lc.bufPos++
+	return a
+}
+
+// refill reads the next cells of the fill order into buf: a chunk, from a
+// cursor that gives them, never past the end of the order (the cursor is
+// reset there); else one.
+func (lc *lineCursor) refill() {
+	if lc.buf == nil {
+		lc.buf = make([]int64, fillChunk)
+	}
+	n := 1
+	if cc, ok := lc.cur.(chunkCursor); ok {
+		n = int(min(int64(len(lc.buf)), lc.w.fill.Len()-lc.read))
+		cc.NextN(lc.buf[:n])
+	} else {
+		lc.buf[0] = lc.cur.Next()
+	}
+	lc.read += int64(n)
+	lc.bufPos, lc.bufN = 0, n
+}

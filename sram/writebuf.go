@@ -158,7 +158,12 @@ func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 		b.c++
 		did = true
 	}
+	sw, spans := d.(spanWorder)
+	spans = spans && b.countsOnly()
 	for ; b.t < m.To; b.t++ {
+		if spans && b.c < 0 && b.acceptRows(sw, d.Width(), m.To-1) {
+			did = true
+		}
 		if b.c < 0 {
 			if b.blocked && !b.inFlightAt(b.cyc) {
 				last := b.origin + b.cyc + int64(m.To-1-b.t)
@@ -166,11 +171,26 @@ func (b *WriteBuffer) walk(now sim.VTimeInSec) bool {
 				return did
 			}
 			did = true
-			b.lo, b.hi = d.Row(b.t, b.row)
-			b.c = b.lo
 			b.cur = b.cyc
-			if !b.tracing && b.acceptRow(b.row[b.lo:b.hi]) {
-				b.c = b.hi
+			span := false
+			if sp, ok := d.(rowSpanner); ok && b.countsOnly() {
+				b.lo, b.hi, span = sp.RowSpan(b.t)
+			}
+			if span {
+				// only the number of results matters: no addresses unless
+				// the row must be taken result by result
+				b.c = b.lo
+				if b.acceptWords(int64(b.hi - b.lo)) {
+					b.c = b.hi
+				} else {
+					d.Row(b.t, b.row)
+				}
+			} else {
+				b.lo, b.hi = d.Row(b.t, b.row)
+				b.c = b.lo
+				if !b.tracing && b.acceptRow(b.row[b.lo:b.hi]) {
+					b.c = b.hi
+				}
 			}
 		}
 		for ; b.c < b.hi; b.c++ {
@@ -226,7 +246,22 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 			k++
 		}
 	}
+	if !b.acceptWords(k) {
+		return false
+	}
+	if b.addrs {
+		for _, a := range addrs {
+			if a >= 0 {
+				b.held.push(a)
+			}
+		}
+	}
+	return true
+}
 
+// acceptWords is acceptRow for a row of k results whose addresses the
+// buffer does not keep.
+func (b *WriteBuffer) acceptWords(k int64) bool {
 	if b.blocked || b.cur < b.drainEnd {
 		if b.free-k <= 0 { // the buffer would fill during the drain
 			return false
@@ -238,14 +273,17 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	for b.lineFill += k; b.lineFill >= b.bw; b.lineFill -= b.bw {
 		b.lines = append(b.lines, b.bw)
 	}
-	if b.addrs {
-		for _, a := range addrs {
-			if a >= 0 {
-				b.held.push(a)
-			}
-		}
-	}
 	return true
+}
+
+// countsOnly reports whether the buffer keeps no addresses (no trace, no
+// address ranges on its drains): then a row is just a number of results.
+func (b *WriteBuffer) countsOnly() bool { return !b.tracing && b.tracer == nil && !b.addrs }
+
+// rowSpanner is an ofmap demand that tells which slots a row fills without
+// working out their addresses (systolic's demands).
+type rowSpanner interface {
+	RowSpan(t int) (lo, hi int, ok bool)
 }
 
 // accept takes one result at cycle b.cur; it reports whether the result
@@ -357,4 +395,60 @@ func (b *WriteBuffer) finish() {
 		return
 	}
 	b.final, b.finalDrain, b.drained = false, false, true
+}
+
+// spanWorder is an ofmap demand that counts the results of a run of rows
+// without working out their addresses (systolic's demands).
+type spanWorder interface {
+	SpanWords(t0, t1 int) (words int64, first, last int)
+}
+
+// minRunRows is the shortest run of rows acceptRows takes at once.
+const minRunRows = 8
+
+// acceptRows takes rows from b.t on, before row end, in runs that could
+// neither start a drain nor fill the buffer even if every slot held a
+// result, and, while a drain with an end still unknown is in flight, that
+// the buffer knows to be still in flight at their cycles: then each row
+// is accepted at its issue cycle, and the rows are one sum of
+// results (the common case, one step per row before). It reports whether
+// it took any rows.
+func (b *WriteBuffer) acceptRows(d spanWorder, width, end int) bool {
+	took := false
+	for {
+		n := int64(end - b.t)
+		room := b.free - (b.total - b.drain) // results before a drain starts
+		if b.blocked {
+			if !b.inFlightAt(b.cyc) {
+				break
+			}
+			// rows before now: the drain is in flight at their cycles
+			room = b.free - 1
+			n = min(n, b.nowCycle-b.origin-b.cyc)
+		} else if b.cyc < b.drainEnd {
+			// a drain is in flight until drainEnd: results before the buffer fills
+			room = b.free - 1
+			n = min(n, b.drainEnd-b.cyc)
+		}
+		n = min(n, room/int64(max(width, 1)))
+		if n < minRunRows {
+			break
+		}
+		words, first, last := d.SpanWords(b.t, b.t+int(n))
+		b.free -= words
+		for b.lineFill += words; b.lineFill >= b.bw; b.lineFill -= b.bw {
+			b.lines = append(b.lines, b.bw)
+		}
+		if first >= 0 {
+			if !b.stats.Any {
+				b.stats.First, b.stats.Any = b.cyc+int64(first-b.t), true
+			}
+			b.stats.Last = b.cyc + int64(last-b.t)
+		}
+		b.t += int(n)
+		b.cyc += n
+		b.cur = b.cyc - 1
+		took = true
+	}
+	return took
 }

@@ -209,14 +209,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 	// columns; cell(b, i, c) is row i of block b, column c: the c-th array
 	// row or column of fold b, -1 past the operand's edge.
 	switch {
-	case m.Dataflow == OS && op == protocol.Ifmap:
+	case m.Dataflow == OS && op == protocol.Ifmap: // pixel b*R+c, element i
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.t, m.R, true
-		o.cell = func(b, i, c int) int64 {
-			if p := b*m.R + c; p < m.p {
-				return m.IfmapAddr(p, i)
-			}
-			return -1
-		}
+		o.m = m
 	case m.Dataflow == OS:
 		o.blocks, o.block, o.width, o.diag = m.colFolds, m.t, m.C, true
 		o.cell = func(b, i, c int) int64 {
@@ -225,14 +220,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 			}
 			return -1
 		}
-	case m.Dataflow == WS && op == protocol.Ifmap:
+	case m.Dataflow == WS && op == protocol.Ifmap: // pixel i, element b*R+c
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.p, m.R, true
-		o.cell = func(b, i, c int) int64 {
-			if k := b*m.R + c; k < m.k {
-				return m.IfmapAddr(i, k)
-			}
-			return -1
-		}
+		o.m, o.rowPixels = m, true
 	case m.Dataflow == WS:
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
 		o.cell = func(b, i, c int) int64 {
@@ -241,14 +231,9 @@ func (m *Mapping) FillOrder(op protocol.Operand) protocol.FillOrder {
 			}
 			return -1
 		}
-	case op == protocol.Ifmap: // IS
+	case op == protocol.Ifmap: // IS: pixel b*C+c, element i
 		o.blocks, o.block, o.width = m.colFolds, m.k, m.C
-		o.cell = func(b, i, c int) int64 {
-			if p := b*m.C + c; p < m.p {
-				return m.IfmapAddr(p, i)
-			}
-			return -1
-		}
+		o.m = m
 	default: // IS filter
 		o.blocks, o.block, o.width, o.diag = m.rowFolds, m.n, m.R, true
 		o.cell = func(b, i, c int) int64 {
@@ -267,6 +252,13 @@ type fillOrder struct {
 	width               int
 	diag                bool
 	cell                func(b, i, c int) int64
+	// m, if not nil: cell(b, i, c) is window element i of pixel
+	// b*width+c, and cursors keep the pixels of their block (working a
+	// pixel out per cell was most of a USER-mode layer's work)
+	m *Mapping
+	// rowPixels (with m): cell(b, i, c) is window element b*width+c of
+	// pixel i instead; cursors keep the pixels of the rows they visit lately
+	rowPixels bool
 }
 
 func (o *fillOrder) Len() int64 { return int64(o.rows) * int64(o.width) }
@@ -283,11 +275,27 @@ type fillCursor struct {
 	r, c int // next cell
 	b, i int
 	d    int // current anti-diagonal
+	// with o.m: the pixels of block pxBlock, pxValid of them in the layer
+	px      []pixel
+	pxBlock int
+	pxValid int
+	pxInner bool // every window of the block lies inside the IFMAP
+	// with o.rowPixels: pixel i in slot i&(len-1) when rowKey holds i; an
+	// anti-diagonal visits width consecutive rows, the next one mostly the
+	// same rows
+	rowPx  []pixel
+	rowKey []int
 }
 
 func (c *fillCursor) Next() int64 {
+	v := c.value()
+	c.advance()
+	return v
+}
+
+// advance moves the cursor to the next cell.
+func (c *fillCursor) advance() {
 	o := c.o
-	v := o.cell(c.b, c.i, c.c)
 	if !o.diag {
 		if c.c++; c.c == o.width {
 			c.c = 0
@@ -297,7 +305,7 @@ func (c *fillCursor) Next() int64 {
 				c.b++
 			}
 		}
-		return v
+		return
 	}
 	// next cell on the diagonal: row up by one, column right by one
 	if c.r > 0 && c.c+1 < o.width {
@@ -307,13 +315,39 @@ func (c *fillCursor) Next() int64 {
 			c.i = o.block - 1
 			c.b--
 		}
-		return v
+		return
 	}
 	c.d++
 	c.r = min(c.d, o.rows-1)
 	c.c = c.d - c.r
 	c.b, c.i = c.r/o.block, c.r%o.block
-	return v
+}
+
+// value is the cell at the cursor.
+func (c *fillCursor) value() int64 {
+	o := c.o
+	m := o.m
+	if m == nil {
+		return o.cell(c.b, c.i, c.c)
+	}
+	if o.rowPixels {
+		return c.rowValue()
+	}
+	if c.px == nil || c.pxBlock != c.b {
+		c.px = c.px[:0]
+		first := c.b * o.width
+		c.pxValid = max(0, min(o.width, m.p-first))
+		c.pxInner = true
+		for j := range c.pxValid {
+			c.px = append(c.px, m.pixel(first+j))
+			c.pxInner = c.pxInner && c.px[j].inside
+		}
+		c.pxBlock = c.b
+	}
+	if c.c >= c.pxValid {
+		return -1
+	}
+	return c.px[c.c].addr(m, c.i)
 }
 
 // Stream returns op's demand fold by fold, for a buffer that walks the
@@ -329,3 +363,88 @@ type stream struct {
 
 func (s stream) NumFolds() int                       { return s.m.NumFolds() }
 func (s stream) FoldDemand(fold int) protocol.Demand { return s.m.Demand(s.m.Fold(fold), s.op) }
+
+// rowValue is value for a fill order whose rows are pixels.
+func (c *fillCursor) rowValue() int64 {
+	o, m := c.o, c.o.m
+	k := c.b*o.width + c.c
+	if k >= m.k {
+		return -1
+	}
+	if c.rowPx == nil {
+		c.initRowPixels()
+	}
+	slot := c.i & (len(c.rowKey) - 1)
+	if c.rowKey[slot] != c.i {
+		c.rowPx[slot], c.rowKey[slot] = m.pixel(c.i), c.i
+	}
+	return c.rowPx[slot].addr(m, k)
+}
+
+// NextN fills buf with the next len(buf) cells, as that many calls of Next
+// would; the caller keeps within Len. A row-major order of pixels
+// (IS ifmap) takes each row's run of cells in one loop.
+func (c *fillCursor) NextN(buf []int64) {
+	o := c.o
+	if o.rowPixels { // ws ifmap, anti-diagonal order
+		c.initRowPixels()
+		for j := range buf {
+			buf[j] = c.rowValue()
+			c.advance()
+		}
+		return
+	}
+	if o.diag || o.m == nil {
+		for j := range buf {
+			buf[j] = c.Next()
+		}
+		return
+	}
+	m := o.m
+	for j := 0; j < len(buf); {
+		c.value() // the block's pixels
+		n := min(o.width-c.c, len(buf)-j)
+		if c.pxInner && m.kOff != nil { // no edge: base plus the element's offset
+			off, px, out := m.kOff[c.i], c.px[min(c.c, c.pxValid):min(c.c+n, c.pxValid)], buf[j:j+n]
+			for k := range px {
+				out[k] = px[k].base + off
+			}
+			for k := len(px); k < n; k++ {
+				out[k] = -1
+			}
+		} else {
+			for k := range n {
+				cc := c.c + k
+				if cc >= c.pxValid {
+					buf[j+k] = -1
+				} else {
+					buf[j+k] = c.px[cc].addr(m, c.i)
+				}
+			}
+		}
+		j += n
+		if c.c += n; c.c == o.width {
+			c.c = 0
+			c.r++
+			if c.i++; c.i == o.block {
+				c.i = 0
+				c.b++
+			}
+		}
+	}
+}
+
+// initRowPixels makes the table of rowValue's pixels.
+func (c *fillCursor) initRowPixels() {
+	if c.rowPx != nil {
+		return
+	}
+	n := 1
+	for n < 2*c.o.width {
+		n <<= 1
+	}
+	c.rowPx, c.rowKey = make([]pixel, n), make([]int, n)
+	for j := range c.rowKey {
+		c.rowKey[j] = -1
+	}
+}
