@@ -54,6 +54,7 @@ type Builder struct {
 	dramPorts  [3]sim.Port
 	sparsity   systolic.Sparsity
 	wordBytes  int
+	inline     bool
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -108,6 +109,11 @@ func (b Builder) bufferWords(i int) int64 {
 	return int64(b.sramKB[i]) * 1024 / int64(max(b.wordBytes, 1))
 }
 
+// WithInlineWalks keeps the whole simulation on the engine's goroutine:
+// the read buffers do not walk long folds on goroutines of their own. For
+// a program that runs several accelerators at once on all cores.
+func (b Builder) WithInlineWalks(on bool) Builder { b.inline = on; return b }
+
 // WithDRAM replaces the ideal DRAM channels with other components: the
 // ports that serve protocol.BurstReq for the ifmap, filter and ofmap
 // buffers. They may belong to one component or to three; a nil port keeps
@@ -151,7 +157,8 @@ func (b Builder) Build(name string) *Accelerator {
 
 	replaced := b.dramPorts != [3]sim.Port{}
 	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
-		WithAddressRanges(replaced) // a memory other than the ideal channel gets real addresses
+		WithAddressRanges(replaced). // a memory other than the ideal channel gets real addresses
+		WithInlineWalks(b.inline)
 	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
 	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
 	ofmapBW := b.bandwidth

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -125,5 +126,20 @@ func sameTree(t *testing.T, want, got string) {
 	}
 	if len(w) < 3 {
 		t.Errorf("only %d files written", len(w))
+	}
+}
+
+// TestOneThreadSameOutput checks that a run kept on one goroutine
+// (Options.OneThread: the read buffers walk inline) writes the same
+// reports as a default run, on a CALC and a USER golden case.
+func TestOneThreadSameOutput(t *testing.T) {
+	for _, c := range []string{"tutorial3_64x64_ws", "rect_16x4_is_user4"} {
+		cfg, layers, _ := loadGolden(t, "../testdata/golden/"+c)
+		def := runTo(t, cfg, layers, Options{})
+		one := runTo(t, cfg, layers, Options{OneThread: true})
+		if !reflect.DeepEqual(def.reports, one.reports) || def.console != one.console {
+			t.Errorf("%s: one-thread run differs from the default run", c)
+		}
+		sameTree(t, def.dir, one.dir)
 	}
 }

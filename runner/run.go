@@ -44,6 +44,10 @@ type Options struct {
 	// NoReuse simulates every layer, even one of the same shape as an
 	// earlier layer (whose figures and traces it otherwise copies).
 	NoReuse bool
+	// OneThread keeps each layer's simulation on one goroutine (by default
+	// the read buffers walk long folds on goroutines of their own), for a
+	// caller that runs several Runs at once on all cores.
+	OneThread bool
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -55,6 +59,11 @@ func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels).
 func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *memorySystem) {
+	return newAcceleratorWith(cfg, engine, false)
+}
+
+// newAcceleratorWith is newAccelerator, on one goroutine if oneThread.
+func newAcceleratorWith(cfg Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
 	ms := newMemorySystem(cfg, engine, accelFreq, max(cfg.WordBytes, 1))
 	bw := 0
 	if cfg.BandwidthMode == USER {
@@ -65,6 +74,7 @@ func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *me
 		WithBandwidth(bw).
 		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
+		WithInlineWalks(oneThread).
 		Build("NPU"), ms
 }
 
@@ -177,7 +187,7 @@ type worker struct {
 
 func newWorker(cfg Config, opts Options) *worker {
 	engine := sim.NewSerialEngine()
-	acc, ms := newAccelerator(cfg, engine)
+	acc, ms := newAcceleratorWith(cfg, engine, opts.OneThread)
 	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
 }
 

@@ -14,6 +14,7 @@ type Builder struct {
 	bw     int // words per DRAM line; 0 selects CALC (estimate) mode for reads
 	op     protocol.Operand
 	addrs  bool
+	inline bool // read buffers never walk on a goroutine of their own
 }
 
 // MakeBuilder returns a builder for a 64 kB buffer in CALC mode.
@@ -45,6 +46,13 @@ func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bw = wordsPerCycle
 // them; the ideal channel does not.
 func (b Builder) WithAddressRanges(on bool) Builder { b.addrs = on; return b }
 
+// WithInlineWalks makes read buffers walk the demand on the engine's
+// goroutine only. By default a long walk runs on a goroutine of its own,
+// so that the ifmap and filter buffers walk in parallel; a caller that
+// already runs several simulations at once (a sweep on every core) gains
+// nothing from that and turns it off.
+func (b Builder) WithInlineWalks(on bool) Builder { b.inline = on; return b }
+
 // WithOperand says which operand a read buffer holds (ifmap or filter).
 func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b }
 
@@ -53,7 +61,7 @@ func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b 
 func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
 	// walkDone holds one signal so that a walk of a run stopped mid-fold
 	// (runner.Options.Context) does not block its goroutine forever.
-	rb := &ReadBuffer{op: b.op, walkDone: make(chan struct{}, 1), lastWalkRows: minParallelWalkRows}
+	rb := &ReadBuffer{op: b.op, walkDone: make(chan struct{}, 1), lastWalkRows: minParallelWalkRows, inline: b.inline}
 	if b.bw > 0 {
 		w := newWindow(b.words, b.bw)
 		w.addrs = b.addrs

@@ -65,6 +65,7 @@ type ReadBuffer struct {
 
 	op     protocol.Operand
 	policy readPolicy
+	inline bool // never walk on a goroutine of its own (WithInlineWalks)
 	tracer protocol.Tracer
 
 	// the walk
@@ -155,7 +156,7 @@ func (b *ReadBuffer) step(now sim.VTimeInSec) bool {
 		return true
 	}
 	if b.canWalk() {
-		if b.lastWalkRows < minParallelWalkRows {
+		if b.inline || b.lastWalkRows < minParallelWalkRows {
 			b.walk()
 			return true
 		}

@@ -147,7 +147,10 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 					return
 				}
 				i := order[k]
-				run, fresh, err := runPoint(mine[i], layers, runs, opts.Traces)
+				// with several jobs, each configuration runs on one
+				// goroutine: its buffers' walks would only compete with
+				// the other jobs for the cores
+				run, fresh, err := runPoint(mine[i], layers, runs, opts.Traces, jobs > 1)
 				if err != nil {
 					failed.Store(true)
 					mu.Lock()
@@ -192,7 +195,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 
 // runPoint simulates one configuration unless its folder is already
 // finished, and loads its reports. fresh says it was simulated now.
-func runPoint(p Point, layers []systolic.Layer, runs string, traces bool) (run *results.Run, fresh bool, err error) {
+func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread bool) (run *results.Run, fresh bool, err error) {
 	dir := filepath.Join(runs, p.Name)
 	done := filepath.Join(dir, DoneFile)
 	fp := fingerprint(p, layers)
@@ -213,7 +216,7 @@ func runPoint(p Point, layers []systolic.Layer, runs string, traces bool) (run *
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), p.Text, 0o644); err != nil {
 		return nil, false, fmt.Errorf("sweep: %w", err)
 	}
-	if _, err := runner.Run(p.Config, layers, runner.Options{LogDir: runs, Traces: traces}); err != nil {
+	if _, err := runner.Run(p.Config, layers, runner.Options{LogDir: runs, Traces: traces, OneThread: oneThread}); err != nil {
 		return nil, false, fmt.Errorf("sweep: configuration %s: %w", p.Name, err)
 	}
 	if err := os.WriteFile(done, []byte(fp), 0o644); err != nil {
