@@ -69,10 +69,7 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 
 	workers := opts.Workers
 	if workers <= 0 {
-		// A layer already keeps about two cores busy (its engine, and the
-		// two read buffers walking each fold on goroutines of their own),
-		// and on a 2-core machine a second layer at once made runs slower.
-		workers = runtime.GOMAXPROCS(0) / 2
+		workers = runtime.GOMAXPROCS(0) // all cores
 	}
 	workers = max(1, min(workers, len(jobs)))
 	if workers > 1 {

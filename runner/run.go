@@ -38,7 +38,7 @@ type Options struct {
 	// returns an error that matches context.Cause(Context).
 	Context context.Context
 	// Workers is how many layers are simulated at the same time, each on
-	// an accelerator of its own: 0 means one per two cores, 1 one at a time.
+	// an accelerator of its own: 0 means one per core, 1 one at a time.
 	// The output is the same whatever the number.
 	Workers int
 	// NoReuse simulates every layer, even one of the same shape as an

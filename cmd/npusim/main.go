@@ -156,7 +156,7 @@ func runSim(args []string) error {
 	quiet := fs.Bool("q", false, "print nothing (no banner, per-layer figures or summary)")
 	pad := fs.String("pad", "none", "ONNX models: padding convention, none or include")
 	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
-	workers := fs.Int("j", 0, "layers simulated at once (0: one per two cores; 1: one at a time)")
+	workers := fs.Int("j", 0, "layers simulated at once (0: one per core; 1: one at a time)")
 	if done, err := parseFlags(fs, args, helpText); done || err != nil {
 		return err
 	}
