@@ -150,6 +150,24 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 		switch d.op {
 		case protocol.Ifmap: // column c: window element fr*R+c, pixel t-c-R
 			lo, hi = max(0, t-R-T+1), min(ru, t-R+1)
+			if tab := m.pixels(); tab != nil {
+				k0 := f.FR * R
+				if m.kOff != nil {
+					kOff := m.kOff[k0:]
+					for c := lo; c < hi; c++ {
+						if px := &tab[t-c-R]; px.inside {
+							buf[c] = px.base + kOff[c]
+						} else {
+							buf[c] = px.addr(m, k0+c)
+						}
+					}
+					break
+				}
+				for c := lo; c < hi; c++ {
+					buf[c] = tab[t-c-R].addr(m, k0+c)
+				}
+				break
+			}
 			for c := lo; c < hi; c++ {
 				buf[c] = m.pixel(t-c-R).addr(m, f.FR*R+c)
 			}
@@ -387,6 +405,10 @@ func (c *fillCursor) rowValue() int64 {
 func (c *fillCursor) NextN(buf []int64) {
 	o := c.o
 	if o.rowPixels { // ws ifmap, anti-diagonal order
+		if tab := o.m.pixels(); tab != nil {
+			c.diagRows(buf, tab)
+			return
+		}
 		c.initRowPixels()
 		for j := range buf {
 			buf[j] = c.rowValue()

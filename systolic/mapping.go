@@ -57,6 +57,8 @@ type Mapping struct {
 	// eh is Eh when the layer is batched (pixels then run over the inputs
 	// one after the other), else 0
 	eh int
+	// pxTab tabulates the output pixels (systolic/pixels.go)
+	pxTab *pixelTable
 }
 
 // NewMapping maps layer l onto a rows x cols array.
@@ -67,7 +69,7 @@ func NewMapping(l Layer, df Dataflow, rows, cols int, off Offsets) *Mapping {
 // newMapping maps l; a non-nil kIdx keeps only those window elements (the
 // K dimension becomes len(kIdx)), as v3's layer-wise sparsity does.
 func newMapping(l Layer, df Dataflow, rows, cols int, off Offsets, kIdx []int32) *Mapping {
-	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off, kIdx: kIdx}
+	m := &Mapping{Layer: l, Dataflow: df, R: rows, C: cols, Offsets: off, kIdx: kIdx, pxTab: &pixelTable{}}
 	m.p, m.k, m.n, m.ew = l.P(), l.K(), l.N, l.Ew()
 	m.kFull = m.k
 	if l.Batch > 1 {
