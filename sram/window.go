@@ -83,13 +83,7 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.blanks = w.blanks[:0]
 	w.missed, w.misses = -1, 0
 	n := fill.Len()
-	cur := fill.Cursor()
-	w.nonPad = 0
-	for i := int64(0); i < n; i++ {
-		if cur.Next() >= 0 {
-			w.nonPad++
-		}
-	}
+	w.nonPad = countNonPad(fill)
 	// SCALE-Sim closes a set every eps entries and once more at the end,
 	// even when that last set is empty.
 	w.numLines = int(w.nonPad/w.eps) + 1
@@ -271,10 +265,12 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 // the ring holds the entries of the last A lines at least.
 func (w *window) catchUp() {
 	from := max(w.va, w.recorded)
-	for k := range len(w.seen) {
-		e := w.seen[(w.seenNext+k)%len(w.seen)]
-		if e.line >= from {
-			w.resident.record(e.addr, e.line, w.va, &w.enterHint)
+	// the ring from its oldest entry on: [seenNext:], then [:seenNext]
+	for _, part := range [2][]lineEntry{w.seen[w.seenNext:], w.seen[:w.seenNext]} {
+		for _, e := range part {
+			if e.line >= from {
+				w.resident.record(e.addr, e.line, w.va, &w.enterHint)
+			}
 		}
 	}
 	w.recorded = w.tail.v
@@ -395,4 +391,33 @@ func (lc *lineCursor) refill() {
 	}
 	lc.read += int64(n)
 	lc.bufPos, lc.bufN = 0, n
+}
+
+// countNonPad counts the fill order's non-pad cells, reading them in
+// chunks when its cursor gives them so.
+func countNonPad(fill protocol.FillOrder) int64 {
+	cur := fill.Cursor()
+	n := fill.Len()
+	var count int64
+	cc, ok := cur.(chunkCursor)
+	if !ok {
+		for range n {
+			if cur.Next() >= 0 {
+				count++
+			}
+		}
+		return count
+	}
+	buf := make([]int64, fillChunk)
+	for read := int64(0); read < n; {
+		chunk := buf[:min(int64(len(buf)), n-read)]
+		cc.NextN(chunk)
+		for _, a := range chunk {
+			if a >= 0 {
+				count++
+			}
+		}
+		read += int64(len(chunk))
+	}
+	return count
 }
