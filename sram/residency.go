@@ -126,6 +126,32 @@ type lineTable struct {
 	mask  uint64
 	n     int        // pages in the table, current or stale
 	spare []linePage // the table before the last rebuild, for the next one
+	// dense, if not nil, replaces the pages: the latest line of address
+	// lo+i is dense[i] (see useDense)
+	dense    []int64
+	lo       int64
+	denseBuf []int64
+}
+
+// maxDense is the largest address range (in words, 8 bytes each) a
+// lineTable keeps as one array instead of pages.
+const maxDense = 1 << 20
+
+// useDense makes the (just reset) table an array over the addresses
+// [lo, hi]: a lookup is then one load, where a page probe mostly missed
+// its hint (the ws ifmap's fill order jumps between pixels every cell)
+// and hashed. The caller bounds hi-lo by maxDense and by the layer's
+// fill order, so that clearing the array costs less than the scan that
+// found the range.
+func (t *lineTable) useDense(lo, hi int64) {
+	size := hi - lo + 1
+	if int64(cap(t.denseBuf)) < size {
+		t.denseBuf = make([]int64, size)
+	}
+	t.dense, t.lo = t.denseBuf[:size], lo
+	for i := range t.dense {
+		t.dense[i] = -1
+	}
 }
 
 type linePage struct {
@@ -155,6 +181,7 @@ func (t *lineTable) home(key int64) uint64 {
 func (t *lineTable) reset() {
 	t.epoch++
 	t.n = 0
+	t.dense = nil
 	if t.epoch == 0 {
 		clear(t.slots)
 		t.spare = nil // its stamps could match the epochs to come
@@ -165,6 +192,12 @@ func (t *lineTable) reset() {
 // latest returns the latest line recorded for a, or -1. hint is the slot
 // the caller's stream used last (see addrSet.insert).
 func (t *lineTable) latest(a int64, hint *int32) int64 {
+	if t.dense != nil {
+		if i := uint64(a - t.lo); i < uint64(len(t.dense)) {
+			return t.dense[i]
+		}
+		return -1
+	}
 	key := a >> pageBits
 	if h := *hint; uint(h) < uint(len(t.slots)) {
 		if p := &t.slots[h]; p.key == key && p.stamp == t.epoch {
@@ -187,7 +220,12 @@ func (t *lineTable) latest(a int64, hint *int32) int64 {
 // Lines before oldest no longer matter; pages holding only such lines may
 // be dropped to make room. hint works as in latest.
 func (t *lineTable) record(a, line, oldest int64, hint *int32) {
+	if t.dense != nil { // a is in the fill order, so in range
+		t.dense[a-t.lo] = line
+		return
+	}
 	key := a >> pageBits
+
 	if h := *hint; uint(h) < uint(len(t.slots)) {
 		if p := &t.slots[h]; p.key == key && p.stamp == t.epoch {
 			p.lines[a&(pageWords-1)] = line

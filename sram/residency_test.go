@@ -36,11 +36,19 @@ func TestLineTableMatchesMap(t *testing.T) {
 	t.Run("epoch 1", func(t *testing.T) { testLineTable(t, 1) })
 	// resets and rebuilds take the epoch through its wrap to 0
 	t.Run("epoch wraps", func(t *testing.T) { testLineTable(t, ^uint32(0)-3) })
+	t.Run("dense", func(t *testing.T) { testLineTable(t, 0) })
 }
 
+// testLineTable starts the table at epoch, or makes it dense over the
+// addresses used when epoch is 0.
 func testLineTable(t *testing.T, epoch uint32) {
 	r := rand.New(rand.NewPCG(5, 6))
 	tab := newLineTable()
+	dense := epoch == 0
+	if dense {
+		epoch = 1
+		tab.useDense(0, 3000*5)
+	}
 	tab.epoch = epoch
 	wrapped := false
 	ref := map[int64]int64{}
@@ -50,6 +58,10 @@ func testLineTable(t *testing.T, epoch uint32) {
 		if r.IntN(20000) == 0 {
 			tab.reset()
 			clear(ref)
+			if dense {
+				tab.useDense(0, 3000*5)
+			}
+
 		}
 		if r.IntN(50) == 0 {
 			line++

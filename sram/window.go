@@ -2,6 +2,7 @@ package sram
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/npusim/npusim/components/protocol"
 )
@@ -83,7 +84,8 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.blanks = w.blanks[:0]
 	w.missed, w.misses = -1, 0
 	n := fill.Len()
-	w.nonPad = countNonPad(fill)
+	var lo, hi int64
+	w.nonPad, lo, hi = scanFill(fill)
 	// SCALE-Sim closes a set every eps entries and once more at the end,
 	// even when that last set is empty.
 	w.numLines = int(w.nonPad/w.eps) + 1
@@ -95,6 +97,9 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 		w.resident = newLineTable()
 	}
 	w.resident.reset()
+	if w.nonPad > 0 && hi-lo < min(maxDense, n) {
+		w.resident.useDense(lo, hi)
+	}
 	w.va = 0
 	w.tail = lineCursor{w: w}
 	w.tail.reset()
@@ -393,31 +398,34 @@ func (lc *lineCursor) refill() {
 	lc.bufPos, lc.bufN = 0, n
 }
 
-// countNonPad counts the fill order's non-pad cells, reading them in
-// chunks when its cursor gives them so.
-func countNonPad(fill protocol.FillOrder) int64 {
+// scanFill counts the fill order's non-pad cells and finds their smallest
+// and largest address, reading them in chunks when its cursor gives them
+// so.
+func scanFill(fill protocol.FillOrder) (count, lo, hi int64) {
+	lo, hi = math.MaxInt64, math.MinInt64
+	add := func(a int64) {
+		if a >= 0 {
+			count++
+			lo, hi = min(lo, a), max(hi, a)
+		}
+	}
 	cur := fill.Cursor()
 	n := fill.Len()
-	var count int64
 	cc, ok := cur.(chunkCursor)
 	if !ok {
 		for range n {
-			if cur.Next() >= 0 {
-				count++
-			}
+			add(cur.Next())
 		}
-		return count
+		return count, lo, hi
 	}
 	buf := make([]int64, fillChunk)
 	for read := int64(0); read < n; {
 		chunk := buf[:min(int64(len(buf)), n-read)]
 		cc.NextN(chunk)
 		for _, a := range chunk {
-			if a >= 0 {
-				count++
-			}
+			add(a)
 		}
 		read += int64(len(chunk))
 	}
-	return count
+	return count, lo, hi
 }
