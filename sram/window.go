@@ -319,27 +319,12 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 	for ; n > 0; n-- {
 		end := min(int64(lc.line+1)*w.eps, w.nonPad)
 		for lc.pos < end {
-			a := lc.next()
-			if a < 0 {
-				continue
+			if lc.bufPos == lc.bufN {
+				lc.refill()
 			}
-			lc.pos++
-			if fn != nil {
-				fn(a)
-				continue
-			}
-			if len(w.seen) > 0 {
-				w.seen[w.seenNext] = lineEntry{a, lc.v}
-				if w.seenNext++; w.seenNext == len(w.seen) {
-					w.seenNext = 0
-				}
-			}
-			if a == w.missed {
-				w.found = true
-			}
-			if w.addrs {
-				w.entering.push(a)
-			}
+			used, taken := lc.scan(lc.buf[lc.bufPos:lc.bufN], end-lc.pos, fn)
+			lc.bufPos += used
+			lc.pos += taken
 		}
 		lc.line++
 		lc.v++
@@ -349,7 +334,50 @@ func (lc *lineCursor) skip(n int, fn func(int64)) {
 	}
 }
 
+// scan takes the entries of cells (read ahead, pads among them) for skip
+// until it has taken left of them: it returns how many cells it used and
+// how many entries it took. One loop over a chunk, as this is most of a
+// USER-mode layer's work.
+func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int, taken int64) {
+	w := lc.w
+	if fn != nil {
+		for k, a := range cells {
+			if a < 0 {
+				continue
+			}
+			fn(a)
+			if taken++; taken == left {
+				return k + 1, taken
+			}
+		}
+		return len(cells), taken
+	}
+	seen, next, v := w.seen, w.seenNext, lc.v
+	missed, found := w.missed, false
+	defer func() { w.seenNext, w.found = next, w.found || found }()
+	for k, a := range cells {
+		if a < 0 {
+			continue
+		}
+		if len(seen) > 0 {
+			seen[next] = lineEntry{a, v}
+			if next++; next == len(seen) {
+				next = 0
+			}
+		}
+		found = found || a == missed
+		if w.addrs {
+			w.entering.push(a)
+		}
+		if taken++; taken == left {
+			return k + 1, taken
+		}
+	}
+	return len(cells), taken
+}
+
 // ceilDiv64 is ceil(a/b) for a >= 0 and b > 0, without the overflow of
+
 // (a+b-1)/b when b is near the int64 limit (a Bandwidth of 2^63-1).
 func ceilDiv64(a, b int64) int64 {
 	q := a / b
@@ -369,16 +397,6 @@ type chunkCursor interface {
 
 // fillChunk is the number of cells a lineCursor reads at once.
 const fillChunk = 256
-
-// next returns the next cell of the fill order (small enough to inline).
-func (lc *lineCursor) next() int64 {
-	if lc.bufPos == lc.bufN {
-		lc.refill()
-	}
-	a := lc.buf[lc.bufPos]
-	lc.bufPos++
-	return a
-}
 
 // refill reads the next cells of the fill order into buf: a chunk, from a
 // cursor that gives them, never past the end of the order (the cursor is
