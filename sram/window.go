@@ -271,8 +271,21 @@ func (w *window) rows(from, n int64, dst [][]int64) [][]int64 {
 func (w *window) catchUp() {
 	from := max(w.va, w.recorded)
 	// the ring from its oldest entry on: [seenNext:], then [:seenNext]
-	for _, part := range [2][]lineEntry{w.seen[w.seenNext:], w.seen[:w.seenNext]} {
+	parts := [2][]lineEntry{w.seen[w.seenNext:], w.seen[:w.seenNext]}
+	if t := w.resident; t.dense != nil { // record's dense case, without a call per entry
+		for _, part := range parts {
+			for _, e := range part {
+				if e.line >= from {
+					t.dense[e.addr-t.lo] = e.line
+				}
+			}
+		}
+		w.recorded = w.tail.v
+		return
+	}
+	for _, part := range parts {
 		for _, e := range part {
+
 			if e.line >= from {
 				w.resident.record(e.addr, e.line, w.va, &w.enterHint)
 			}
