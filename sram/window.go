@@ -138,7 +138,20 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 }
 
 func (w *window) serve(addrs []int64, hints []int32, _ int64) (int, *protocol.BurstReq) {
+	if t := w.resident; t.dense != nil { // latest's dense case, without a call per address
+		for i, a := range addrs {
+			if a < 0 {
+				continue
+			}
+			if j := uint64(a - t.lo); j >= uint64(len(t.dense)) || t.dense[j] < w.va {
+				w.mustAppear(a)
+				return i, w.newPrefetch()
+			}
+		}
+		return len(addrs), nil
+	}
 	for i, a := range addrs {
+
 		if a >= 0 && w.resident.latest(a, &hints[i]) < w.va {
 			w.mustAppear(a)
 			return i, w.newPrefetch()
