@@ -189,9 +189,12 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 	w.va += int64(w.nPrefetch)
 	w.found = false
 	w.tail.skip(w.nPrefetch, nil) // scan: see window.recorded
-	if w.found {
+	if w.resident.dense != nil {  // the scan recorded the lines
+		w.recorded = w.tail.v
+	} else if w.found {
 		w.catchUp()
 	}
+
 	w.slides++
 
 	n := ceilDiv64(w.prefetch, w.bw)
@@ -381,6 +384,26 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 	seen, next, v := w.seen, w.seenNext, lc.v
 	missed, found := w.missed, false
 	defer func() { w.seenNext, w.found = next, w.found || found }()
+	if t := w.resident; t.dense != nil {
+		// Dense: recording an entry costs what keeping it in the ring
+		// does, so record it now (an address's newest line is its
+		// latest whether or not the address turns up in this run).
+		dense, lo := t.dense, t.lo
+		for k, a := range cells {
+			if a < 0 {
+				continue
+			}
+			dense[a-lo] = v
+			found = found || a == missed
+			if w.addrs {
+				w.entering.push(a)
+			}
+			if taken++; taken == left {
+				return k + 1, taken
+			}
+		}
+		return len(cells), taken
+	}
 	for k, a := range cells {
 		if a < 0 {
 			continue
