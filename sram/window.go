@@ -384,31 +384,17 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 	seen, next, v := w.seen, w.seenNext, lc.v
 	missed, found := w.missed, false
 	defer func() { w.seenNext, w.found = next, w.found || found }()
-	if t := w.resident; t.dense != nil {
-		// Dense: recording an entry costs what keeping it in the ring
-		// does, so record it now (an address's newest line is its
-		// latest whether or not the address turns up in this run).
-		dense, lo := t.dense, t.lo
-		for k, a := range cells {
-			if a < 0 {
-				continue
-			}
-			dense[a-lo] = v
-			found = found || a == missed
-			if w.addrs {
-				w.entering.push(a)
-			}
-			if taken++; taken == left {
-				return k + 1, taken
-			}
-		}
-		return len(cells), taken
-	}
+	// Dense: recording an entry costs what keeping it in the ring does, so
+	// the scan records it (an address's newest line is its latest whether
+	// or not the address turns up in this run of slides).
+	dense, lo := w.resident.dense, w.resident.lo
 	for k, a := range cells {
 		if a < 0 {
 			continue
 		}
-		if len(seen) > 0 {
+		if dense != nil {
+			dense[a-lo] = v
+		} else if len(seen) > 0 {
 			seen[next] = lineEntry{a, v}
 			if next++; next == len(seen) {
 				next = 0
@@ -426,7 +412,6 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 }
 
 // ceilDiv64 is ceil(a/b) for a >= 0 and b > 0, without the overflow of
-
 // (a+b-1)/b when b is near the int64 limit (a Bandwidth of 2^63-1).
 func ceilDiv64(a, b int64) int64 {
 	q := a / b
