@@ -125,34 +125,46 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 	}
 	defer wg.Wait()
 
+	// stop ends the run at layer i, which is not reported: the workers
+	// stop, and the traces of the layers they finished ahead of the order
+	// go, so that the folder holds exactly the layers reported.
+	stop := func(i int, err error) ([]LayerReport, error) {
+		failed.Store(-1)
+		wg.Wait()
+		if opts.Traces {
+			for k := i; k < len(layers); k++ {
+				cleanLayerDir(filepath.Join(dir, fmt.Sprintf("layer%d", k)))
+			}
+		}
+		return nil, err
+	}
 	reports := make([]LayerReport, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
 		src := &runs[firstOf[i]]
 		<-src.done
 		if src.err != nil {
-			failed.Store(-1) // stop the workers
-			return nil, src.err
+			return stop(i, src.err)
+		}
+		// A layer a worker finished ahead of the order is still not
+		// reported once the run is stopped: a stop keeps exactly the
+		// layers reported before it, as in a serial run.
+		if err := first.stop.err(); err != nil {
+			return stop(i, err)
 		}
 		rep := src.rep
 		if firstOf[i] != i {
-			if err := first.stop.err(); err != nil {
-				failed.Store(-1)
-				return nil, err
-			}
 			rep.Layer, rep.Name, rep.shape = i, l.Name, l
 			if opts.Traces {
 				if err := copyTraces(filepath.Join(dir, fmt.Sprintf("layer%d", firstOf[i])),
 					filepath.Join(dir, fmt.Sprintf("layer%d", i))); err != nil {
-					failed.Store(-1)
-					return nil, fmt.Errorf("layer %d trace: %w", i, err)
+					return stop(i, fmt.Errorf("layer %d trace: %w", i, err))
 				}
 			}
 			bar.layerDone(i)
 		}
 		if err := out.layerDone(&rep); err != nil {
-			failed.Store(-1)
-			return nil, err
+			return stop(i, err)
 		}
 		reports = append(reports, rep)
 		printLayer(con, rep, opts.Traces)
