@@ -408,7 +408,7 @@ func (a *Adapter) receiveRsp(now sim.VTimeInSec, cycle int64) bool {
 // here, leaves one cycle before Origin+Done, as the ideal channel's.
 func (a *Adapter) answer(b *burst, done int64, now sim.VTimeInSec) {
 	rsp := &protocol.BurstRsp{RspTo: b.req.ID, Done: done}
-	rsp.TrafficBytes = burstHeaderBytes
+	rsp.TrafficBytes = protocol.HeaderBytes
 	if !b.req.Write {
 		rsp.TrafficBytes += int(b.words * int64(a.wordBytes))
 	}

@@ -117,17 +117,13 @@ func (c *Channel) step(now sim.VTimeInSec) bool {
 	}
 	req := msg.(*protocol.BurstReq)
 	rsp := &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
-	rsp.TrafficBytes = burstHeaderBytes
+	rsp.TrafficBytes = protocol.HeaderBytes
 	if !req.Write {
 		rsp.TrafficBytes += int(req.Words)
 	}
 	c.outbox.QueueAt(c.top, req.Src, rsp, c.clock.Time(req.Origin+rsp.Done-1))
 	return true
 }
-
-// burstHeaderBytes is what an answer weighs on an interconnect beside the
-// data a fill brings.
-const burstHeaderBytes = 16
 
 func (c *Channel) serve(req *protocol.BurstReq) int64 {
 	lat := c.readLatency

@@ -57,7 +57,7 @@ func (p *ports) replyAt(req sim.Msg, msg sim.Msg, cycle int64) {
 // until the response arrives.
 func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
 	b.Origin = p.origin
-	b.TrafficBytes = burstHeaderBytes
+	b.TrafficBytes = protocol.HeaderBytes
 	if b.Write {
 		b.TrafficBytes += int(b.Words)
 	}
@@ -82,10 +82,6 @@ func (p *ports) traceSend(m sim.Msg) {
 	}
 	tracing.StartTask(b.ID, "", p.comp, "burst", what, b)
 }
-
-// burstHeaderBytes is what a burst's command and addresses weigh on an
-// interconnect, beside the data a drain carries.
-const burstHeaderBytes = 16
 
 // traceRow writes one SRAM trace row: the cycle, then the width slots of a
 // demand row, -1 outside [lo, hi) where Demand.Row left them unset.

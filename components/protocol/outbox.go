@@ -19,9 +19,9 @@ type Outbox struct {
 	OnSend func(sim.Msg)
 }
 
-// headerBytes is what a message without data weighs on an interconnect
-// (Meta().TrafficBytes), for a NoC model between components.
-const headerBytes = 16
+// HeaderBytes is what a message weighs on an interconnect beside the data
+// it carries (Meta().TrafficBytes), for a NoC model between components.
+const HeaderBytes = 16
 
 type held struct {
 	msg sim.Msg
@@ -38,7 +38,7 @@ func (o *Outbox) QueueAt(src, dst sim.Port, msg sim.Msg, at sim.VTimeInSec) {
 	meta.ID = sim.GetIDGenerator().Generate()
 	meta.Src, meta.Dst = src, dst
 	if meta.TrafficBytes == 0 {
-		meta.TrafficBytes = headerBytes
+		meta.TrafficBytes = HeaderBytes
 	}
 	o.q = append(o.q, held{msg, at})
 }
