@@ -52,18 +52,13 @@ type Options struct {
 
 // NewAccelerator builds the accelerator a config describes on engine.
 func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
-	acc, _ := newAccelerator(cfg, engine)
+	acc, _ := newAccelerator(cfg, engine, false)
 	return acc
 }
 
 // newAccelerator also returns the real memory behind the buffers (nil for
-// the ideal channels).
-func newAccelerator(cfg Config, engine sim.Engine) (*components.Accelerator, *memorySystem) {
-	return newAcceleratorWith(cfg, engine, false)
-}
-
-// newAcceleratorWith is newAccelerator, on one goroutine if oneThread.
-func newAcceleratorWith(cfg Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
+// the ideal channels); oneThread keeps the simulation on one goroutine.
+func newAccelerator(cfg Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
 	ms := newMemorySystem(cfg, engine, accelFreq, max(cfg.WordBytes, 1))
 	bw := 0
 	if cfg.BandwidthMode == USER {
@@ -187,7 +182,7 @@ type worker struct {
 
 func newWorker(cfg Config, opts Options) *worker {
 	engine := sim.NewSerialEngine()
-	acc, ms := newAcceleratorWith(cfg, engine, opts.OneThread)
+	acc, ms := newAccelerator(cfg, engine, opts.OneThread)
 	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
 }
 
