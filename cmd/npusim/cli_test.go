@@ -204,3 +204,35 @@ func TestSweepCommand(t *testing.T) {
 		t.Errorf("plot: %v\n%s", err, o)
 	}
 }
+
+// TestSummaryMulticore: with [multicore] Cores = 4 the summary's
+// utilisation is over all four cores' PEs: the golden case's 6188 MACs
+// (3888 + 2160 + 140) over the run's cycles x 4 x 16 PEs, and so never
+// above 100%.
+func TestSummaryMulticore(t *testing.T) {
+	dir := t.TempDir()
+	base, err := os.ReadFile(golden + "/scale.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "mc.cfg")
+	if err := os.WriteFile(cfg, append(base, "\n[multicore]\nCores = 4\nPartition = filters\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := capture(t, "-c", cfg, "-t", golden+"/topology.csv", "-p", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`\nTotal: ([0-9]+) cycles, [0-9]+ stall cycles, ([0-9.]+)% utilisation, 3 layers in `).FindStringSubmatch(o)
+	if m == nil {
+		t.Fatalf("no summary line:\n%s", o)
+	}
+	var cycles int64
+	var util float64
+	fmt.Sscan(m[1], &cycles)
+	fmt.Sscan(m[2], &util)
+	want := 6188 * 100 / (float64(cycles) * 4 * 16)
+	if cycles <= 0 || fmt.Sprintf("%.2f", want) != m[2] || util > 100 {
+		t.Errorf("summary %q: %d cycles, want utilisation %.2f%% (6188 MACs over 4 cores of 16 PEs)", m[0], cycles, want)
+	}
+}

@@ -193,7 +193,10 @@ func printSummary(w io.Writer, cfg runner.Config, reports []runner.LayerReport, 
 		stalls += r.StallCycles
 		macs += r.MACs
 	}
-	util := float64(macs) * 100 / (float64(cycles) * float64(cfg.ArrayHeight*cfg.ArrayWidth))
+	// A multi-core layer's cycles are its slowest core's, and all the cores'
+	// PEs were there to do its MACs.
+	pes := float64(cfg.ArrayHeight*cfg.ArrayWidth) * float64(max(cfg.Multicore.Cores, 1))
+	util := float64(macs) * 100 / (float64(cycles) * pes)
 	fmt.Fprintf(w, "\nTotal: %d cycles, %d stall cycles, %.2f%% utilisation, %d layers in %.2f s\n",
 		cycles, stalls, util, len(reports), wall.Seconds())
 	fmt.Fprintf(w, "Reports: %s\n", dir)
