@@ -25,8 +25,9 @@ import (
 )
 
 // MaxFileSize bounds the model files Load reads. A model with its weights
-// can be large, but npusim needs only its graph; 2 GiB is protobuf's own
-// message limit.
+// can be large, but npusim needs only its graph: Load drops the weights
+// while it reads (see MaxGraphSize). 2 GiB is protobuf's own message
+// limit.
 const MaxFileSize = 2 << 30
 
 // Model is an imported ONNX graph: its compute layers in node order and the
@@ -51,12 +52,23 @@ func Load(path string) (*Model, error) {
 		return nil, fmt.Errorf("onnx %s: %w", path, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	return loadFrom(path, f, MaxFileSize)
+}
+
+// loadFrom imports a model of at most limit bytes read from r. The cap and the
+// weights are dealt with while reading: a regular file over the cap is
+// refused before it is read, and a stream (a pipe, /dev/zero) fails at its
+// first bytes that are not ONNX or at the cap, in memory of about
+// MaxGraphSize.
+func loadFrom(path string, r io.Reader, limit int64) (*Model, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+			return nil, fmt.Errorf("onnx %s: larger than %d bytes", path, limit)
+		}
+	}
+	data, err := readStripped(r, limit)
 	if err != nil {
 		return nil, fmt.Errorf("onnx %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("onnx %s: larger than %d bytes", path, MaxFileSize)
 	}
 	return Parse(path, data)
 }
