@@ -531,7 +531,14 @@ func outSize(in, k, s, d, padB, padE int64, autoPad string, ceil bool) (int64, [
 		return 0, pads, fmt.Errorf("window %d (kernel %d, dilation %d) is larger than the padded input %d", ext, k, d, in+pads[0]+pads[1])
 	}
 	if ceil {
-		return (span+s-1)/s + 1, pads, nil
+		out := (span+s-1)/s + 1
+		// Rounding up may add a window that starts in the end padding,
+		// reading no input: it is dropped (PyTorch's rule, which ONNX
+		// Runtime follows).
+		if (out-1)*s >= in+pads[0] {
+			out--
+		}
+		return out, pads, nil
 	}
 	return span/s + 1, pads, nil
 }
