@@ -5,7 +5,10 @@
 // convolutions under a padding convention (PadNone or PadInclude) and a batch
 // size. Other nodes carry no MACs that SCALE-Sim can model (it has no pooling
 // or activation layers): they are skipped and counted, and only used to work
-// out tensor shapes where the file's value_info lacks them.
+// out tensor shapes where the file's value_info lacks them. Control flow
+// (If, Loop, Scan) is skipped the same way as long as its subgraphs hold no
+// compute; compute inside them is refused, as whether and how often it runs
+// is known only at run time.
 //
 // Only shapes are read: initializers need their dims, never their data, so a
 // model stripped of its weights loads.
@@ -143,6 +146,9 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		if unsupportedCompute[op] {
 			return fmt.Errorf("node %s: operator %s is not supported (npusim imports Conv, ConvTranspose, Gemm and MatMul)", label, op)
 		}
+		if attr, inner, innerOp, ok := subgraphCompute(n); ok {
+			return fmt.Errorf("node %s (%s): compute inside its %s graph (%s node %s) is not supported: whether and how often a subgraph runs is known only at run time (unroll or constant-fold the model first)", label, op, attr, innerOp, inner)
+		}
 		inferErr := e.infer(n)
 		for _, out := range n.GetOutput() {
 			if d, ok := declared[out]; ok {
@@ -253,4 +259,29 @@ func countList(c map[string]int) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// subgraphCompute finds the first compute node (or one npusim refuses) in
+// the graphs that n carries as attributes (If's branches, Loop's and
+// Scan's bodies), at any depth. Such compute is not imported: it would be
+// counted once, or skipped, where the model runs it zero, one or many
+// times, so the model is refused instead.
+func subgraphCompute(n *onnxpb.NodeProto) (attr, node, op string, found bool) {
+	for _, a := range n.GetAttribute() {
+		graphs := a.GetGraphs()
+		if g := a.GetG(); g != nil {
+			graphs = append([]*onnxpb.GraphProto{g}, graphs...)
+		}
+		for _, g := range graphs {
+			for i, in := range g.GetNode() {
+				if computeOps[in.GetOpType()] || unsupportedCompute[in.GetOpType()] {
+					return a.GetName(), nodeLabel(in, i), in.GetOpType(), true
+				}
+				if _, node, op, ok := subgraphCompute(in); ok {
+					return a.GetName(), node, op, true
+				}
+			}
+		}
+	}
+	return "", "", "", false
 }
