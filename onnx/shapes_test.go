@@ -103,3 +103,41 @@ func TestSameLowerFeedsNextLayer(t *testing.T) {
 		t.Errorf("lowered conv %+v, want 10x10 giving 4 rows", l)
 	}
 }
+
+// TestTooLargeIsNotDynamic: a static dimension above 2^31-1 (declared, or
+// reached by Flatten or Concat) is reported as too large, not as a
+// dynamic shape.
+func TestTooLargeIsNotDynamic(t *testing.T) {
+	const big = 3_000_000_000
+	relu := convGraph(vi("x", 1, 3, big, 8))
+	relu.nodes = append([]*onnxpb.NodeProto{node("Relu", "relu", []string{"x"}, []string{"r"})}, relu.nodes...)
+	relu.nodes[1].Input[0] = "r"
+	flat := graph{
+		inputs: []*onnxpb.ValueInfoProto{vi("x", 1, 65536, 65536)},
+		inits:  []*onnxpb.TensorProto{weight("w", 10, 4)},
+		nodes: []*onnxpb.NodeProto{node("Flatten", "flat", []string{"x"}, []string{"f"}),
+			node("Gemm", "fc", []string{"f", "w"}, []string{"y"}, intAttr("transB", 1))},
+	}
+	concat := graph{
+		inputs: []*onnxpb.ValueInfoProto{vi("a", 4, 2_000_000_000), vi("b", 4, 2_000_000_000)},
+		inits:  []*onnxpb.TensorProto{weight("w", 4, 4)},
+		nodes: []*onnxpb.NodeProto{node("Concat", "cat", []string{"a", "b"}, []string{"c"}, intAttr("axis", 1)),
+			node("MatMul", "mm", []string{"w", "c"}, []string{"y"})},
+	}
+	cases := []struct {
+		name string
+		g    graph
+		want string
+	}{
+		{"declared", convGraph(vi("x", 1, 3, big, 8)), `onnx m.onnx: node "conv0" (Conv): input "x" has shape [1,3,>2147483647,8]: a dimension or element count is larger than 2147483647, npusim's limit`},
+		{"through relu", relu, `onnx m.onnx: node "conv0" (Conv): input "r" has shape [1,3,>2147483647,8]: a dimension or element count is larger than 2147483647, npusim's limit`},
+		{"flatten", flat, `onnx m.onnx: node "fc" (Gemm): input "f" has shape [1,>2147483647]: a dimension or element count is larger than 2147483647, npusim's limit`},
+		{"concat", concat, `onnx m.onnx: node "mm" (MatMul): input "c" has shape [4,>2147483647]: a dimension or element count is larger than 2147483647, npusim's limit`},
+	}
+	for _, c := range cases {
+		_, err := c.g.parse(t)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: got %v\nwant %s", c.name, err, c.want)
+		}
+	}
+}
