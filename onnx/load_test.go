@@ -3,6 +3,7 @@ package onnx
 import (
 	"bytes"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -132,5 +133,55 @@ func TestLoadTruncated(t *testing.T) {
 		if reason(errL) != reason(errP) {
 			t.Errorf("cut at %d: Load %v; Parse %v", cut, errL, errP)
 		}
+	}
+}
+
+// TestLoadAgreesWithParse mutates small models at random (a fixed seed):
+// whenever Parse refuses one, Load, which reads it as a stream, refuses it
+// too, and when both load it they give the same model. Every message is
+// one printable line, even for names holding control characters.
+func TestLoadAgreesWithParse(t *testing.T) {
+	resnet, err := os.ReadFile(filepath.Join("testdata", "resnet18.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := [][]byte{resnet, convGraph(vi("x", 1, 3, 8, 8)).bytes(t), transposeGraph().bytes(t), attentionGraph().bytes(t)}
+	r := rand.New(rand.NewSource(2))
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	for i := 0; i < n; i++ {
+		d := append([]byte{}, seeds[r.Intn(len(seeds))]...)
+		for k := r.Intn(3) + 1; k > 0; k-- {
+			d[r.Intn(len(d))] = byte(r.Intn(256))
+		}
+		if r.Intn(4) == 0 {
+			d = d[:r.Intn(len(d))]
+		}
+		m, errP := Parse("m.onnx", d)
+		ml, errL := loadFrom("m.onnx", bytes.NewReader(d), int64(len(d)))
+		switch {
+		case errP != nil && errL == nil:
+			t.Fatalf("mutation %d: Parse refuses (%v), Load loads", i, errP)
+		case errP == nil && errL == nil && !reflect.DeepEqual(m, ml):
+			t.Fatalf("mutation %d: Parse gives %+v, Load %+v", i, m, ml)
+		}
+		for _, err := range []error{errP, errL} {
+			if err != nil && strings.ContainsFunc(err.Error(), func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				t.Fatalf("mutation %d: %q is not one printable line", i, err)
+			}
+		}
+	}
+	// A varint whose 10th byte overflows 64 bits is malformed.
+	bad := append(protowire.AppendTag(nil, 1, protowire.VarintType), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x57)
+	if _, err := loadFrom("m.onnx", bytes.NewReader(bad), 100); err == nil || err.Error() != "onnx m.onnx: not a readable ONNX model (malformed or truncated protobuf): a varint overflows 64 bits" {
+		t.Errorf("overflowing varint: %v", err)
+	}
+	// An op type with a newline in it.
+	g := convGraph(vi("x", 1, 3, 8, 8))
+	g.nodes[0].Domain = proto.String("evil\n\x1b[31m")
+	if _, err := g.parse(t); err == nil || err.Error() != `onnx m.onnx: node "conv0": operator evil??[31m.Conv is not supported (npusim reads the default ONNX domain only)` {
+		t.Errorf("control characters: %q", err)
 	}
 }

@@ -15,12 +15,15 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -52,7 +55,7 @@ func IsModel(data []byte) bool { return len(data) > 0 && data[0] == 0x08 }
 func Load(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("onnx %s: %w", path, err)
+		return nil, oneLine(fmt.Errorf("onnx %s: %w", path, err))
 	}
 	defer f.Close()
 	return loadFrom(path, f, MaxFileSize)
@@ -66,18 +69,42 @@ func Load(path string) (*Model, error) {
 func loadFrom(path string, r io.Reader, limit int64) (*Model, error) {
 	if f, ok := r.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
-			return nil, fmt.Errorf("onnx %s: larger than %d bytes", path, limit)
+			return nil, oneLine(fmt.Errorf("onnx %s: larger than %d bytes", path, limit))
 		}
 	}
 	data, err := readStripped(r, limit)
 	if err != nil {
-		return nil, fmt.Errorf("onnx %s: %w", path, err)
+		return nil, oneLine(fmt.Errorf("onnx %s: %w", path, err))
 	}
 	return Parse(path, data)
 }
 
 // Parse imports an ONNX model held in data; name is used in messages.
 func Parse(name string, data []byte) (*Model, error) {
+	m, err := parse(name, data)
+	return m, oneLine(err)
+}
+
+// oneLine keeps an error to one printable line: names and op types come
+// from the file, and may hold newlines or terminal escapes.
+func oneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return '?'
+		}
+		return r
+	}, msg)
+	if clean == msg {
+		return err
+	}
+	return errors.New(clean)
+}
+
+func parse(name string, data []byte) (*Model, error) {
 	var mp onnxpb.ModelProto
 	if err := proto.Unmarshal(data, &mp); err != nil {
 		return nil, fmt.Errorf("onnx %s: not a readable ONNX model (malformed or truncated protobuf): %w", name, err)

@@ -125,6 +125,9 @@ func (s *stripper) varint() (uint64, error) {
 			}
 			return 0, err
 		}
+		if shift == 63 && b > 1 {
+			return 0, fmt.Errorf("%w: a varint overflows 64 bits", errMalformed)
+		}
 		v |= uint64(b&0x7f) << shift
 		if b < 0x80 {
 			return v, nil
