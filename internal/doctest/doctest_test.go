@@ -299,3 +299,27 @@ func TestCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexListsEveryPage checks that docs/README.md, the table of
+// contents, links to every page in docs/, and that the front page links
+// to the index.
+func TestIndexListsEveryPage(t *testing.T) {
+	linked := map[string]bool{}
+	for _, l := range Links(read(t, filepath.Join(root, "docs", "README.md"))) {
+		path, _, _ := strings.Cut(l.Target, "#")
+		linked[path] = true
+	}
+	for _, p := range pages(t)[1:] {
+		name := filepath.Base(p)
+		if name != "README.md" && !linked[name] {
+			t.Errorf("docs/README.md does not list %s", name)
+		}
+	}
+	front := false
+	for _, l := range Links(read(t, filepath.Join(root, "README.md"))) {
+		front = front || l.Target == "docs/README.md"
+	}
+	if !front {
+		t.Error("README.md does not link to docs/README.md")
+	}
+}
