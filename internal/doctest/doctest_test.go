@@ -175,6 +175,24 @@ func TestPagesStartWithExample(t *testing.T) {
 	}
 }
 
+// trackedTopLevel returns the top-level entries of the repository that
+// hold files under version control, so that the scratch folder looks like
+// a fresh clone (no runs/ or binary left by an earlier session); nil when
+// git cannot tell (a tree that is not a git checkout), and then every
+// entry is linked.
+func trackedTopLevel(repo string) map[string]bool {
+	out, err := exec.Command("git", "-C", repo, "ls-files").Output()
+	if err != nil || len(out) == 0 {
+		return nil
+	}
+	top := map[string]bool{}
+	for _, f := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		first, _, _ := strings.Cut(f, "/")
+		top[first] = true
+	}
+	return top
+}
+
 // elapsed masks the wall times that npusim prints ("in 0.19 s"), the only
 // part of its console output that changes from run to run.
 var elapsed = regexp.MustCompile(`\bin [0-9]+(\.[0-9]+)? s\b`)
@@ -189,8 +207,8 @@ var elapsed = regexp.MustCompile(`\bin [0-9]+(\.[0-9]+)? s\b`)
 //   - `go test ./...` is not run (this test is part of it);
 //   - other `go` commands run in the repository (the build cache applies);
 //     everything else runs in a scratch folder holding a symlink to each of
-//     the repository's top-level entries, so their outputs (runs/, dse/)
-//     land there. TMPDIR is a temporary folder too.
+//     the repository's top-level entries under version control, so their
+//     outputs (runs/, dse/) land there. TMPDIR is a temporary folder too.
 //
 // Every command must succeed. A block of one command followed directly by
 // a plain ``` block must print exactly that block on standard output (wall
@@ -215,10 +233,11 @@ func TestCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tracked := trackedTopLevel(repo)
 	var before []string
 	for _, e := range entries {
 		before = append(before, e.Name())
-		if strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") || (tracked != nil && !tracked[e.Name()]) {
 			continue
 		}
 		if err := os.Symlink(filepath.Join(repo, e.Name()), filepath.Join(scratch, e.Name())); err != nil {
