@@ -97,10 +97,37 @@ func checkLinks(dir, page string) []string {
 	return bad
 }
 
-// TestLinks checks that every relative link of README.md and docs/*.md
-// reaches an existing file and, with #anchor, one of its headings.
+// TestLinks checks that every relative link of README.md, docs/*.md and
+// every other Markdown file of the repository (samples/dse/README.md,
+// CHANGELOG.md, ...) reaches an existing file and, with #anchor, one of
+// its headings.
 func TestLinks(t *testing.T) {
+	var all []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".md") {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			all = append(all, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range pages(t) {
+		if !slices.Contains(all, p) {
+			t.Errorf("%s was not found by the walk", p)
+		}
+	}
+	for _, p := range all {
 		for _, msg := range checkLinks(root, p) {
 			t.Error(msg)
 		}
