@@ -1,8 +1,6 @@
 package config
 
 import (
-	"math"
-
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/internal/py"
 )
@@ -28,22 +26,22 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 	}
 	spec := dram.MemorySpec{Model: py.Strip(model)}
 	ints := []struct {
-		key    string
-		min    int64
-		dst    *int
-		models []string // the models the key applies to; nil: every real one
+		key      string
+		min, max int64
+		dst      *int
+		models   []string // the models the key applies to; nil: every real one
 	}{
-		{"Channels", 1, &spec.Channels, nil},
-		{"Latency", 0, &spec.Latency, []string{dram.Fixed}},
-		{"Width", 1, &spec.Width, []string{dram.Fixed}},
-		{"RequestBytes", 1, &spec.RequestBytes, nil},
-		{"MaxInFlight", 1, &spec.MaxInFlight, nil},
+		{"Channels", 1, MaxDRAMChannels, &spec.Channels, nil},
+		{"Latency", 0, MaxDRAMLatency, &spec.Latency, []string{dram.Fixed}},
+		{"Width", 1, MaxDRAMWidth, &spec.Width, []string{dram.Fixed}},
+		{"RequestBytes", 1, MaxDRAMRequestBytes, &spec.RequestBytes, nil},
+		{"MaxInFlight", 1, MaxDRAMInFlight, &spec.MaxInFlight, nil},
 	}
 	for _, k := range ints {
 		if _, ok := p.get(secDRAM, k.key); !ok {
 			continue
 		}
-		v, err := p.intKey(secDRAM, k.key, k.min, math.MaxInt32)
+		v, err := p.intKey(secDRAM, k.key, k.min, k.max)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -124,5 +125,33 @@ func TestRefusedBeforeBanner(t *testing.T) {
 		if _, err := os.Stat(logDir); !os.IsNotExist(err) {
 			t.Errorf("%s: the log folder was created (%v)", c.name, err)
 		}
+	}
+}
+
+// TestDRAMAtItsBounds: a fixed memory at every upper bound of
+// docs/limits.md at once (1024 channels, 1024 requests per cycle, 64 KiB
+// requests, 65536 in flight, a latency of 2^31-1 cycles) runs the tiny
+// case to the end in little memory: each layer waits the latency once per
+// round of requests, so its cycles are at least 2^31-1.
+func TestDRAMAtItsBounds(t *testing.T) {
+	cfg, layers := tinyRun(t)
+	cfg.BandwidthMode, cfg.Bandwidth = config.USER, []int{10}
+	cfg.DRAM = dram.MemorySpec{Model: dram.Fixed, Channels: config.MaxDRAMChannels, Width: config.MaxDRAMWidth,
+		RequestBytes: config.MaxDRAMRequestBytes, MaxInFlight: config.MaxDRAMInFlight, Latency: config.MaxDRAMLatency}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	reps, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Workers: 1})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if r.TotalCycles < config.MaxDRAMLatency {
+			t.Errorf("layer %s: %d cycles, less than one latency", r.Name, r.TotalCycles)
+		}
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<20 {
+		t.Errorf("allocated %d MB", n>>20)
 	}
 }
