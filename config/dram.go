@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/internal/py"
 )
@@ -58,7 +60,8 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 	}
 	if err := spec.Validate(); err != nil {
 		// Validate's messages start with the key name.
-		return p.errf("[%s] %v", secDRAM, err)
+		key, _, _ := strings.Cut(err.Error(), ":")
+		return p.errf("[%s] %v%s", secDRAM, err, p.inlineCommentHint(secDRAM, key))
 	}
 	if !spec.IsIdeal() && cfg.BandwidthMode != USER {
 		return p.keyErrf(secDRAM, "Model", "a real memory (%s) needs InterfaceBandwidth: USER in [%s]; CALC mode estimates the bandwidth a layer needs and never waits for memory", spec.Model, secRun)
