@@ -224,3 +224,30 @@ func TestGEMMUnchangedByVectorUnit(t *testing.T) {
 		}
 	}
 }
+
+// The energy breakdown adds up to the default cost, except for the
+// operators that only move data.
+func TestMixMatchesCost(t *testing.T) {
+	mix, costs := vector.DefaultMix(), vector.DefaultCosts()
+	if len(mix) != len(costs) {
+		t.Errorf("%d mixes for %d costs", len(mix), len(costs))
+	}
+	moves := map[string]bool{"Transpose": true, "Concat": true, "Split": true, "Slice": true}
+	for op, c := range costs {
+		m := mix[op]
+		if moves[op] {
+			if m.Adds+m.Muls != 0 {
+				t.Errorf("%s moves data and computes %+v", op, m)
+			}
+			continue
+		}
+		if m.Adds+m.Muls != c {
+			t.Errorf("%s: mix %+v, cost %d", op, m, c)
+		}
+	}
+	// Softmax over 1000 elements at 8 bits: 1000*(3*0.03 + 2*0.2) pJ
+	got := vector.DefaultConfig().EnergyPJ(vector.Layer{Op: "Softmax", Elements: 1000, In: 1000}, 0.03, 0.2)
+	if want := 1000 * (3*0.03 + 2*0.2); got < want*0.999999 || got > want*1.000001 {
+		t.Errorf("softmax energy %g pJ, want %g", got, want)
+	}
+}
