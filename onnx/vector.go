@@ -374,3 +374,14 @@ func (v VectorLayer) Batched(batch int) (vector.Layer, error) {
 	l.Aux += v.AuxData * (b - 1)
 	return l, nil
 }
+
+// LoweredBefore maps a VectorLayer's After (compute nodes before it) to
+// the number of layers Systolic lowers those nodes to for batch: element i
+// is the count for the first i compute layers.
+func (m *Model) LoweredBefore(batch int) []int {
+	out := make([]int, len(m.Layers)+1)
+	for i, l := range m.Layers {
+		out[i+1] = out[i] + int(mulSat(copiesOf(l, max(batch, 1)), max(l.Groups, 1)))
+	}
+	return out
+}
