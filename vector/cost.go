@@ -35,11 +35,12 @@ import (
 	"strings"
 )
 
-// Free reports whether an ONNX operator only relabels memory: Reshape,
-// Flatten, Squeeze, Unsqueeze, Identity and Dropout (at inference) change
-// a tensor's shape, never its row-major bytes, so they move no data and
-// take no vector cycles. Transpose, Concat, Split and Slice relabel only in
-// some cases; see Relabels.
+// Free reports whether an ONNX operator always only relabels memory:
+// Reshape, Flatten, Squeeze, Unsqueeze, Identity and Dropout (at inference)
+// change a tensor's shape, never its row-major bytes, so they move no data
+// and take no vector cycles. Transpose, Concat, Split and Slice relabel
+// only for some shapes (the onnx package decides, see docs/vector.md) and
+// are copies otherwise.
 func Free(op string) bool { return freeOps[op] }
 
 var freeOps = map[string]bool{
