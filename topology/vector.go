@@ -2,12 +2,14 @@ package topology
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/internal/py"
+	"github.com/npusim/npusim/systolic"
 	"github.com/npusim/npusim/vector"
 )
 
@@ -193,4 +195,39 @@ func shapeWords(s string) (int64, error) {
 		p *= v
 	}
 	return p, nil
+}
+
+// KindHeader is the header WriteKindCSV writes: SCALE-Sim's conv columns
+// with the width stride, then the extension's.
+const KindHeader = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides, Stride Width, Kind, Elements, Input Shape, Aux Shape, Fused Into,"
+
+// WriteKindCSV writes a network as a conv topology CSV with the Kind
+// extension: the GEMM layers as conv rows (a GEMM in the conv form
+// SCALE-Sim gives it), each vector layer after the GEMM layers it follows,
+// its operands as one-dimensional shapes and a pooling window as Filter
+// Height. Load and LoadVector read it back.
+func WriteKindCSV(w io.Writer, layers []systolic.Layer, vls []VectorLayer) error {
+	var b strings.Builder
+	b.WriteString(KindHeader + "\n")
+	v := 0
+	vrows := func(upTo int) {
+		for ; v < len(vls) && vls[v].After <= upTo; v++ {
+			l := vls[v]
+			fh, aux := "", ""
+			if l.Op == "MaxPool" || l.Op == "AveragePool" {
+				fh = strconv.FormatInt(max(l.Window, 1), 10)
+			}
+			if l.Aux > 0 {
+				aux = strconv.FormatInt(l.Aux, 10)
+			}
+			fmt.Fprintf(&b, "%s, , , %s, , , , , , vector:%s, %d, %d, %s, %s,\n", l.Name, fh, l.Op, l.Elements, l.In, aux, l.FusedInto)
+		}
+	}
+	for i, l := range layers {
+		vrows(i)
+		fmt.Fprintf(&b, "%s, %d, %d, %d, %d, %d, %d, %d, %d, conv, , , , ,\n", l.Name, l.H, l.W, l.Fh, l.Fw, l.Ch, l.N, l.Sh, l.Sw)
+	}
+	vrows(len(layers))
+	_, err := io.WriteString(w, b.String())
+	return err
 }

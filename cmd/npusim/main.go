@@ -64,7 +64,7 @@ Usage:
   npusim sweep -c CONFIG -t TOPOLOGY -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
-  npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]
+  npusim import MODEL.onnx [-batch N] [-pad none|include] [-ops gemm|all] [-o FILE]
 
 Example:
   npusim -c testdata/configs/scale.cfg -t testdata/topologies/alexnet.csv -p runs

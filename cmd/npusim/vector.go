@@ -45,14 +45,9 @@ func vectorLayers(cfg *config.Config, path, ops string, batch int, summary io.Wr
 	if err != nil {
 		return nil, err
 	}
-	before := m.LoweredBefore(batch)
-	out := make([]topology.VectorLayer, 0, len(m.Vector))
-	for _, v := range m.Vector {
-		l, err := v.Batched(batch)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, topology.VectorLayer{Layer: l, After: before[v.After], FusedInto: v.FusedInto})
+	out, err := onnxVector(m, batch)
+	if err != nil {
+		return nil, err
 	}
 	if summary != nil {
 		fmt.Fprintln(summary, m.VectorSummary())
@@ -75,4 +70,19 @@ func vectorSummary(reports []report.Layer, vreps []report.VectorLayer) string {
 		n.AddVector(&vreps[i])
 	}
 	return strings.TrimSpace(n.Summary())
+}
+
+// onnxVector is the model's vector layers for batch inputs, each placed
+// after the lowered GEMM layers of the compute nodes before it.
+func onnxVector(m *onnx.Model, batch int) ([]topology.VectorLayer, error) {
+	before := m.LoweredBefore(batch)
+	out := make([]topology.VectorLayer, 0, len(m.Vector))
+	for _, v := range m.Vector {
+		l, err := v.Batched(batch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, topology.VectorLayer{Layer: l, After: before[v.After], FusedInto: v.FusedInto})
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,5 +65,41 @@ func TestRunOpsFlag(t *testing.T) {
 	err := run([]string{"-c", "../../samples/onnx/scale.cfg", "-t", path, "-ops", "some", "-p", dir, "-q"})
 	if err == nil || err.Error() != `-ops "some": must be gemm or all` {
 		t.Errorf("-ops some: %v", err)
+	}
+}
+
+// npusim import -ops all writes the network with its vector layers; run
+// on that CSV, npusim gives the same vector and network reports as on the
+// model itself.
+func TestImportOpsAllRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join("..", "..", "onnx", "testdata", "resnet18.onnx")
+	csvPath := filepath.Join(dir, "resnet18.csv")
+	if err := importCmd([]string{model, "-pad", "include", "-ops", "all", "-o", csvPath}); err != nil {
+		t.Fatal(err)
+	}
+	var out [2]string
+	for i, topo := range []string{model, csvPath} {
+		p := filepath.Join(dir, strconv.Itoa(i))
+		args := []string{"-c", "../../samples/onnx/scale.cfg", "-t", topo, "-ops", "all", "-p", p, "-q", "-j", "1"}
+		if i == 0 {
+			args = append(args, "-pad", "include")
+		}
+		if err := run(args); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"VECTOR_REPORT.csv", "NETWORK_REPORT.csv", "COMPUTE_REPORT.csv"} {
+			b, err := os.ReadFile(filepath.Join(p, "scale_example_run_32x32_os", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] += string(b)
+		}
+	}
+	if out[0] != out[1] {
+		t.Errorf("the imported CSV runs differently from the model:\n%s\nvs\n%s", out[0], out[1])
+	}
+	if err := importCmd([]string{model, "-ops", "x"}); err == nil || err.Error() != `import: -ops "x": must be gemm or all` {
+		t.Errorf("-ops x: %v", err)
 	}
 }
