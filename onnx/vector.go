@@ -209,6 +209,8 @@ func (m *Model) vectorNode(vs *vecState, e *env, n *onnxpb.NodeProto, i int) {
 		}
 	}
 	switch op {
+	case "Slice":
+		l.In = elems // it reads only the part it copies
 	case "MaxPool", "AveragePool":
 		k := attrsOf(n).ints("kernel_shape")
 		w := int64(1)
