@@ -139,8 +139,16 @@ func (m *Model) vectorNode(vs *vecState, e *env, n *onnxpb.NodeProto, i int) {
 		drop(ReasonRelabel)
 		return
 	}
-	// Elements: the product of the output shapes.
+	// Elements: the product of the output shapes. A Split's outputs
+	// together hold its input, whose shape is known even where the
+	// outputs' are not (shape inference does not split shapes).
 	var elems int64
+	if op == "Split" && len(ins) > 0 {
+		if s := e.shapeOf(ins[0]).size(); s > 0 {
+			outs = nil
+			elems = s
+		}
+	}
 	for _, o := range outs {
 		s := e.shapeOf(o).size()
 		if s <= 0 {

@@ -249,3 +249,73 @@ func TestVectorBatched(t *testing.T) {
 		t.Errorf("batch 4: %+v", l)
 	}
 }
+
+// The rules of docs/vector.md on a small graph with the operators the
+// shipped models lack: what relabels, what moves, Aux words, windows,
+// fusion chains.
+func TestVectorRules(t *testing.T) {
+	g := graph{
+		inputs: []*onnxpb.ValueInfoProto{vi("x", 1, 4, 8, 8)},
+		inits: []*onnxpb.TensorProto{weight("w", 8, 4, 1, 1), weight("bn_s", 8), weight("bn_b", 8),
+			weight("bn_m", 8), weight("bn_v", 8), weight("ln_s", 16), weight("ln_b", 16)},
+		nodes: []*onnxpb.NodeProto{
+			node("Conv", "conv", []string{"x", "w"}, []string{"c"}),                                                  // [1,8,8,8]
+			node("BatchNormalization", "bn", []string{"c", "bn_s", "bn_b", "bn_m", "bn_v"}, []string{"b"}),           // fused: constants
+			node("Sigmoid", "sig", []string{"b"}, []string{"s"}),                                                     // fused: chained
+			node("Mul", "silu", []string{"b", "s"}, []string{"y"}),                                                   // b has two readers: not fused
+			node("Transpose", "t_unit", []string{"y"}, []string{"yt"}, ints("perm", 1, 0, 2, 3)),                     // [8,1,8,8]: unit axis only
+			node("Transpose", "t_move", []string{"yt"}, []string{"ym"}, ints("perm", 0, 1, 3, 2)),                    // swaps 8x8: moves
+			node("Concat", "cat_outer", []string{"ym", "ym"}, []string{"co"}, intAttr("axis", 0)),                    // [16,1,8,8]: adjacent
+			node("Concat", "cat_inner", []string{"ym", "ym"}, []string{"ci"}, intAttr("axis", 3)),                    // [8,1,8,16]: moves
+			node("Split", "split", []string{"co"}, []string{"s1", "s2"}, intAttr("axis", 0)),                         // contiguous halves
+			node("MaxPool", "pool", []string{"y"}, []string{"p"}, ints("kernel_shape", 2, 2), ints("strides", 2, 2)), // [1,8,4,4]
+			node("GlobalAveragePool", "gap", []string{"y"}, []string{"g"}),                                           // [1,8,1,1]
+			node("LayerNormalization", "ln", []string{"ci", "ln_s", "ln_b"}, []string{"l"}, intAttr("axis", -1)),     // over the last axis (16)
+		},
+	}
+	m, err := g.parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		op                     string
+		elems, window, in, aux int64
+		fused                  string
+	}
+	wants := map[string]want{
+		"bn":        {"BatchNormalization", 512, 1, 512, 32, "conv"},
+		"sig":       {"Sigmoid", 512, 1, 512, 0, ""},
+		"silu":      {"Mul", 512, 1, 512, 512, ""},
+		"t_move":    {"Transpose", 512, 1, 512, 0, ""},
+		"cat_inner": {"Concat", 1024, 1, 512, 512, ""},
+		"pool":      {"MaxPool", 128, 4, 512, 0, ""},
+		"gap":       {"GlobalAveragePool", 8, 64, 512, 0, ""},
+		"ln":        {"LayerNormalization", 1024, 1, 1024, 32, ""},
+	}
+	got := map[string]VectorLayer{}
+	for _, v := range m.Vector {
+		got[v.Name] = v
+	}
+	for name, w := range wants {
+		v, ok := got[name]
+		if !ok {
+			t.Errorf("%s: no vector layer", name)
+			continue
+		}
+		if g := (want{v.Op, v.Elements, v.Window, v.In, v.Aux, v.FusedInto}); g != w {
+			t.Errorf("%s: %+v, want %+v", name, g, w)
+		}
+	}
+	if len(m.Vector) != len(wants) {
+		t.Errorf("%d vector layers, want %d", len(m.Vector), len(wants))
+	}
+	dropped := map[string]string{}
+	for _, d := range m.Dropped {
+		dropped[d.Node] = d.Reason
+	}
+	for name, reason := range map[string]string{"t_unit": ReasonUnitPerm, "cat_outer": ReasonAdjoin, "split": ReasonView} {
+		if dropped[name] != reason {
+			t.Errorf("%s dropped for %q, want %q", name, dropped[name], reason)
+		}
+	}
+}
