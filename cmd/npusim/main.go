@@ -60,11 +60,11 @@ every core (or one shard of it per batch job), merge the shards' CSVs, draw a
 sweep's plots and HTML report, and turn an ONNX model into a topology CSV.
 
 Usage:
-  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad none|include] [-batch N] [-j N] [-traces] [-q]
+  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad none|include] [-batch N] [-ops gemm|all] [-j N] [-traces] [-q]
   npusim sweep -c CONFIG -t TOPOLOGY -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
-  npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]
+  npusim import MODEL.onnx [-batch N] [-pad none|include] [-ops gemm|all] [-o FILE]
 
 Example:
   npusim -c testdata/configs/scale.cfg -t testdata/topologies/alexnet.csv -p runs
@@ -160,6 +160,7 @@ func runSim(args []string) error {
 	pad := fs.String("pad", "none", "ONNX models: padding convention, none or include")
 	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
 	workers := fs.Int("j", 0, "layers simulated at once (0: one per core; 1: one at a time)")
+	ops := fs.String("ops", "", "layers to run: gemm, or all (also the vector layers of an ONNX model; the default with a [vector] section)")
 	if done, err := parseFlags(fs, args, helpText); done || err != nil {
 		return err
 	}
@@ -167,6 +168,10 @@ func runSim(args []string) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	in, err := loadRunInputs(*cfgPath, *topoPath, *kind, modelFlags{*pad, *batch, summaryTo(*quiet)})
+	if err != nil {
+		return err
+	}
+	vls, err := vectorLayers(&in.cfg, in.topoPath, *ops, *batch, summaryTo(*quiet))
 	if err != nil {
 		return err
 	}
@@ -178,12 +183,15 @@ func runSim(args []string) error {
 		opts.Progress = os.Stderr
 	}
 	start := time.Now()
-	reports, err := runner.Run(in.cfg, in.layers, opts)
+	reports, vreps, err := runner.RunNetwork(in.cfg, in.layers, vls, opts)
 	if err != nil {
 		return err
 	}
 	if !*quiet {
 		printSummary(stdout, in.cfg, reports, time.Since(start), filepath.Join(*logDir, in.cfg.RunName))
+		if in.cfg.Vector != nil {
+			fmt.Fprintf(stdout, "Network: %s\n", vectorSummary(reports, vreps))
+		}
 	}
 	return nil
 }
