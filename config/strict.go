@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/npusim/npusim/vector"
 )
 
 // npusim's own sections are strict: a key npusim does not read there is an
@@ -71,10 +73,11 @@ func containsFold(list []string, s string) bool {
 }
 
 // nearest is the known key closest to key (case-insensitive edit
-// distance), if it is close enough to be a likely misspelling: at most a
-// third of its letters off, and at least one.
+// distance, a swap of two neighbours counting as one edit), if it is close
+// enough to be a likely misspelling: one edit, or up to a third of its
+// letters.
 func nearest(key string, known []string) string {
-	best, bestD := "", len(key)/3+1
+	best, bestD := "", max(1, len(key)/3)
 	for _, k := range known {
 		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d <= bestD && (best == "" || d < bestD) {
 			best, bestD = k, d
@@ -83,25 +86,30 @@ func nearest(key string, known []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance of a and b (bytes).
+// editDistance is the optimal-string-alignment distance of a and b
+// (bytes): insertions, deletions, substitutions and swaps of neighbours.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // inlineCommentHint is added to the error about a value that holds what
@@ -121,4 +129,10 @@ func (p *cfgParser) inlineCommentHint(section, key string) string {
 		}
 	}
 	return ""
+}
+
+func init() {
+	// [vector] takes its unit's keys and, to override the cost table, an
+	// operator's name.
+	strictKeys[secVector] = append([]string{"Lanes", "Latency", "Fuse"}, vector.Ops()...)
 }

@@ -15,7 +15,7 @@ func TestStrictKeys(t *testing.T) {
 		{"[dram]\nModel = fixed\nLatncy = 5\n", "config a.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight"},
 		{"[dram]\nModel = fixed\nlatency = 5\nchanels = 2\n", "config a.cfg: line 23: [dram] chanels: unknown key: did you mean Channels? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight"},
 		{"[multicore]\nCores = 4\nParition = pixels\n", "config a.cfg: line 22: [multicore] Parition: unknown key: did you mean Partition? [multicore] takes Cores, Partition, CoreRows, CoreCols"},
-		{"[npusim]\nBatchSize = 2\n", "config a.cfg: line 21: [npusim] BatchSize: unknown key: did you mean Batch? [npusim] takes WordBytes, Batch"},
+		{"[npusim]\nBatchSize = 2\n", "config a.cfg: line 21: [npusim] BatchSize: unknown key: [npusim] takes WordBytes, Batch"},
 		{"[npusim]\nWordbyte = 2\n", "config a.cfg: line 21: [npusim] Wordbyte: unknown key: did you mean WordBytes? [npusim] takes WordBytes, Batch"},
 		{"[energy]\nMulpJ = 2\n", "config a.cfg: line 21: [energy] MulpJ: unknown key: did you mean MultpJ? [energy] takes MultpJ, AddpJ, IdlePEpJ, IfmapSRAMpJ, FilterSRAMpJ, OfmapSRAMpJ, DRAMReadpJ, DRAMWritepJ, ClockMHz"},
 		{"[sparsity]\nSparsitySupport = False\nBlockSise = 4\n", "config a.cfg: line 22: [sparsity] BlockSise: unknown key: did you mean BlockSize? [sparsity] takes SparsitySupport, SparseRep, OptimizedMapping, BlockSize, RandomNumberGeneratorSeed"},

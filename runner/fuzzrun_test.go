@@ -155,6 +155,7 @@ func fuzzRunSeeds(t testing.TB) []fuzzSeed {
 		{"multicore grid over fixed", "[multicore]\nCores = 4\nCoreRows = 2\nCoreCols = 2\n\n" + fixed, false},
 		{"energy", "[energy]\nMultpJ = 2.5\nAddpJ = 0.5\nIdlePEpJ = 0.1\nDRAMReadpJ = 100\nClockMHz = 500\n", true},
 		{"npusim", "[npusim]\nWordBytes = 2\nBatch = 2\n", false},
+		{"vector", "[vector]\nLanes = 8\nLatency = 2\nFuse = true\nSoftmax = 4\n", false},
 		{"every extension", "[npusim]\nWordBytes = 2\n\n[energy]\nClockMHz = 800\n\n[multicore]\nCores = 2\nPartition = pixels\n\n[dram]\nModel = hbm2\nChannels = 2\n", false},
 	} {
 		seeds = append(seeds, fuzzSeed{ext.name, append(append(append([]byte{}, base...), '\n'), ext.text...), topo, false, ext.traces})
