@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -271,5 +272,79 @@ func TestSweepBandwidth(t *testing.T) {
 	}
 	if n != 3 || gold.Totals().StallCycles == 0 {
 		t.Errorf("%d USER_2 rows; golden stalls %d", n, gold.Totals().StallCycles)
+	}
+}
+
+// TestSpecRefusals checks the inputs issue 18 found accepted: a key under
+// two spellings, a key in the wrong section, a key in two sections, pes
+// twice, control characters, a name too long for a folder, and a sweep
+// above MaxConfigs; each is refused before anything runs.
+func TestSpecRefusals(t *testing.T) {
+	base, _ := load(t)
+	set := func(s string) Param {
+		p, err := ParseSet(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	many := func(n int) string {
+		vs := make([]string, n)
+		for i := range vs {
+			vs[i] = strconv.Itoa(i + 1)
+		}
+		return strings.Join(vs, ",")
+	}
+	long := strings.Repeat("a", 300)
+	cases := []struct {
+		name string
+		spec Spec
+		base string
+		want string
+	}{
+		{"two spellings", Spec{Params: []Param{set("ArrayHeight=2,4"), set("architecture_presets.ArrayHeight=8")}}, "",
+			"sweep: key ArrayHeight is swept twice, as ArrayHeight and as architecture_presets.ArrayHeight"},
+		{"two spellings, other case", Spec{Params: []Param{set("architecture_presets.dataflow=os"), set("DATAFLOW=ws")}}, "",
+			"sweep: key DATAFLOW is swept twice, as architecture_presets.dataflow and as DATAFLOW"},
+		{"wrong section", Spec{Params: []Param{set("general.ArrayHeight=2,4")}}, "",
+			"sweep: key general.ArrayHeight: ArrayHeight is read from [architecture_presets], not [general]"},
+		{"two sections", Spec{Params: []Param{set("Latency=1,2")}}, "\n[dram]\nLatency = 5\n[multicore]\nLatency = 7\n",
+			"sweep: config scale.cfg: key Latency is in [dram] and in [multicore]: write SECTION.Latency"},
+		{"300-character value", Spec{Params: []Param{set("general.extra=b," + long)}}, "",
+			"sweep: configuration 1 is named \"" + long[:40] + "...\", 300 bytes long: a name (made of the swept values) names a folder and may have at most 200; shorten the values"},
+		{"above MaxConfigs", Spec{Params: []Param{set("general.a=" + many(101)), set("general.b=" + many(100))}}, "",
+			"sweep: 10100 configurations, more than the 10000 a sweep may have: cut the design space into several sweeps"},
+	}
+	for _, c := range cases {
+		_, err := c.spec.Points("scale.cfg", append(slices.Clone(base), c.base...))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: error %v\nwant %s", c.name, err, c.want)
+		}
+	}
+	// Sections differ: two keys of the same name are two keys.
+	if _, err := (Spec{Params: []Param{set("dram.Latency=1,2"), set("multicore.Latency=3")}}).Points("scale.cfg",
+		append(slices.Clone(base), "\n[dram]\nLatency = 5\n[multicore]\nLatency = 7\n"...)); err != nil && strings.Contains(err.Error(), "twice") {
+		t.Errorf("dram.Latency and multicore.Latency: %v", err)
+	}
+
+	if _, err := ParseFile("s.txt", strings.NewReader("ArrayHeight = 2,4\npes = 16\npes = 64\n")); err == nil || err.Error() != "sweep file s.txt line 3: pes is given twice (16, then 64)" {
+		t.Errorf("pes twice: %v", err)
+	}
+	spec := Spec{PEs: 16}
+	if err := spec.SetPEs([]string{"64"}); err == nil || spec.PEs != 16 {
+		t.Errorf("SetPEs over a file's pes: %v, pes %d", err, spec.PEs)
+	}
+	for _, s := range []string{"Dataflow=os,\x1b[31mws", "Dataflow=os\a", "general.x\x1b=1", "general.x=\xff"} {
+		_, err := ParseSet(s)
+		if err == nil {
+			t.Errorf("ParseSet(%q) accepted", s)
+			continue
+		}
+		if strings.ContainsAny(err.Error(), "\x1b\a\xff") {
+			t.Errorf("ParseSet(%q): the error carries the raw bytes: %q", s, err)
+		}
+	}
+	if _, err := ParseFile("s.txt", strings.NewReader("Dataflow = os, \x1b]0;title\a\n")); err == nil || strings.ContainsAny(err.Error(), "\x1b\a") {
+		t.Errorf("sweep file with ESC/BEL: %q", err)
 	}
 }
