@@ -1,0 +1,66 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// syncBuffer is a bytes.Buffer safe for the ticker's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLinesFromBar drives a real progress bar into Lines: the log gets
+// plain lines (no carriage return, no escape): with Close only, one line,
+// the last state the bar drew before it cleared itself (3 of 4: the bar
+// clears instead of drawing 4 of 4).
+func TestLinesFromBar(t *testing.T) {
+	var out syncBuffer
+	l := NewLines(&out, time.Hour) // only Close writes
+	bar := progressbar.NewOptions(4, progressbar.OptionSetWriter(l), progressbar.OptionSetDescription("sweep"),
+		progressbar.OptionShowCount(), progressbar.OptionSetRenderBlankState(true), progressbar.OptionClearOnFinish())
+	for range 4 {
+		bar.Add(1)
+	}
+	bar.Finish()
+	l.Close()
+	got := out.String()
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "sweep  75%") || !strings.Contains(lines[0], "| (3/4) [") || strings.ContainsAny(got, "\r\x1b") {
+		t.Errorf("log %q, want one line: sweep  75%% ... (3/4) [...]", got)
+	}
+}
+
+// TestLinesEvery checks that a changing state is written every interval,
+// and an unchanged one is not written again.
+func TestLinesEvery(t *testing.T) {
+	var out syncBuffer
+	l := NewLines(&out, 10*time.Millisecond)
+	l.Write([]byte("\r\x1b[2K 1 of 3 \x1b[0m"))
+	time.Sleep(100 * time.Millisecond)
+	l.Write([]byte("\r 2 of 3"))
+	time.Sleep(100 * time.Millisecond)
+	l.Write([]byte("\r      \r"))
+	l.Close()
+	if got := out.String(); got != "1 of 3\n2 of 3\n" {
+		t.Errorf("log %q, want \"1 of 3\\n2 of 3\\n\"", got)
+	}
+}
