@@ -491,3 +491,29 @@ func TestStopAndRowCap(t *testing.T) {
 		t.Errorf("row cap: %v, want %s", err, want)
 	}
 }
+
+// TestPEsCountsCores checks that the pes column of a multi-core sweep
+// counts every core's PEs (issue 18, defect 7): 4 cores of 4x4 and of 8x2
+// are 64 PEs, while rows and cols stay one core's array.
+func TestPEsCountsCores(t *testing.T) {
+	base, layers := load(t)
+	base = append(base, "\n[multicore]\nCores = 4\n"...)
+	p, _ := ParseSet("ArrayHeight=4,8")
+	pts := mustPoints(t, Spec{Params: []Param{p}, PEs: 16}, base)
+	res, err := Run(pts, layers, Options{OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := res.Table
+	for _, r := range tab.Records {
+		if got := r[tab.Col("pes")]; got != "64" {
+			t.Errorf("%s: pes %s, want 64 (4 cores x 16)", r[tab.Col("config")], got)
+		}
+		if r[tab.Col("rows")]+"x"+r[tab.Col("cols")] != r[tab.Col("config")] {
+			t.Errorf("%s: rows %s cols %s", r[tab.Col("config")], r[tab.Col("rows")], r[tab.Col("cols")])
+		}
+	}
+	if len(tab.Records) != 2*len(layers) {
+		t.Errorf("%d rows", len(tab.Records))
+	}
+}

@@ -77,8 +77,9 @@ func records(p Point, run *results.Run, layers []systolic.Layer) ([][]string, er
 	if len(c.Bandwidth) > 0 {
 		bw = atoi(c.Bandwidth[0])
 	}
+	// pes counts every core's PEs: rows and cols are one core's array.
 	cfg := []string{atoi(p.ID), p.Name, atoi(c.ArrayHeight), atoi(c.ArrayWidth),
-		atoi(c.ArrayHeight * c.ArrayWidth), c.Dataflow.String(),
+		atoi(c.ArrayHeight * c.ArrayWidth * max(1, c.Multicore.Cores)), c.Dataflow.String(),
 		atoi(c.IfmapSRAMKB), atoi(c.FilterSRAMKB), atoi(c.OfmapSRAMKB), c.BandwidthMode.String(), bw}
 	for _, i := range extraKeys(p) {
 		cfg = append(cfg, p.Values[i])
