@@ -13,7 +13,7 @@ import (
 	"github.com/npusim/npusim/systolic"
 )
 
-const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]"
+const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad include|none] [-o FILE]"
 
 const importUsage = "usage: " + importSynopsis + `
 
@@ -29,7 +29,7 @@ func importCmd(args []string) error {
 		fmt.Fprintln(fs.Output(), importUsage)
 		fs.PrintDefaults()
 	}
-	pad := fs.String("pad", "none", "padding convention: none (SCALE-Sim's, unpadded ifmap) or include (ifmap grown by the pads)")
+	pad := fs.String("pad", defaultPad, "padding convention: include (ifmap grown by the pads: the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmap)")
 	batch := fs.Int("batch", 1, "number of model inputs (multiplies the exported batch)")
 	outPath := fs.String("o", "", "write the CSV to this file instead of standard output")
 	// Flags may come before or after the model path.
@@ -39,7 +39,7 @@ func importCmd(args []string) error {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
-			return err
+			return fmt.Errorf("%w%s", err, didYouMean(fs, err))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -104,10 +104,16 @@ func loadTopology(cfg runner.Config, path string, kind runner.TopologyKind, pad 
 		return nil, err
 	}
 	if !model {
-		if pad != "none" || batch != 1 {
+		if pad != "" || batch != 1 {
 			return nil, fmt.Errorf("topology %s: -pad and -batch apply to ONNX models only", path)
 		}
 		return runner.LoadTopologyFor(cfg, path, kind)
+	}
+	if kind == runner.Gemm {
+		return nil, fmt.Errorf("topology %s: -i gemm is for GEMM topology CSVs; an ONNX model's layers come from the model (drop -i gemm)", path)
+	}
+	if pad == "" {
+		pad = defaultPad
 	}
 	p, err := onnx.ParsePadding(pad)
 	if err != nil {
@@ -122,7 +128,7 @@ func loadTopology(cfg runner.Config, path string, kind runner.TopologyKind, pad 
 		return nil, err
 	}
 	if summary != nil {
-		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %d layers)\n", m.Summary(), p, batch, len(layers))
+		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %s)\n", m.Summary(), p, batch, plural(len(layers), "layer"))
 	}
 	return layers, nil
 }

@@ -13,8 +13,10 @@ import (
 )
 
 // Lines is an io.Writer for a progress bar (progressbar.OptionSetWriter)
-// that writes the bar's latest state to W as a plain line every Every,
-// when it has changed, and once more on Close.
+// that writes the bar's latest state to a log as a plain line at a fixed
+// interval, when it has changed. Close writes nothing more: the bar's
+// last state is stale by then (a throttled bar may never have drawn its
+// end), and the caller prints how the run ended.
 type Lines struct {
 	w     io.Writer
 	mu    sync.Mutex
@@ -81,11 +83,10 @@ func (l *Lines) flush() {
 	}
 }
 
-// Close stops the ticker and writes the last state.
+// Close stops the ticker.
 func (l *Lines) Close() error {
 	close(l.stop)
 	<-l.done
-	l.flush()
 	return nil
 }
 

@@ -29,18 +29,19 @@ func (s *syncBuffer) String() string {
 }
 
 // TestLinesFromBar drives a real progress bar into Lines: the log gets
-// plain lines (no carriage return, no escape): with Close only, one line,
-// the last state the bar drew before it cleared itself (3 of 4: the bar
-// clears instead of drawing 4 of 4).
+// one plain line (no carriage return, no escape) for the state the bar
+// drew last (3 of 4: the bar clears itself instead of drawing 4 of 4),
+// and Close adds nothing.
 func TestLinesFromBar(t *testing.T) {
 	var out syncBuffer
-	l := NewLines(&out, time.Hour) // only Close writes
+	l := NewLines(&out, 20*time.Millisecond)
 	bar := progressbar.NewOptions(4, progressbar.OptionSetWriter(l), progressbar.OptionSetDescription("sweep"),
 		progressbar.OptionShowCount(), progressbar.OptionSetRenderBlankState(true), progressbar.OptionClearOnFinish())
 	for range 4 {
 		bar.Add(1)
 	}
 	bar.Finish()
+	time.Sleep(200 * time.Millisecond)
 	l.Close()
 	got := out.String()
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
@@ -50,7 +51,7 @@ func TestLinesFromBar(t *testing.T) {
 }
 
 // TestLinesEvery checks that a changing state is written every interval,
-// and an unchanged one is not written again.
+// and an unchanged or blank one is not.
 func TestLinesEvery(t *testing.T) {
 	var out syncBuffer
 	l := NewLines(&out, 10*time.Millisecond)
@@ -59,6 +60,7 @@ func TestLinesEvery(t *testing.T) {
 	l.Write([]byte("\r 2 of 3"))
 	time.Sleep(100 * time.Millisecond)
 	l.Write([]byte("\r      \r"))
+	time.Sleep(100 * time.Millisecond)
 	l.Close()
 	if got := out.String(); got != "1 of 3\n2 of 3\n" {
 		t.Errorf("log %q, want \"1 of 3\\n2 of 3\\n\"", got)

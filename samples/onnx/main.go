@@ -5,7 +5,7 @@
 // scale.cfg, MIT, see LICENSE-scalesim), writes SCALE-Sim's reports and
 // prints a per-layer summary:
 //
-//	go run ./samples/onnx [-p LOGDIR] [-pad none|include] [-batch N] [-model FILE.onnx]
+//	go run ./samples/onnx [-p LOGDIR] [-pad include|none] [-batch N] [-model FILE.onnx]
 //
 // The model and config are embedded, so the program works from any working
 // directory; -model runs another ONNX file instead.
@@ -39,7 +39,9 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("onnx", flag.ContinueOnError)
 	logDir := fs.String("p", filepath.Join(os.TempDir(), "npusim-onnx"), "folder for the run's output folder")
-	padFlag := fs.String("pad", "include", "padding convention: none or include")
+	// include, as npusim -t MODEL.onnx and npusim import: the model's own
+	// output sizes and MACs (none gives SCALE-Sim's unpadded ifmaps)
+	padFlag := fs.String("pad", "include", "padding convention: include (the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmaps)")
 	batch := fs.Int("batch", 1, "number of model inputs")
 	modelPath := fs.String("model", "", "ONNX model to run instead of the embedded ResNet-18")
 	if err := fs.Parse(args); err != nil {
