@@ -18,9 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/plot"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/sweep"
+	"github.com/npusim/npusim/topology"
 )
 
 // TestMain lets a test run the real main (exit status, stdout, stderr) by
@@ -358,16 +359,16 @@ func TestMulticoreSummary(t *testing.T) {
 // unless -pad says otherwise, in a run as in import.
 func TestONNXPadDefault(t *testing.T) {
 	model := "../../samples/onnx/resnet18.onnx"
-	cfg, err := runner.ParseConfig("scale.cfg", []byte("[general]\nrun_name = x\n[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\nOfmapSramSzkB: 1\nIfmapOffset: 0\nFilterOffset: 10000000\nOfmapOffset: 20000000\nDataflow: os\n[run_presets]\nInterfaceBandwidth: CALC\n"))
+	cfg, err := config.Parse("scale.cfg", []byte("[general]\nrun_name = x\n[architecture_presets]\nArrayHeight: 4\nArrayWidth: 4\nIfmapSramSzkB: 1\nFilterSramSzkB: 1\nOfmapSramSzkB: 1\nIfmapOffset: 0\nFilterOffset: 10000000\nOfmapOffset: 20000000\nDataflow: os\n[run_presets]\nInterfaceBandwidth: CALC\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, err := loadTopology(cfg, model, runner.Conv, "", 1, nil)
+	def, err := loadTopology(cfg, model, topology.Conv, "", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inc, _ := loadTopology(cfg, model, runner.Conv, "include", 1, nil)
-	none, _ := loadTopology(cfg, model, runner.Conv, "none", 1, nil)
+	inc, _ := loadTopology(cfg, model, topology.Conv, "include", 1, nil)
+	none, _ := loadTopology(cfg, model, topology.Conv, "none", 1, nil)
 	if !reflect.DeepEqual(def, inc) || reflect.DeepEqual(def, none) {
 		t.Errorf("the default -pad is not include")
 	}
@@ -381,7 +382,7 @@ func TestONNXPadDefault(t *testing.T) {
 	if err := importCmd([]string{model, "-o", out}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := runner.LoadTopology(out, runner.Conv)
+	got, err := topology.Load(out, topology.Conv)
 	if err != nil || got[0].H != 229 {
 		t.Errorf("import's default: conv1 height %v, %v; want 229", got[0], err)
 	}
