@@ -387,3 +387,18 @@ func TestONNXPadDefault(t *testing.T) {
 		t.Errorf("import's default: conv1 height %v, %v; want 229", got[0], err)
 	}
 }
+
+// TestOneLayer runs a one-layer topology: the summary says "1 layer",
+// not "1 layers".
+func TestOneLayer(t *testing.T) {
+	dir := t.TempDir()
+	topo := filepath.Join(dir, "one.csv")
+	os.WriteFile(topo, []byte("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nc, 8, 8, 3, 3, 2, 6, 1,\n"), 0o644)
+	o, err := capture(t, "-c", golden+"/scale.cfg", "-t", topo, "-p", dir, "-j", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(o, "% utilization, 1 layer in ") {
+		t.Errorf("summary: %s", o)
+	}
+}
