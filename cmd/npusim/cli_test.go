@@ -93,6 +93,11 @@ func TestCLIMistakes(t *testing.T) {
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "ArrayHeight=2,4", "-set", "architecture_presets.ArrayHeight=8"},
 			"sweep: key ArrayHeight is swept twice, as ArrayHeight and as architecture_presets.ArrayHeight"},
 		{[]string{"help", "nope"}, "help nope: no such command (commands: help, import, merge, plot, sweep, version)"},
+		// /dev/zero: one line, after reading 1 MiB, not an out-of-memory death.
+		{[]string{"plot", "/dev/zero"}, "sweep CSV /dev/zero: line 1 is longer than 1048576 bytes: not a sweep CSV"},
+		{[]string{"merge", "-o", filepath.Join(out, "m.csv"), "/dev/zero"}, "sweep CSV /dev/zero: line 1 is longer than 1048576 bytes: not a sweep CSV"},
+		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "Dataflow=os,ws\x1b[2J\a"},
+			`invalid value "Dataflow=os,ws\x1b[2J\a" for flag -set: -set "Dataflow=os,ws\x1b[2J\a": control character U+001B at byte 14 (npusim -h for help)`},
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-shard", "2/2", "-set", "Dataflow=os"},
 			`-shard "2/2": want I/N with 0 <= I < N (e.g. $SLURM_ARRAY_TASK_ID/8)`},
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out},
