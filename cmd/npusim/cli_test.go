@@ -93,6 +93,8 @@ func TestCLIMistakes(t *testing.T) {
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "ArrayHeight=2,4", "-set", "architecture_presets.ArrayHeight=8"},
 			"sweep: key ArrayHeight is swept twice, as ArrayHeight and as architecture_presets.ArrayHeight"},
 		{[]string{"help", "nope"}, "help nope: no such command (commands: help, import, merge, plot, sweep, version)"},
+		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "Dataflow=os", "-pad", "none"},
+			"topology " + conv + ": -pad and -batch apply to ONNX models only"},
 		// /dev/zero: one line, after reading 1 MiB, not an out-of-memory death.
 		{[]string{"plot", "/dev/zero"}, "sweep CSV /dev/zero: line 1 is longer than 1048576 bytes: not a sweep CSV"},
 		{[]string{"merge", "-o", filepath.Join(out, "m.csv"), "/dev/zero"}, "sweep CSV /dev/zero: line 1 is longer than 1048576 bytes: not a sweep CSV"},
@@ -405,5 +407,34 @@ func TestOneLayer(t *testing.T) {
 	}
 	if !strings.Contains(o, "% utilization, 1 layer in ") {
 		t.Errorf("summary: %s", o)
+	}
+}
+
+// TestSweepONNX sweeps an ONNX model with -batch: the CSV's MACs are the
+// model's lowered layers' (batch 2: twice batch 1's).
+func TestSweepONNX(t *testing.T) {
+	model := "../../onnx/testdata/transformer_encoder.onnx"
+	macs := func(batch string) int64 {
+		dir := t.TempDir()
+		if _, err := capture(t, "sweep", "-q", "-c", "../../testdata/configs/scale.cfg", "-t", model, "-o", dir,
+			"-set", "ArrayHeight=32,64", "-pes", "4096", "-batch", batch); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := sweep.ReadTable(filepath.Join(dir, "sweep.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, r := range tab.Records {
+			if r[tab.Col("config_id")] == "0" {
+				v, _ := strconv.ParseInt(r[tab.Col("macs")], 10, 64)
+				sum += v
+			}
+		}
+		return sum
+	}
+	one, two := macs("1"), macs("2")
+	if one == 0 || two != 2*one {
+		t.Errorf("MACs %d with -batch 1, %d with -batch 2", one, two)
 	}
 }
