@@ -249,6 +249,14 @@ func TestMergeRefuses(t *testing.T) {
 	otherKeys := shards(t, set("IfmapSramSzkB=1,2,3"), layers, 3)
 	colA, colB := shards(t, set("general.a=1,2"), layers, 1), shards(t, set("general.b=1,2"), layers, 1)
 
+	m, err := Merge(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := filepath.Join(t.TempDir(), "sweep.csv")
+	if err := m.Write(merged); err != nil {
+		t.Fatal(err)
+	}
 	noProv := filepath.Join(t.TempDir(), "copy.csv")
 	data, _ := os.ReadFile(good[1])
 	os.WriteFile(noProv, data, 0o644)
@@ -270,6 +278,8 @@ func TestMergeRefuses(t *testing.T) {
 			"merge: " + otherTopo[1] + " is from another sweep than " + good[0] + ": another topology"},
 		{"another N", []string{good[0], otherN[1]},
 			"merge: " + otherN[1] + " is from another sweep than " + good[0] + ": split into 2 shards, not 3"},
+		{"a merged sweep among its shards", []string{good[0], good[1], merged},
+			"merge: " + merged + " is from another sweep than " + good[0] + ": split into 1 shard (a whole or merged sweep), not 3"},
 		{"other swept values", []string{good[0], good[1], otherKeys[2]},
 			"merge: " + otherKeys[2] + " is from another sweep than " + good[0] + ": swept keys \"IfmapSramSzkB=1,2,3\", not \"Dataflow=os,ws,is\""},
 		{"equal-length headers, other columns", []string{colA[0], colB[0]},

@@ -308,7 +308,11 @@ func foreign(a, b *Provenance) string {
 		why = append(why, "another base config")
 	}
 	if a.Shards != b.Shards {
-		why = append(why, fmt.Sprintf("split into %d shards, not %d", b.Shards, a.Shards))
+		n := fmt.Sprintf("%d shards", b.Shards)
+		if b.Shards == 1 {
+			n = "1 shard (a whole or merged sweep)"
+		}
+		why = append(why, fmt.Sprintf("split into %s, not %d", n, a.Shards))
 	}
 	if len(why) == 0 && a.Sweep != b.Sweep {
 		why = append(why, "another sweep fingerprint")

@@ -168,6 +168,13 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", want, o)
 		}
 	}
+	// The bounds the help texts state are the code's.
+	for sub, want := range map[string]string{"sweep": fmt.Sprintf("at most %d configurations", sweep.MaxConfigs),
+		"merge": fmt.Sprintf("at most %d MiB", sweep.MaxTableBytes>>20), "plot": fmt.Sprintf("at most %d MiB", sweep.MaxTableBytes>>20)} {
+		if o, _, _ := runMain(t, sub, "-h"); !strings.Contains(strings.ReplaceAll(o, "\n", " "), want) {
+			t.Errorf("%s -h does not say %q:\n%s", sub, want, o)
+		}
+	}
 	for _, sub := range []string{"sweep", "merge", "plot"} {
 		o, _, code := runMain(t, sub, "-h")
 		if code != 0 || !strings.Contains(o, "Usage:\n  npusim "+sub) || !strings.Contains(o, "Example:") {

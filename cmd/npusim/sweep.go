@@ -35,7 +35,7 @@ Flags:
 func runSweep(args []string) error {
 	fs := newFlags("sweep")
 	cfgPath := fs.String("c", "", "base config file (SCALE-Sim INI format)")
-	topoPath := fs.String("t", "", "topology CSV (overrides the config's TopologyCsvLoc)")
+	topoPath := fs.String("t", "", "topology CSV or ONNX model (overrides the config's TopologyCsvLoc)")
 	kind := fs.String("i", "conv", "topology format: conv or gemm")
 	out := fs.String("o", "sweep", "output folder")
 	file := fs.String("f", "", "sweep file: KEY = V1, V2, ... lines (and pes = N)")
