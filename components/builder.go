@@ -11,6 +11,7 @@ import (
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -36,8 +37,12 @@ type Accelerator struct {
 	// a*WordBytes for a memory that counts bytes.
 	WordBytes int
 
+	// Vector is the vector unit (WithVectorUnit), nil without one.
+	Vector *vector.Unit
+
 	engine sim.Engine
-	host   *host // the driver behind RunLayer, made on first use
+	host   *host       // the driver behind RunLayer, made on first use
+	vhost  *vectorHost // the driver behind RunVectorLayer
 }
 
 // Builder builds Accelerators. Its zero configuration is SCALE-Sim's
@@ -55,6 +60,7 @@ type Builder struct {
 	sparsity   systolic.Sparsity
 	wordBytes  int
 	inline     bool
+	vector     *vector.Builder // WithVectorUnit
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -201,6 +207,7 @@ func (b Builder) Build(name string) *Accelerator {
 		offChip.PlugIn(buf.GetPortByName("Bottom"), 4)
 		buf.(interface{ SetDRAM(sim.Port) }).SetDRAM(port)
 	}
+	b.buildVector(acc, onChip)
 	return acc
 }
 

@@ -127,11 +127,11 @@ every core (or one shard of it per batch job), merge the shards' CSVs, draw a
 sweep's plots and HTML report, and turn an ONNX model into a topology CSV.
 
 Usage:
-  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad include|none] [-batch N] [-j N] [-traces] [-q]
+  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad include|none] [-batch N] [-ops gemm|all] [-j N] [-traces] [-q]
   npusim sweep -c CONFIG -t TOPOLOGY|MODEL.onnx -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
-  npusim import MODEL.onnx [-batch N] [-pad include|none] [-o FILE]
+  npusim import MODEL.onnx [-batch N] [-pad include|none] [-ops gemm|all] [-o FILE]
   npusim help [COMMAND]
   npusim version
 
@@ -345,6 +345,7 @@ func runSim(args []string) error {
 	pad := fs.String("pad", "", padUsage)
 	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
 	workers := fs.Int("j", 0, "layers simulated at once (0: one per CPU this process may use; 1: one at a time)")
+	ops := fs.String("ops", "", "layers to run: gemm, or all (also the vector layers of an ONNX model; the default with a [vector] section)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if done, err := parseFlags(fs, args, helpText); done || err != nil {
 		return err
@@ -364,6 +365,10 @@ func runSim(args []string) error {
 	if err != nil {
 		return err
 	}
+	vls, err := vectorLayers(&in.cfg, in.topoPath, *ops, *batch, summaryTo(*quiet))
+	if err != nil {
+		return err
+	}
 	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: in.topoPath, Console: stdout, Context: interrupted(), Workers: jobs}
 	if *quiet {
 		opts.Console = nil
@@ -371,13 +376,16 @@ func runSim(args []string) error {
 	var stop func()
 	opts.Progress, stop = progressTo(*quiet)
 	start := time.Now()
-	reports, err := runner.Run(in.cfg, in.layers, opts)
+	reports, vreps, err := runner.RunNetwork(in.cfg, in.layers, vls, opts)
 	stop()
 	if err != nil {
 		return err
 	}
 	if !*quiet {
 		printSummary(stdout, in.cfg, reports, time.Since(start), filepath.Join(*logDir, in.cfg.RunName))
+		if in.cfg.Vector != nil {
+			fmt.Fprintf(stdout, "Network: %s\n", vectorSummary(reports, vreps))
+		}
 	}
 	return nil
 }
