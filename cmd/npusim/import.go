@@ -14,7 +14,7 @@ import (
 	"github.com/npusim/npusim/topology"
 )
 
-const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad none|include] [-ops gemm|all] [-o FILE]"
+const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad include|none] [-ops gemm|all] [-o FILE]"
 
 const importUsage = "usage: " + importSynopsis + `
 
@@ -31,7 +31,7 @@ func importCmd(args []string) error {
 		fmt.Fprintln(fs.Output(), importUsage)
 		fs.PrintDefaults()
 	}
-	pad := fs.String("pad", "none", "padding convention: none (SCALE-Sim's, unpadded ifmap) or include (ifmap grown by the pads)")
+	pad := fs.String("pad", defaultPad, "padding convention: include (ifmap grown by the pads: the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmap)")
 	batch := fs.Int("batch", 1, "number of model inputs (multiplies the exported batch)")
 	outPath := fs.String("o", "", "write the CSV to this file instead of standard output")
 	ops := fs.String("ops", "gemm", "gemm (SCALE-Sim's CSV) or all (also the vector layers, in a Kind column)")
@@ -42,7 +42,7 @@ func importCmd(args []string) error {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
-			return err
+			return fmt.Errorf("%w%s", err, didYouMean(fs, err))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -120,10 +120,16 @@ func loadTopology(cfg config.Config, path string, kind topology.Kind, pad string
 		return nil, err
 	}
 	if !model {
-		if pad != "none" || batch != 1 {
+		if pad != "" || batch != 1 {
 			return nil, fmt.Errorf("topology %s: -pad and -batch apply to ONNX models only", path)
 		}
 		return topology.LoadFor(cfg, path, kind)
+	}
+	if kind == topology.Gemm {
+		return nil, fmt.Errorf("topology %s: -i gemm is for GEMM topology CSVs; an ONNX model's layers come from the model (drop -i gemm)", path)
+	}
+	if pad == "" {
+		pad = defaultPad
 	}
 	p, err := onnx.ParsePadding(pad)
 	if err != nil {
@@ -138,7 +144,7 @@ func loadTopology(cfg config.Config, path string, kind topology.Kind, pad string
 		return nil, err
 	}
 	if summary != nil {
-		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %d layers)\n", m.Summary(), p, batch, len(layers))
+		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %s)\n", m.Summary(), p, batch, plural(len(layers), "layer"))
 	}
 	return layers, nil
 }

@@ -9,7 +9,7 @@
 // network, its GEMM layers, its vector layers by operator, and how its
 // cycles split between GEMM, vector and stall: the non-GEMM share.
 //
-//	go run ./samples/onnx [-p LOGDIR] [-pad none|include] [-batch N] [-fuse] [-model FILE.onnx]
+//	go run ./samples/onnx [-p LOGDIR] [-pad include|none] [-batch N] [-fuse] [-model FILE.onnx]
 //
 // -fuse applies the activations that directly follow a GEMM layer in its
 // ofmap drain ([vector] Fuse = true). The models and config are embedded,
@@ -52,7 +52,9 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("onnx", flag.ContinueOnError)
 	logDir := fs.String("p", filepath.Join(os.TempDir(), "npusim-onnx"), "folder for the runs' output folders")
-	padFlag := fs.String("pad", "include", "padding convention: none or include")
+	// include, as npusim -t MODEL.onnx and npusim import: the model's own
+	// output sizes and MACs (none gives SCALE-Sim's unpadded ifmaps)
+	padFlag := fs.String("pad", "include", "padding convention: include (the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmaps)")
 	batch := fs.Int("batch", 1, "number of model inputs")
 	fuse := fs.Bool("fuse", false, "fuse activations into their GEMM layer's drain")
 	modelPath := fs.String("model", "", "ONNX model to run instead of the embedded ResNet-18 and transformer encoder")
