@@ -129,6 +129,10 @@ type cfgParser struct {
 	// configparser would see it (see scan).
 	raw      map[string]map[string]string
 	sections map[string]bool // sections present in the file, excluding DEFAULT
+	// line and spelling hold, per section and lower-cased key, its line
+	// number and its spelling in the file.
+	line     map[string]map[string]int
+	spelling map[string]map[string]string
 	file     *ini.File
 }
 
@@ -137,7 +141,7 @@ func (p *cfgParser) errf(format string, args ...any) error {
 }
 
 func (p *cfgParser) keyErrf(section, key, format string, args ...any) error {
-	return fmt.Errorf("config %s: [%s] %s: %s", p.path, section, key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("config %s: [%s] %s: %s%s", p.path, section, key, fmt.Sprintf(format, args...), p.inlineCommentHint(section, key))
 }
 
 // scan walks the file line by line with ini.v1's line rules and checks the
@@ -153,6 +157,8 @@ func (p *cfgParser) keyErrf(section, key, format string, args ...any) error {
 func (p *cfgParser) scan(data []byte) error {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // ini.v1 skips a UTF-8 BOM
 	p.raw = map[string]map[string]string{}
+	p.line = map[string]map[string]int{}
+	p.spelling = map[string]map[string]string{}
 	p.sections = map[string]bool{}
 	firstLine := map[string]int{} // "section\x00key" or "[section" -> line number
 	section := ""
@@ -192,6 +198,8 @@ func (p *cfgParser) scan(data []byte) error {
 			}
 			if p.raw[section] == nil {
 				p.raw[section] = map[string]string{}
+				p.line[section] = map[string]int{}
+				p.spelling[section] = map[string]string{}
 			}
 			continue
 		}
@@ -213,6 +221,8 @@ func (p *cfgParser) scan(data []byte) error {
 		}
 		firstLine[id] = n
 		p.raw[section][key] = strings.TrimSpace(body[d+1:])
+		p.line[section][key] = n
+		p.spelling[section][key] = name
 		inKey = true
 		keyIndent = indent
 	}
@@ -308,6 +318,9 @@ func (p *cfgParser) build() (Config, error) {
 		if !p.sections[s] {
 			return Config{}, p.errf("missing section [%s]", s)
 		}
+	}
+	if err := p.checkKeys(); err != nil {
+		return Config{}, err
 	}
 
 	name, err := p.require(secGeneral, "run_name")

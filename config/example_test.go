@@ -58,3 +58,17 @@ func ExampleParse_error() {
 	// Output:
 	// config usr.cfg: [run_presets] InterfaceBandwidth: unknown value "usr" (allowed: USER, CALC)
 }
+
+// npusim's own sections are strict: a key npusim does not read there is an
+// error with its line and the nearest known key (StrictSections lists
+// them), where SCALE-Sim's sections would let a misspelt key pass and the
+// run use a default. scaleCfg is 18 lines; after a blank line, [dram] is
+// line 20 and Latncy line 22.
+func ExampleParse_unknownKey() {
+	_, err := config.Parse("mem.cfg", []byte(scaleCfg+"\n[dram]\nModel = fixed\nLatncy = 5\n"))
+	fmt.Println(err)
+	fmt.Println(config.StrictSections())
+	// Output:
+	// config mem.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight
+	// [dram energy multicore npusim sparsity vector]
+}

@@ -31,12 +31,12 @@ func TestVectorSection(t *testing.T) {
 		t.Errorf("an empty [vector] section: %+v", cfg.Vector)
 	}
 	for _, c := range []struct{ body, want string }{
-		{"Lanse = 4", "config c.cfg: [vector] lanse: unknown key (allowed: Lanes, Latency, Fuse, or an operator's cost: Add,"},
+		{"Lanse = 4", "config c.cfg: line 21: [vector] Lanse: unknown key: did you mean Lanes? [vector] takes Lanes, Latency, Fuse, Add,"},
 		{"Lanes = 0", "config c.cfg: [vector] Lanes: must be positive, got 0"},
 		{"Latency = -1", "config c.cfg: [vector] Latency: must be >= 0, got -1"},
 		{"Fuse = maybe", `config c.cfg: [vector] Fuse: must be true or false, got "maybe"`},
 		{"Softmax = 0", "config c.cfg: [vector] Softmax: must be positive, got 0"},
-		{"Gemm = 3", "config c.cfg: [vector] gemm: unknown key"},
+		{"Gemm = 3", "config c.cfg: line 21: [vector] Gemm: unknown key: [vector] takes Lanes, Latency, Fuse, Add,"},
 	} {
 		_, err := Parse("c.cfg", []byte(baseConfig+"\n[vector]\n"+c.body+"\n"))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -10,10 +10,14 @@
 // kept as a [VectorLayer] (its element count from shape inference, and
 // whether its GEMM layer's drain can apply it) or listed in
 // [Model.Dropped] with the reason (it only relabels memory, or computes a
-// shape); docs/vector.md has the rules.
+// shape); docs/vector.md has the rules. Control flow (If, Loop, Scan) is
+// handled the same way as long as its subgraphs hold no GEMM compute;
+// compute inside them is refused, as whether and how often it runs is
+// known only at run time.
 //
 // Only shapes are read: initializers need their dims, never their data, so
-// a model stripped of its weights loads.
+// a model stripped of its weights loads, and [Load] drops the weights of a
+// full model while it reads the file ([MaxGraphSize]).
 //
 // [Load] reads a file, [Parse] a model in memory, [IsModel] tells a model
 // from a CSV by its first byte, and [WriteCSV] writes lowered layers as a

@@ -180,7 +180,16 @@ func TestDRAMReport(t *testing.T) {
 		if num(9) != words/(num(7)-num(6)+1) {
 			t.Errorf("row %q: words/cycle is not words over the active cycles", line)
 		}
-		if mean, p99 := num(10), num(11); mean <= 0 || p99 < math.Floor(mean)*0.5 {
+		// Exact latencies are pinned by TestDRAMReportExact (fixed) and the
+		// DRAM model's own tests; here: no request, not even at the 99th
+		// percentile, is faster than the two port hops plus DDR4's column
+		// latency: tCL = 22 (a read) or tCWL = 16 (a write, the OFMAP)
+		// cycles of its 1.6 GHz clock.
+		least := 2 + 22/1.6
+		if op == 2 {
+			least = 2 + 16/1.6
+		}
+		if mean, p99 := num(10), num(11); mean < least || p99 < least {
 			t.Errorf("row %q: latency mean %v, p99 %v", line, mean, p99)
 		}
 		stallSum[layer] += int64(num(12))

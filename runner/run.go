@@ -12,6 +12,7 @@ import (
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
@@ -129,25 +130,39 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	if err := checkVector(cfg, vls, len(layers)); err != nil {
 		return nil, nil, err
 	}
+	// Everything that can refuse the run is checked before anything is
+	// printed or created: a refused run prints its error alone and leaves
+	// no folder behind.
+	layers = withBatch(layers, cfg.Batch)
+	var first *worker
+	var ms *memorySystem
+	if cfg.Multicore.Cores > 1 {
+		if opts.Traces {
+			return nil, nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
+		}
+		ms = newMemorySystem(cfg, sim.NewSerialEngine(), config.AccelFreq, max(cfg.WordBytes, 1))
+	} else {
+		first = newWorker(cfg, opts)
+		ms = first.ms
+	}
+	if err := ms.checkCapacity(cfg, layers); err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Join(opts.LogDir, cfg.RunName)
+	if err := report.CheckRunDir(dir); err != nil {
+		return nil, nil, err
+	}
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
 		return nil, nil, fmt.Errorf("creating log folder: %w", err)
 	}
-	dir := filepath.Join(opts.LogDir, cfg.RunName)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirNoFollow(dir); err != nil {
 		return nil, nil, fmt.Errorf("creating run folder: %w", err)
 	}
-	// The banner follows the folder checks, so that a bad log folder is the
-	// only thing printed.
 	printBanner(con, cfg, opts.TopologyPath)
 
-	layers = withBatch(layers, cfg.Batch)
 	if cfg.Multicore.Cores > 1 {
-		reports, err := runMulticore(cfg, dir, layers, opts)
+		reports, err := runMulticore(cfg, dir, layers, opts, ms)
 		return reports, nil, err
-	}
-	first := newWorker(cfg, opts)
-	if err := first.ms.checkCapacity(cfg, layers); err != nil {
-		return nil, nil, err
 	}
 	first.ms.printBanner(con)
 	out, err := report.StartOutput(dir, report.Formats(cfg), len(layers), con)
@@ -294,7 +309,7 @@ func printBanner(w io.Writer, cfg config.Config, topology string) {
 // buffers and channels; the returned functions close them, completing the
 // traces (keep) or removing them.
 func attachTraces(acc *components.Accelerator, dir string) ([]func(keep bool) error, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirNoFollow(dir); err != nil {
 		return nil, fmt.Errorf("creating trace folder: %w", err)
 	}
 	var closers []func(keep bool) error
