@@ -9,7 +9,7 @@ import (
 // host is the driver behind Accelerator.RunLayer: it sends one request to
 // the accelerator's control port and keeps the answer.
 type host struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	port   sim.Port
 	outbox protocol.Outbox
 	rsp    *systolic.RunLayerRsp
@@ -17,7 +17,7 @@ type host struct {
 
 func newHost(name string, engine sim.Engine) *host {
 	h := &host{}
-	h.TickingComponent = sim.NewTickingComponent(name, engine, 1*sim.GHz, h)
+	h.TickingComponent = protocol.NewTickingComponent(name, engine, 1*sim.GHz, h)
 	h.port = sim.NewLimitNumMsgPort(h, 4, name+".Port")
 	h.AddPort("Port", h.port)
 	return h

@@ -40,7 +40,7 @@ import (
 // start, and wakes itself at the cycle the interface rate lets the next
 // request go: it never ticks idle.
 type Adapter struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	top, bottom   sim.Port
 	finder        mem.LowModuleFinder
@@ -170,7 +170,7 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 		inflight:      map[string]inflightReq{},
 		issueCycle:    -1,
 	}
-	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, a)
 	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.top = sim.NewLimitNumMsgPort(a, 4, name+".Top")
 	a.AddPort("Top", a.top)

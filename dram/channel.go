@@ -36,7 +36,7 @@ type Stats struct {
 
 // Channel is the ideal DRAM channel.
 type Channel struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	top           sim.Port
 	clock         *protocol.Clock
@@ -84,7 +84,7 @@ func (b Builder) WithWordsPerCycle(n int) Builder { b.wordsPerCycle = n; return 
 // Build creates a channel; its port is named "Top".
 func (b Builder) Build(name string) *Channel {
 	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency, wordsPerCycle: b.wordsPerCycle}
-	c.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, c)
+	c.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, c)
 	c.clock = protocol.NewClock(b.engine, b.freq, c.TickingComponent)
 	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", c.top)

@@ -14,7 +14,7 @@ import (
 // bursts leave at their own cycle, the bursts in flight, and a flag for "the
 // policy cannot go on until the last burst completes".
 type ports struct {
-	comp        *sim.TickingComponent
+	comp        *protocol.TickingComponent
 	clock       *protocol.Clock
 	origin      int64 // engine cycle of the layer's cycle 0
 	top, bottom sim.Port
@@ -27,7 +27,7 @@ type ports struct {
 	addrs       bool    // bursts carry their address ranges
 }
 
-func (p *ports) init(c *sim.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
+func (p *ports) init(c *protocol.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
 	p.comp = c
 	p.clock = protocol.NewClock(engine, freq, c)
 	p.outbox.OnSend = p.traceSend

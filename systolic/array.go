@@ -40,7 +40,7 @@ import (
 // (FoldTimingReq), which times what depends on the array's clock (the SRAM
 // trace and SCALE-Sim's CALC-mode DRAM estimate).
 type Array struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	clock                      *protocol.Clock
 	ctrl, ifmap, filter, ofmap sim.Port
@@ -128,7 +128,7 @@ func (b Builder) WithSparsity(s Sparsity) Builder { b.sparsity = s; return b }
 // "Filter", "Ofmap" (to the buffers).
 func (b Builder) Build(name string) *Array {
 	a := &Array{}
-	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, a)
 	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.ctrl = sim.NewLimitNumMsgPort(a, 4, name+".Ctrl")
 	a.AddPort("Ctrl", a.ctrl)

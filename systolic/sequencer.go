@@ -140,7 +140,7 @@ type FoldProgress struct {
 // inside), handing the array one fold at a time (or a few consecutive ones
 // when they are short) on its "Out" port. It knows nothing about memory.
 type Sequencer struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	ctrl, out sim.Port
 	arrayDst  sim.Port
@@ -162,7 +162,7 @@ type Sequencer struct {
 // builder's array size, dataflow and offsets.
 func (b Builder) BuildSequencer(name string) *Sequencer {
 	s := &Sequencer{rows: b.rows, cols: b.cols, dataflow: b.dataflow, offsets: b.offsets, sparsity: b.sparsity}
-	s.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, s)
+	s.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, s)
 	s.ctrl = sim.NewLimitNumMsgPort(s, 4, name+".Ctrl")
 	s.AddPort("Ctrl", s.ctrl)
 	s.out = sim.NewLimitNumMsgPort(s, 4, name+".Out")
