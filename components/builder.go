@@ -158,6 +158,7 @@ func (b Builder) Build(name string) *Accelerator {
 	replaced := b.dramPorts != [3]sim.Port{}
 	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
 		WithAddressRanges(replaced). // a memory other than the ideal channel gets real addresses
+		WithCausalDrains(replaced).  // and drains it can start when they are dated
 		WithInlineWalks(b.inline)
 	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
 	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
