@@ -88,6 +88,9 @@ type lateBurst struct {
 	what  string
 }
 
+// engineMemLayer is small: akita's DRAM controllers tick every cycle.
+var engineMemLayer = systolic.GEMM("fc2", 48, 24, 96)
+
 // engineRun is one layer on one accelerator with the ideal channels or a
 // real memory, and what it produced.
 type engineRun struct {
@@ -107,9 +110,9 @@ type engineCase struct {
 
 var engineCases = []engineCase{
 	{"user-ideal", swapBuilder(nil), swapLayer, false},
-	{"user-hbm2", swapBuilder(nil), swapLayer, true},
+	{"user-hbm2", swapBuilder(nil), engineMemLayer, true},
 	{"conv-user-ideal", cosimSmall, cosimL2, false},
-	{"gemm-user-ddr4", cosimBig, cosimL1, true},
+	{"gemm-user-ddr4", cosimBig, engineMemLayer, true},
 	{"calc-ideal", components.NewAcceleratorBuilder().WithArray(16, 16).WithSRAMKB(2, 2, 2), cosimL2, false},
 }
 

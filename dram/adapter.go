@@ -7,6 +7,7 @@ import (
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/mem/mem"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // Adapter connects one operand buffer to a real akita memory. On its "Top"
@@ -241,6 +242,13 @@ func (a *Adapter) receiveBurst(now sim.VTimeInSec) bool {
 		panic(fmt.Sprintf("dram: adapter %s got %T, expects *protocol.BurstReq", a.Name(), msg))
 	}
 	a.active++
+	// Tracing: the adapter's work on the burst is a "req_in" task under the
+	// burst's own task, and each memory request a "req_out" task under it,
+	// which akita's memory controllers continue with their "req_in".
+	traced := a.NumHooks() > 0
+	if traced {
+		tracing.StartTask(tracing.MsgIDAtReceiver(req, a), req.ID, a, "req_in", "BurstReq", req)
+	}
 	b := &burst{req: req, start: req.Origin + req.At, slot: -1}
 	b.blocks, b.payload, b.words = a.split(req.Ranges)
 	if len(b.blocks) == 0 {
@@ -347,6 +355,9 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 	if a.bottom.Send(msg) != nil {
 		return false // NotifyPortFree wakes us
 	}
+	if a.NumHooks() > 0 {
+		tracing.TraceReqInitiate(msg, a, tracing.MsgIDAtReceiver(b.req, a))
+	}
 	if cycle != a.issueCycle {
 		a.issueCycle, a.issuedThen = cycle, 0
 	}
@@ -382,6 +393,9 @@ func (a *Adapter) receiveRsp(now sim.VTimeInSec, cycle int64) bool {
 		panic(fmt.Sprintf("dram: adapter %s got a response to unknown request %s", a.Name(), id))
 	}
 	delete(a.inflight, id)
+	if a.NumHooks() > 0 {
+		tracing.EndTask(id+"_req_out", a)
+	}
 	b := r.b
 	b.outstanding--
 	done := cycle - b.req.Origin
@@ -417,6 +431,9 @@ func (a *Adapter) answer(b *burst, done int64, now sim.VTimeInSec) {
 		at = max(now, a.clock.Time(b.req.Origin+done-1))
 	}
 	a.outbox.QueueAt(a.top, b.req.Src, rsp, at)
+	if a.NumHooks() > 0 {
+		tracing.EndTask(tracing.MsgIDAtReceiver(b.req, a), a)
+	}
 	a.stats.Bursts++
 	a.active--
 }

@@ -18,6 +18,7 @@ package dram
 import (
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // Stats is what a channel moved during a layer.
@@ -88,7 +89,17 @@ func (b Builder) Build(name string) *Channel {
 	c.clock = protocol.NewClock(b.engine, b.freq, c.TickingComponent)
 	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", c.top)
+	c.outbox.OnSend = c.traceAnswer
 	return c
+}
+
+// traceAnswer ends the channel's task for a burst when its answer leaves.
+// The task ("req_in", under the burst's own task) exists only for tracers
+// attached with tracing.CollectTrace.
+func (c *Channel) traceAnswer(m sim.Msg) {
+	if rsp, ok := m.(*protocol.BurstRsp); ok && c.NumHooks() > 0 {
+		tracing.EndTask(rsp.RspTo+"@"+c.Name(), c)
+	}
 }
 
 // SetTracer sets where trace rows go (nil: nowhere).
@@ -116,6 +127,9 @@ func (c *Channel) step(now sim.VTimeInSec) bool {
 		return progress
 	}
 	req := msg.(*protocol.BurstReq)
+	if c.NumHooks() > 0 {
+		tracing.StartTask(tracing.MsgIDAtReceiver(req, c), req.ID, c, "req_in", "BurstReq", req)
+	}
 	rsp := &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
 	rsp.TrafficBytes = protocol.HeaderBytes
 	if !req.Write {

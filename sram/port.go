@@ -25,6 +25,7 @@ type ports struct {
 	lastDone    int64
 	traceSlots  []int64 // scratch for traceRow
 	addrs       bool    // bursts carry their address ranges
+	task        string  // the tracing task bursts queued now belong to
 }
 
 func (p *ports) init(c *protocol.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
@@ -57,6 +58,7 @@ func (p *ports) replyAt(req sim.Msg, msg sim.Msg, cycle int64) {
 // until the response arrives.
 func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
 	b.Origin = p.origin
+	b.ParentTask = p.task
 	b.TrafficBytes = protocol.HeaderBytes
 	if b.Write {
 		b.TrafficBytes += int(b.Words)
@@ -80,7 +82,7 @@ func (p *ports) traceSend(m sim.Msg) {
 	if b.Write {
 		what = "drain"
 	}
-	tracing.StartTask(b.ID, "", p.comp, "burst", what, b)
+	tracing.StartTask(b.ID, b.ParentTask, p.comp, "burst", what, b)
 }
 
 // traceRow writes one SRAM trace row: the cycle, then the width slots of a

@@ -245,6 +245,7 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		b.walked, b.nextFold, b.cur, b.ready = 0, 0, nil, nil
 		clear(b.resident)
 		b.stream = nil
+		b.task = m.Task
 		if b.policy.ahead() {
 			b.stream = m.Stream
 		}
@@ -263,6 +264,9 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		}
 	case *protocol.ReadFoldReq:
 		b.req = m
+		if m.Task != "" {
+			b.task = m.Task
+		}
 		b.reqEnd = m.Demand.FirstRow() + int64(m.Demand.Rows())
 		b.reported = m.Demand.FirstRow() - 1 // a walk waiting at the first row says so too
 		b.foldReady = b.foldReady[:0]

@@ -106,6 +106,7 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 	switch m := msg.(type) {
 	case *protocol.LayerBeginReq:
 		b.tracing = b.tracer != nil
+		b.task = m.Task
 		b.free, b.drainEnd = b.total, 0
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
@@ -117,6 +118,9 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.origin = m.Origin
 	case *protocol.WriteReq:
 		b.req = m
+		if m.Task != "" {
+			b.task = m.Task
+		}
 		b.t, b.c = m.From, -1
 		b.cyc = m.Cycle
 		b.jumps = nil
