@@ -79,8 +79,21 @@ var (
 // through their control ports, beside a component that keeps its own time,
 // and checks that each finishes a layer at the same modelled cycles, with
 // the same figures, as when it runs alone: with ideal channels nothing is
-// shared, so nothing may change.
+// shared, so nothing may change. It does so on akita's serial engine, then
+// 20 times on its parallel engine.
 func TestTwoAcceleratorsShareAnEngine(t *testing.T) {
+	cosimOn(t, sim.NewSerialEngine())
+	runs := 20
+	if testing.Short() {
+		runs = 3
+	}
+	for i := 0; i < runs; i++ {
+		cosimOn(t, sim.NewParallelEngine())
+	}
+}
+
+func cosimOn(t *testing.T, engine sim.Engine) {
+	t.Helper()
 	alone := func(b components.Builder, l systolic.Layer) (systolic.LayerResult, [3]int64) {
 		acc := b.WithEngine(sim.NewSerialEngine()).Build("NPU")
 		res, err := acc.RunLayer(0, l)
@@ -99,7 +112,6 @@ func TestTwoAcceleratorsShareAnEngine(t *testing.T) {
 		t.Fatalf("test setup: want stalls in both solo runs, got %d and %d", soloA.StallCycles, soloB.StallCycles)
 	}
 
-	engine := sim.NewSerialEngine()
 	a := cosimBig.WithEngine(engine).Build("NPUA")
 	b := cosimSmall.WithEngine(engine).Build("NPUB")
 	host := newTestHost(engine)

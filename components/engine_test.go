@@ -133,7 +133,7 @@ func runOn(t testing.TB, engine sim.Engine, c engineCase, inline bool) engineRun
 			t.Fatal(err)
 		}
 		conn := sim.NewDirectConnection("MemConn", engine, 1*sim.GHz)
-		ab := m.AdapterBuilder().WithEngine(engine).WithBytesPerCycle(4).WithIssuePerCycle(4)
+		ab := m.AdapterBuilder().WithEngine(engine).WithFreq(1 * sim.GHz).WithBytesPerCycle(4).WithIssuePerCycle(4)
 		var ports [3]sim.Port
 		for i := range ports {
 			a := ab.Build(fmt.Sprintf("Adapter%d", i))

@@ -15,9 +15,9 @@ type host struct {
 	rsp    *systolic.RunLayerRsp
 }
 
-func newHost(name string, engine sim.Engine) *host {
+func newHost(name string, engine sim.Engine, freq sim.Freq) *host {
 	h := &host{}
-	h.TickingComponent = protocol.NewTickingComponent(name, engine, 1*sim.GHz, h)
+	h.TickingComponent = protocol.NewTickingComponent(name, engine, freq, h)
 	h.port = sim.NewLimitNumMsgPort(h, 4, name+".Port")
 	h.AddPort("Port", h.port)
 	return h

@@ -97,7 +97,7 @@ func TestTaskTree(t *testing.T) {
 				conn := sim.NewDirectConnection("MemConn", engine, 1*sim.GHz)
 				var ports [3]sim.Port
 				for i := range ports {
-					a := m.AdapterBuilder().WithEngine(engine).WithBytesPerCycle(4).Build(fmt.Sprintf("Adapter%d", i))
+					a := m.AdapterBuilder().WithEngine(engine).WithFreq(1 * sim.GHz).WithBytesPerCycle(4).Build(fmt.Sprintf("Adapter%d", i))
 					conn.PlugIn(a.GetPortByName("Bottom"), m.Spec.MaxInFlight)
 					ports[i] = a.GetPortByName("Top")
 					hooked = append(hooked, a)

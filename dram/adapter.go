@@ -98,11 +98,13 @@ type AdapterBuilder struct {
 	bytesPerCycle int
 }
 
-// MakeAdapterBuilder returns a builder with the defaults: 1 GHz, 1-byte
-// words (SCALE-Sim's), 64-byte requests, 64 requests in flight, one request
-// issued per cycle and no interface rate limit.
+// MakeAdapterBuilder returns a builder with the defaults: 1-byte words
+// (SCALE-Sim's), 64-byte requests, 64 requests in flight, one request
+// issued per cycle and no interface rate limit. It has no clock: the
+// adapter must run the accelerator's (WithFreq), since a burst's cycles
+// are the accelerator's, and there is no safe default.
 func MakeAdapterBuilder() AdapterBuilder {
-	return AdapterBuilder{freq: 1 * sim.GHz, wordBytes: 1, reqBytes: 64, maxInFlight: 64, issuePerCycle: 1}
+	return AdapterBuilder{wordBytes: 1, reqBytes: 64, maxInFlight: 64, issuePerCycle: 1}
 }
 
 // WithEngine sets the engine.
@@ -151,6 +153,8 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 	switch {
 	case b.engine == nil:
 		panic("dram: AdapterBuilder needs an engine (WithEngine)")
+	case b.freq <= 0:
+		panic("dram: AdapterBuilder needs the accelerator's clock (WithFreq): a burst's cycles are the accelerator's")
 	case b.finder == nil:
 		panic("dram: AdapterBuilder needs a low module finder (WithLowModuleFinder)")
 	case b.wordBytes <= 0:
@@ -208,6 +212,11 @@ func (a *Adapter) Stats() AdapterStats {
 	}
 	return s
 }
+
+// BurstFreq is the clock the adapter counts a burst's cycles in: the
+// accelerator whose buffers it serves must run the same one
+// (components.Builder checks it).
+func (a *Adapter) BurstFreq() sim.Freq { return a.Freq }
 
 // ResetStats starts a new layer.
 func (a *Adapter) ResetStats() {

@@ -111,6 +111,9 @@ func (c *Channel) Stats() Stats { return c.stats }
 // ResetStats starts a new layer.
 func (c *Channel) ResetStats() { c.stats = Stats{} }
 
+// BurstFreq is the clock the channel counts a burst's cycles in.
+func (c *Channel) BurstFreq() sim.Freq { return c.Freq }
+
 // Tick serves the queued requests. Like every npusim component, it works
 // until it has nothing left to do and then sleeps: a new request, a free
 // connection or the time of an answer wakes it.

@@ -314,6 +314,14 @@ type BurstReq struct {
 // Meta returns the message meta.
 func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
+// BurstServer is a component that serves BurstReqs and says which clock
+// it counts their cycles in. A burst's At, Origin and Done are cycles of
+// the accelerator's clock, so whatever serves it must run that clock;
+// components.Builder refuses a memory port whose component says otherwise.
+type BurstServer interface {
+	BurstFreq() sim.Freq
+}
+
 // BurstRsp completes a BurstReq; Done is the cycle its last line completed,
 // relative to the request's Origin. A responder that times the burst itself
 // (the ideal channel) sends it at engine cycle Origin+Done-1, so that the
