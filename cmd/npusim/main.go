@@ -60,7 +60,7 @@ every core (or one shard of it per batch job), merge the shards' CSVs, draw a
 sweep's plots and HTML report, and turn an ONNX model into a topology CSV.
 
 Usage:
-  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad none|include] [-batch N] [-j N] [-traces] [-q]
+  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad none|include] [-batch N] [-j N] [-traces] [-parallel] [-trace-tasks FILE] [-q]
   npusim sweep -c CONFIG -t TOPOLOGY -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
@@ -160,6 +160,8 @@ func runSim(args []string) error {
 	pad := fs.String("pad", "none", "ONNX models: padding convention, none or include")
 	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
 	workers := fs.Int("j", 0, "layers simulated at once (0: one per core; 1: one at a time)")
+	parallel := fs.Bool("parallel", false, "simulate each layer on akita's parallel engine (same results)")
+	taskTrace := fs.String("trace-tasks", "", "write akita's task trace (layer, fold, burst, memory request) to `FILE`.csv, for Daisen")
 	if done, err := parseFlags(fs, args, helpText); done || err != nil {
 		return err
 	}
@@ -170,7 +172,8 @@ func runSim(args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: in.topoPath, Console: stdout, Context: interrupted(), Workers: *workers}
+	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: in.topoPath, Console: stdout, Context: interrupted(), Workers: *workers,
+		Parallel: *parallel, TaskTrace: *taskTrace}
 	if *quiet {
 		opts.Console = nil
 	}
