@@ -1,7 +1,3 @@
-// Package components assembles npusim accelerators: a fold sequencer, a
-// systolic PE array, three SRAM buffers and their DRAM channels, all akita
-// components wired port to port. The messages they exchange are in
-// components/protocol.
 package components
 
 import (

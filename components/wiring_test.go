@@ -2,6 +2,8 @@ package components_test
 
 import (
 	"fmt"
+	"github.com/sarchlab/akita/v3/mem/idealmemcontroller"
+	"github.com/sarchlab/akita/v3/mem/mem"
 	"strings"
 	"testing"
 
@@ -184,6 +186,80 @@ func TestResetStatsCoversMemory(t *testing.T) {
 				first[op] = got
 			} else if got != first[op] {
 				t.Errorf("operand %d: %d bursts for the second layer, %d for the first: not reset", op, got, first[op])
+			}
+		}
+	}
+}
+
+// TestNoStorageWritesWhenTiming: an adapter that only times the traffic
+// leaves what another component stored in memory as it was (its writes'
+// dirty masks set no byte); one asked for a functional co-simulation
+// (WithWriteData) stores the payload it is given.
+func TestNoStorageWritesWhenTiming(t *testing.T) {
+	for _, functional := range []bool{false, true} {
+		engine := sim.NewSerialEngine()
+		m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: dram.Fixed, Latency: 10, Channels: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := sim.NewDirectConnection("Conn", engine, 1*sim.GHz)
+		for _, p := range m.Ports() {
+			conn.PlugIn(p, 64)
+		}
+		ab := m.AdapterBuilder().WithEngine(engine).WithFreq(1 * sim.GHz).WithBytesPerCycle(4)
+		if functional {
+			ab = ab.WithWriteData(func(addr uint64, data []byte) {
+				for i := range data {
+					data[i] = 0xAB
+				}
+			})
+		}
+		var tops [3]sim.Port
+		for i := range tops {
+			a := ab.Build(fmt.Sprintf("Adapter%d", i))
+			conn.PlugIn(a.GetPortByName("Top"), 8)
+			conn.PlugIn(a.GetPortByName("Bottom"), 64)
+			tops[i] = a.GetPortByName("Top")
+		}
+		acc := swapBuilder(engine).WithMemoryPorts(tops[0], tops[1], tops[2]).Build("NPU")
+		for _, p := range acc.MemoryPorts() {
+			conn.PlugIn(p, 4)
+		}
+		// what another component stored where the ofmap goes
+		l := systolic.GEMM("fc", 32, 16, 64)
+		base, n := uint64(acc.Offsets.Ofmap), uint64(32*16)
+		cell := func(addr uint64) (*mem.Storage, uint64) {
+			for i, p := range m.Ports() {
+				if m.Finder.Find(addr) == p {
+					c := m.Controllers[i].(*idealmemcontroller.Comp)
+					return c.Storage, mem.InterleavingConverter{InterleavingSize: uint64(m.Spec.RequestBytes),
+						TotalNumOfElements: m.Spec.Channels, CurrentElementIndex: i}.ConvertExternalToInternal(addr)
+				}
+			}
+			t.Fatalf("no controller for %d", addr)
+			return nil, 0
+		}
+		for a := base; a < base+n; a++ {
+			s, in := cell(a)
+			if err := s.Write(in, []byte{0x5A}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := acc.RunLayer(0, l); err != nil {
+			t.Fatal(err)
+		}
+		want := byte(0x5A)
+		if functional {
+			want = 0xAB
+		}
+		for a := base; a < base+n; a++ {
+			s, in := cell(a)
+			got, err := s.Read(in, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0] != want {
+				t.Fatalf("functional %v: byte %d holds %#x after the layer, want %#x", functional, a, got[0], want)
 			}
 		}
 	}

@@ -52,6 +52,8 @@ type Adapter struct {
 	issuePerCycle int
 	bytesPerCycle int64
 	zeros         []byte // write payload, shared by every write request
+	clean         []bool // its dirty mask: no byte is written
+	writeData     func(addr uint64, data []byte)
 
 	queue    []*burst // bursts with requests left to issue, FIFO
 	inflight map[string]inflightReq
@@ -96,6 +98,7 @@ type AdapterBuilder struct {
 	maxInFlight   int
 	issuePerCycle int
 	bytesPerCycle int
+	writeData     func(addr uint64, data []byte)
 }
 
 // MakeAdapterBuilder returns a builder with the defaults: 1-byte words
@@ -146,6 +149,19 @@ func (b AdapterBuilder) WithIssuePerCycle(n int) AdapterBuilder { b.issuePerCycl
 // (0: unlimited), which paces the requests of a burst (see Adapter).
 func (b AdapterBuilder) WithBytesPerCycle(n int) AdapterBuilder { b.bytesPerCycle = n; return b }
 
+// WithWriteData asks for a functional co-simulation: f fills the payload
+// of each write request (the block at byte address addr, before any
+// address conversion), which the memory stores. Without it the adapter
+// only times the traffic: its write requests carry a dirty mask with no
+// byte set, so that a memory that honours masks (akita's
+// idealmemcontroller, the Fixed model) keeps what another component
+// stored there. (akita v3's mem/dram controller ignores dirty masks and
+// stores the zero payload whatever the mask says.)
+func (b AdapterBuilder) WithWriteData(f func(addr uint64, data []byte)) AdapterBuilder {
+	b.writeData = f
+	return b
+}
+
 // Build creates an adapter with ports "Top" and "Bottom". It panics on a
 // configuration that cannot work (programming errors; runner validates
 // user input).
@@ -172,6 +188,8 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 		maxInFlight: b.maxInFlight, issuePerCycle: b.issuePerCycle,
 		bytesPerCycle: int64(b.bytesPerCycle),
 		zeros:         make([]byte, b.reqBytes),
+		clean:         make([]bool, b.reqBytes),
+		writeData:     b.writeData,
 		inflight:      map[string]inflightReq{},
 		issueCycle:    -1,
 	}
@@ -349,14 +367,22 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 		return false
 	}
 	addr := b.blocks[b.next]
+	block := addr
 	if a.conv != nil {
 		addr = a.conv.ConvertExternalToInternal(addr)
 	}
 	dst := a.finder.Find(addr)
 	var msg sim.Msg
 	if b.req.Write {
-		msg = mem.WriteReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).
-			WithAddress(addr).WithData(a.zeros).Build()
+		wb := mem.WriteReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).WithAddress(addr)
+		if a.writeData != nil {
+			data := make([]byte, a.reqBytes)
+			a.writeData(block, data)
+			wb = wb.WithData(data)
+		} else {
+			wb = wb.WithData(a.zeros).WithDirtyMask(a.clean)
+		}
+		msg = wb.Build()
 	} else {
 		msg = mem.ReadReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).
 			WithAddress(addr).WithByteSize(a.reqBytes).Build()
