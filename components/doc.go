@@ -12,28 +12,28 @@
 //
 //   - ControlPort: send it systolic.RunLayerReqs (MakeRunLayerReqBuilder),
 //     get systolic.RunLayerRsps. RunLayer does this from a host of its own.
+//   - MemoryPorts: the buffers' ports that send protocol.BurstReqs.
 //
-//   - MemoryPorts: the buffers' ports that send protocol.BurstReqs. With
-//     WithMemoryPorts the builder leaves them unplugged, for the caller to
-//     put on its own connection, shared memory or network:
+// With WithMemoryPorts the builder leaves the memory ports unplugged, for
+// the caller to put on its own connection, shared memory or network:
 //
-//     hbm, _ := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.HBM2})
-//     bus := sim.NewDirectConnection("Bus", engine, freq)
-//     for _, p := range hbm.Ports() {
-//     bus.PlugIn(p, 256)
-//     }
-//     var tops [3]sim.Port
-//     for i := range tops {
-//     a := hbm.AdapterBuilder().WithEngine(engine).WithFreq(freq).Build(fmt.Sprint("Adapter", i))
-//     bus.PlugIn(a.GetPortByName("Top"), 8)
-//     bus.PlugIn(a.GetPortByName("Bottom"), 64)
-//     tops[i] = a.GetPortByName("Top")
-//     }
-//     acc := components.MakeBuilder().WithEngine(engine).WithFreq(freq).WithBandwidth(8).
-//     WithMemoryPorts(tops[0], tops[1], tops[2]).Build("NPU")
-//     for _, p := range acc.MemoryPorts() {
-//     bus.PlugIn(p, 4)
-//     }
+//	hbm, _ := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.HBM2})
+//	bus := sim.NewDirectConnection("Bus", engine, freq)
+//	for _, p := range hbm.Ports() {
+//		bus.PlugIn(p, 256)
+//	}
+//	var tops [3]sim.Port
+//	for i := range tops {
+//		a := hbm.AdapterBuilder().WithEngine(engine).WithFreq(freq).Build(fmt.Sprint("Adapter", i))
+//		bus.PlugIn(a.GetPortByName("Top"), 8)
+//		bus.PlugIn(a.GetPortByName("Bottom"), 64)
+//		tops[i] = a.GetPortByName("Top")
+//	}
+//	acc := components.MakeBuilder().WithEngine(engine).WithFreq(freq).WithBandwidth(8).
+//		WithMemoryPorts(tops[0], tops[1], tops[2]).Build("NPU")
+//	for _, p := range acc.MemoryPorts() {
+//		bus.PlugIn(p, 4)
+//	}
 //
 // Another accelerator can be built on the same adapters, or on adapters of
 // its own, on the same bus. The components tick at most once per engine
