@@ -1,7 +1,3 @@
-// Package sram holds npusim's on-chip buffers: the double-buffered operand
-// read buffers (ifmap, filter) and the ofmap write buffer. Each is an akita
-// component with a "Top" port facing the PE array and a "Bottom" port facing
-// a DRAM channel; their prefetch and drain policies are SCALE-Sim v2's.
 package sram
 
 import (

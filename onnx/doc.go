@@ -1,0 +1,18 @@
+// Package onnx turns an ONNX model into the layers npusim simulates. Every
+// compute node (Conv, ConvTranspose, Gemm, MatMul) becomes a [Layer] that
+// keeps the model's own view of it (unpadded input, pads, groups, batch of
+// independent GEMMs); [Model.Systolic] then lowers the layers to
+// SCALE-Sim's convolutions under a padding convention ([PadNone] or
+// [PadInclude]) and a batch size. Other nodes carry no MACs that SCALE-Sim
+// can model (it has no pooling or activation layers): they are skipped and
+// counted, and only used to work out tensor shapes where the file's
+// value_info lacks them.
+//
+// Only shapes are read: initializers need their dims, never their data, so
+// a model stripped of its weights loads.
+//
+// [Load] reads a file, [Parse] a model in memory, [IsModel] tells a model
+// from a CSV by its first byte, and [WriteCSV] writes lowered layers as a
+// SCALE-Sim conv topology (what npusim import does). docs/onnx.md in the
+// repository lists the operators, the lowering and the checked models.
+package onnx
