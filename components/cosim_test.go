@@ -69,8 +69,8 @@ func (m *metronome) Tick(now sim.VTimeInSec) bool {
 }
 
 var (
-	cosimBig   = components.NewAcceleratorBuilder().WithArray(16, 16).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2).WithBandwidth(4)
-	cosimSmall = components.NewAcceleratorBuilder().WithArray(8, 4).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(2)
+	cosimBig   = components.MakeBuilder().WithArray(16, 16).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2).WithBandwidth(4)
+	cosimSmall = components.MakeBuilder().WithArray(8, 4).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(2)
 	cosimL1    = systolic.GEMM("fc1", 96, 48, 200)
 	cosimL2    = systolic.Layer{Name: "conv", H: 20, W: 20, Fh: 3, Fw: 3, Ch: 4, N: 12, Sh: 1, Sw: 1}
 )

@@ -113,7 +113,7 @@ var engineCases = []engineCase{
 	{"user-hbm2", swapBuilder(nil), engineMemLayer, true},
 	{"conv-user-ideal", cosimSmall, cosimL2, false},
 	{"gemm-user-ddr4", cosimBig, engineMemLayer, true},
-	{"calc-ideal", components.NewAcceleratorBuilder().WithArray(16, 16).WithSRAMKB(2, 2, 2), cosimL2, false},
+	{"calc-ideal", components.MakeBuilder().WithArray(16, 16).WithSRAMKB(2, 2, 2), cosimL2, false},
 }
 
 // runOn runs c on engine, optionally with inline walks.

@@ -15,7 +15,7 @@ import (
 // ideal DRAM channels (SCALE-Sim's USER bandwidth mode). The buffers are
 // small, so the array stalls while they refill.
 func ExampleAccelerator_RunLayer() {
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(sim.NewSerialEngine()).
 		WithArray(16, 16).
 		WithDataflow(systolic.WS).
@@ -52,7 +52,7 @@ func ExampleAccelerator_RunLayer() {
 // stationary, 64 kB buffers, CALC bandwidth mode: the read buffers never
 // stall and the DRAM channels record the bandwidth they would need).
 func ExampleAccelerator_RunLayer_conv() {
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(sim.NewSerialEngine()).
 		Build("NPU")
 

@@ -28,7 +28,7 @@ func ExampleBuildMemory() {
 	for _, p := range m.Ports() {
 		conn.PlugIn(p, 192)
 	}
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(engine).
 		WithArray(16, 16).
 		WithDataflow(systolic.WS).

@@ -100,7 +100,7 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 // coreBuilder is the builder of the array and buffers cfg describes, without
 // engine, bandwidth, word size and memory.
 func coreBuilder(cfg config.Config) components.Builder {
-	return components.NewAcceleratorBuilder().
+	return components.MakeBuilder().
 		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
 		WithDataflow(cfg.Dataflow).
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
