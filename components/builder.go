@@ -7,6 +7,7 @@ import (
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -32,9 +33,13 @@ type Accelerator struct {
 	// a*WordBytes for a memory that counts bytes.
 	WordBytes int
 
+	// Vector is the vector unit (WithVectorUnit), nil without one.
+	Vector *vector.Unit
+
 	engine sim.Engine
 	freq   sim.Freq
-	host   *host // the driver behind RunLayer, made on first use
+	host   *host       // the driver behind RunLayer, made on first use
+	vhost  *vectorHost // the driver behind RunVectorLayer
 	// the components behind the memory ports given to the builder (those
 	// with statistics are reset by ResetStats)
 	memory []sim.Component
@@ -56,6 +61,7 @@ type Builder struct {
 	sparsity   systolic.Sparsity
 	wordBytes  int
 	inline     bool
+	vector     *vector.Builder // WithVectorUnit
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
@@ -271,6 +277,7 @@ func (b Builder) Build(name string) *Accelerator {
 		offChip.PlugIn(buf.GetPortByName("Bottom"), 4)
 		buf.(interface{ SetDRAM(sim.Port) }).SetDRAM(port)
 	}
+	b.buildVector(acc, onChip)
 	return acc
 }
 

@@ -71,6 +71,8 @@ type Config struct {
 	// Multicore is the optional [multicore] section (multicoreconfig.go);
 	// the zero value is one core.
 	Multicore MulticoreConfig
+	// Vector is the optional [vector] section (vector.go); nil without one.
+	Vector *VectorConfig
 }
 
 // Section names. configparser compares them case-sensitively.
@@ -432,6 +434,9 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, err
 	}
 	if err := p.multicoreSection(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := p.vectorSection(&cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

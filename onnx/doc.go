@@ -4,9 +4,13 @@
 // independent GEMMs); [Model.Systolic] then lowers the layers to
 // SCALE-Sim's convolutions under a padding convention ([PadNone] or
 // [PadInclude]) and a batch size. Other nodes carry no MACs that SCALE-Sim
-// can model (it has no pooling or activation layers): they are skipped and
-// counted, and only used to work out tensor shapes where the file's
-// value_info lacks them.
+// can model (it has no pooling or activation layers): for SCALE-Sim they
+// are skipped and counted, and they help work out tensor shapes where the
+// file's value_info lacks them. For npusim's vector unit each of them is
+// kept as a [VectorLayer] (its element count from shape inference, and
+// whether its GEMM layer's drain can apply it) or listed in
+// [Model.Dropped] with the reason (it only relabels memory, or computes a
+// shape); docs/vector.md has the rules.
 //
 // Only shapes are read: initializers need their dims, never their data, so
 // a model stripped of its weights loads.

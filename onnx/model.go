@@ -25,6 +25,10 @@ type Model struct {
 	Layers  []Layer        // one per compute node, in graph order
 	Nodes   int            // nodes in the main graph
 	Skipped map[string]int // op type -> number of skipped (non-compute) nodes
+	// Vector are the non-GEMM nodes kept for the vector unit, in graph
+	// order; Dropped the others, with the reason (see vector.go).
+	Vector  []VectorLayer
+	Dropped []Dropped
 }
 
 // IsModel reports whether data looks like an ONNX model rather than a
@@ -111,6 +115,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		}
 	}
 	seenNames := map[string]int{}
+	vs := newVecState(g)
 	for i, n := range g.GetNode() {
 		label := nodeLabel(n, i)
 		if d := n.GetDomain(); d != "" && d != "ai.onnx" {
@@ -135,6 +140,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		}
 		if !computeOps[op] {
 			m.Skipped[op]++
+			m.vectorNode(vs, e, n, i)
 			continue
 		}
 		if inferErr != nil {
@@ -148,6 +154,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		l.Name = uniqueName(Sanitize(n.GetName(), op, i), seenNames)
 		l.Op = op
 		m.Layers = append(m.Layers, l)
+		vs.gemm(n, l.Name)
 	}
 	return nil
 }

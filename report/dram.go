@@ -28,11 +28,19 @@ func dramReports(cfg config.Config) []Format {
 	if cfg.DRAM.IsIdeal() {
 		return nil
 	}
-	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: dramRows}}
+	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: dramRows,
+		vrow: func(v *VectorLayer) string { return dramRowsID(vectorID(v), v.asLayer()) }}}
 }
 
 // dramRows formats a layer's three DRAM_REPORT.csv rows.
-func dramRows(r *Layer) string {
+func dramRows(r *Layer) string { return dramRowsID(strconv.Itoa(r.Layer), r) }
+
+// dramRowsID formats the rows with the given LayerID; a layer without
+// memory figures (a fused vector layer) has none.
+func dramRowsID(id string, r *Layer) string {
+	if r.Memory == nil {
+		return ""
+	}
 	var rows strings.Builder
 	for op, s := range r.Memory {
 		cycles := float64(s.Last - s.First + 1)
@@ -41,7 +49,7 @@ func dramRows(r *Layer) string {
 			gbs = float64(s.Bytes) / cycles * float64(config.AccelFreq) / 1e9
 			wpc = float64(s.Words) / cycles
 		}
-		rows.WriteString(csvLine(strconv.Itoa(r.Layer), protocol.Operand(op).String(),
+		rows.WriteString(csvLine(id, protocol.Operand(op).String(),
 			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
 			itoa(s.First), itoa(s.Last), py.Float(gbs), py.Float(wpc),
 			py.Float(s.MeanLatency), itoa(s.P99Latency), itoa(r.StallBy[op])))

@@ -40,6 +40,8 @@ type Format struct {
 	name, header string
 	row          func(*Layer) string
 	footer       func() string
+	// vrow, if set, is the report's row for a vector layer (vector.go).
+	vrow func(*VectorLayer) string
 }
 
 // Name is the file name of the report.
@@ -73,7 +75,8 @@ func Formats(cfg config.Config) []Format {
 		}
 	}
 	specs = append(specs, energyReport(cfg))
-	return append(specs, dramReports(cfg)...)
+	specs = append(specs, dramReports(cfg)...)
+	return append(specs, vectorReports(cfg)...)
 }
 
 // fileErr makes err name path, once: errors of the os package already
@@ -92,9 +95,10 @@ type reportFile struct {
 	path, header string
 	row          func(*Layer) string
 	footer       func() string // the last row, written when the run completes
-	f            fileio.File   // nil until the first row
-	size         int64         // bytes of the header and the complete rows
-	pending      int64         // size after the row being added
+	vrow         func(*VectorLayer) string
+	f            fileio.File // nil until the first row
+	size         int64       // bytes of the header and the complete rows
+	pending      int64       // size after the row being added
 }
 
 // add writes r's row (and the header first, if the file is new).
@@ -160,7 +164,7 @@ type Output struct {
 func newOutput(dir string, specs []Format, total int) *Output {
 	o := &Output{dir: dir, total: total}
 	for _, r := range specs {
-		o.reports = append(o.reports, &reportFile{path: filepath.Join(dir, r.name), header: r.header, row: r.row, footer: r.footer})
+		o.reports = append(o.reports, &reportFile{path: filepath.Join(dir, r.name), header: r.header, row: r.row, footer: r.footer, vrow: r.vrow})
 	}
 	return o
 }

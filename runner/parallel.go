@@ -249,11 +249,15 @@ func newLayersBar(w io.Writer, n int) *layersBar {
 	if w == nil {
 		return nil
 	}
+	desc := fmt.Sprintf("%d layers", n)
+	if n == 1 {
+		desc = "1 layer"
+	}
 	return &layersBar{
 		parts: make([]int, n),
 		bar: progressbar.NewOptions(n*1000,
 			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%d layers", n)),
+			progressbar.OptionSetDescription(desc),
 			progressbar.OptionSetRenderBlankState(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish()),

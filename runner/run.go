@@ -15,6 +15,8 @@ import (
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
+	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 	"github.com/schollz/progressbar/v3"
 )
@@ -88,7 +90,11 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
-	return coreBuilder(cfg).
+	b := coreBuilder(cfg)
+	if cfg.Vector != nil {
+		b = b.WithVectorUnit(vector.MakeBuilder().WithConfig(cfg.Vector.Config))
+	}
+	return b.
 		WithEngine(engine).
 		WithBandwidth(bw).
 		WithWordBytes(cfg.WordBytes).
@@ -115,6 +121,21 @@ func coreBuilder(cfg config.Config) components.Builder {
 // simulated at the same time (Options.Workers, NoReuse); the output is the
 // same as that of a plain serial run.
 func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
+	reports, _, err := RunNetwork(cfg, layers, nil, opts)
+	return reports, err
+}
+
+// RunNetwork is Run for a network with vector layers too (docs/vector.md):
+// the GEMM layers run as Run runs them, then the vector layers on the
+// vector unit cfg.Vector describes (the default unit if the config has no
+// [vector] section). Their rows go to VECTOR_REPORT.csv, ENERGY_REPORT.csv
+// and (real memory) DRAM_REPORT.csv, and NETWORK_REPORT.csv splits the
+// cycles. Without vector layers and without a [vector] section the output
+// is exactly Run's.
+func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.VectorLayer, opts Options) ([]report.Layer, []report.VectorLayer, error) {
+	if len(vls) > 0 && cfg.Vector == nil {
+		cfg.Vector = config.DefaultVector()
+	}
 	// akita creates its ID generator on first use, unsynchronised: create it
 	// here, before anything of the run may run on another goroutine. (A
 	// caller running several Runs at once calls sim.GetIDGenerator before
@@ -125,14 +146,17 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 		con = io.Discard
 	}
 	if err := checkRun(cfg, layers, opts); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := checkVector(cfg, vls, len(layers)); err != nil {
+		return nil, nil, err
 	}
 	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("creating log folder: %w", err)
+		return nil, nil, fmt.Errorf("creating log folder: %w", err)
 	}
 	dir := filepath.Join(opts.LogDir, cfg.RunName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating run folder: %w", err)
+		return nil, nil, fmt.Errorf("creating run folder: %w", err)
 	}
 	// The banner follows the folder checks, so that a bad log folder is the
 	// only thing printed.
@@ -140,7 +164,8 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 
 	layers = withBatch(layers, cfg.Batch)
 	if cfg.Multicore.Cores > 1 {
-		return runMulticore(cfg, dir, layers, opts)
+		reports, err := runMulticore(cfg, dir, layers, opts)
+		return reports, nil, err
 	}
 	if opts.TaskTrace != "" {
 		opts.Workers, opts.NoReuse = 1, true
@@ -149,17 +174,17 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 	if opts.TaskTrace != "" {
 		finish, err := traceTasks(first, opts.TaskTrace)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer finish()
 	}
 	if err := first.ms.checkCapacity(cfg, layers); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	first.ms.printBanner(con)
 	out, err := report.StartOutput(dir, report.Formats(cfg), len(layers), con)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer out.Abandon()
 	run := runSerial
@@ -168,13 +193,17 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)
 	if err != nil {
-		return nil, out.Fail(err)
+		return nil, nil, out.Fail(err)
+	}
+	vreps, err := runVector(cfg, vls, opts, con, out)
+	if err != nil {
+		return nil, nil, out.Fail(err)
 	}
 	if err := out.Finish(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
-	return reports, nil
+	return reports, vreps, nil
 }
 
 // runSerial simulates the layers one after the other on one accelerator.

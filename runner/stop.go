@@ -94,3 +94,8 @@ func (s *stopper) guard(i int, l systolic.Layer, f func() error) (err error) {
 	}()
 	return f()
 }
+
+// guardVector is guard for vector layer i.
+func (s *stopper) guardVector(i int, name string, f func() error) error {
+	return s.guard(i, systolic.Layer{Name: "vector " + name}, f)
+}

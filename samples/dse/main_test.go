@@ -70,14 +70,22 @@ func TestSample(t *testing.T) {
 	}
 }
 
-// chromium finds a headless-capable Chromium, or skips the test.
+// chromium finds a headless-capable Chromium. Without one the test
+// fails on CI (CI=true: .ci/run installs it, so its absence is a broken
+// CI) and skips elsewhere, saying so on standard error, where go test
+// shows it without -v.
 func chromium(t *testing.T) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (apt-get install -y chromium; .ci/run installs it when it can)")
+	const why = "chromium is not installed (apt-get install -y chromium; .ci/run installs it when it can)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true, but " + why)
+	}
+	fmt.Fprintf(os.Stderr, "%s: SKIP: %s\n", t.Name(), why)
+	t.Skip(why)
 	return ""
 }
 
@@ -109,7 +117,7 @@ func TestPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	dom := browse(t, bin, page, "--dump-dom")
-	want := fmt.Sprintf(`<p id="plot-status">%d of %d plots shown.</p>`, len(plot.Plots), len(plot.Plots))
+	want := fmt.Sprintf(`<body data-plots-shown="%d">`, len(plot.Plots))
 	if !strings.Contains(dom, want) {
 		t.Errorf("the page's script did not see every plot: no %s in\n%s", want, dom)
 	}
@@ -157,5 +165,25 @@ func TestPageInChromium(t *testing.T) {
 	}
 	if !colours[rgb(0)] || !colours[rgb(1)] || !colours[rgb(2)] {
 		t.Errorf("the screenshot (%v, %d colours) does not show the plots' bars", b, len(colours))
+	}
+}
+
+// TestChromiumMissing runs TestPageInChromium in a child test process
+// whose PATH has no Chromium: with CI=true it must fail, and otherwise
+// skip with its reason printed without -v.
+func TestChromiumMissing(t *testing.T) {
+	if os.Getenv("NPUSIM_CHROMIUM_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	for _, ci := range []string{"true", ""} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPageInChromium$")
+		cmd.Env = []string{"PATH=" + t.TempDir(), "CI=" + ci, "NPUSIM_CHROMIUM_CHILD=1", "HOME=" + os.Getenv("HOME")}
+		out, err := cmd.CombinedOutput()
+		switch {
+		case ci == "true" && (err == nil || !strings.Contains(string(out), "CI=true, but chromium is not installed")):
+			t.Errorf("CI=true without chromium: %v\n%s", err, out)
+		case ci == "" && (err != nil || !strings.Contains(string(out), "TestPageInChromium: SKIP: chromium is not installed")):
+			t.Errorf("without chromium: %v\n%s", err, out)
+		}
 	}
 }
