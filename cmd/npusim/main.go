@@ -192,14 +192,17 @@ func didYouMean(fs *flag.FlagSet, err error) string {
 		return ""
 	}
 	name = strings.TrimPrefix(name, "-")
-	best, bestD := "", 3
+	best, bestD, bestEdits := "", 3, 0
 	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(strings.ToLower(name), strings.ToLower(f.Name))
+		edits := editDistance(strings.ToLower(name), strings.ToLower(f.Name))
+		d := edits
 		if len(name) > 2 && len(f.Name) > 2 && (strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name)) {
 			d = min(d, 1)
 		}
-		if limit := min(2, max(len(f.Name), len(name))/3); d <= limit && d < bestD {
-			best, bestD = f.Name, d
+		// between equally close flags, the one fewer edits away (-trace:
+		// -traces, not -trace-tasks)
+		if limit := min(2, max(len(f.Name), len(name))/3); d <= limit && (d < bestD || d == bestD && edits < bestEdits) {
+			best, bestD, bestEdits = f.Name, d, edits
 		}
 	})
 	if best == "" {
