@@ -51,8 +51,8 @@ func (acc *Accelerator) RunVectorLayer(index int, l vector.Layer) (vector.Result
 		return vector.Result{}, fmt.Errorf("layer %d (%s): the accelerator has no vector unit", index, l.Name)
 	}
 	if acc.vhost == nil {
-		acc.vhost = newVectorHost(acc.Name+".VectorHost", acc.engine)
-		conn := sim.NewDirectConnection(acc.Name+".VectorHostConn", acc.engine, acc.vhost.Freq)
+		acc.vhost = newVectorHost(acc.Name+".VectorHost", acc.engine, acc.freq)
+		conn := sim.NewDirectConnection(acc.Name+".VectorHostConn", acc.engine, acc.freq)
 		conn.PlugIn(acc.vhost.port, 4)
 		conn.PlugIn(acc.VectorControlPort(), 4)
 	}
@@ -71,15 +71,15 @@ func (acc *Accelerator) RunVectorLayer(index int, l vector.Layer) (vector.Result
 // vectorHost is the driver behind RunVectorLayer: it sends one request to
 // the vector unit's control port and keeps the answer.
 type vectorHost struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	port   sim.Port
 	outbox protocol.Outbox
 	rsp    *vector.RunRsp
 }
 
-func newVectorHost(name string, engine sim.Engine) *vectorHost {
+func newVectorHost(name string, engine sim.Engine, freq sim.Freq) *vectorHost {
 	h := &vectorHost{}
-	h.TickingComponent = sim.NewTickingComponent(name, engine, 1*sim.GHz, h)
+	h.TickingComponent = protocol.NewTickingComponent(name, engine, freq, h)
 	h.port = sim.NewLimitNumMsgPort(h, 4, name+".Port")
 	h.AddPort("Port", h.port)
 	return h

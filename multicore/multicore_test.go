@@ -22,7 +22,7 @@ var testLayers = []systolic.Layer{
 
 func testConfig(model string, partition multicore.Partition) multicore.Config {
 	return multicore.Config{
-		Core:      components.NewAcceleratorBuilder().WithArray(8, 8).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2),
+		Core:      components.MakeBuilder().WithArray(8, 8).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2),
 		Cores:     4,
 		Partition: partition,
 		Memory:    dram.MemorySpec{Model: model},

@@ -69,7 +69,8 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 	ms.printBanner(con)
 	mc := multicoreConfig(cfg)
 	stop := watch(opts.Context, sim.NewSerialEngine()) // its hook goes on each engine of the run
-	if opts.Context != nil {
+	mc.Parallel = opts.Parallel
+	if opts.Context != nil && !opts.Parallel { // see newWorker
 		mc.EngineHooks = []sim.Hook{stop}
 	}
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)

@@ -53,6 +53,28 @@ type Options struct {
 	// the read buffers walk long folds on goroutines of their own), for a
 	// caller that runs several Runs at once on all cores.
 	OneThread bool
+	// Parallel simulates each layer on akita's parallel engine
+	// (sim.NewParallelEngine), which runs the components that tick at the
+	// same instant on goroutines of their own, as MGPUSim's runner offers.
+	// The output is the same as on the serial engine. A stop (Context)
+	// then takes effect between layers: the parallel engine cannot be
+	// left in the middle of one.
+	Parallel bool
+	// TaskTrace, if set, is the file (FILE.csv) akita's CSV tracer writes
+	// the run's task tree to: each layer, its folds, their bursts and
+	// their memory requests, with parent IDs, for akita's Daisen. Every
+	// layer is then simulated (no reuse), one after the other on one
+	// accelerator, so that the trace has one time axis. Multi-core runs
+	// refuse it.
+	TaskTrace string
+}
+
+// newEngine returns the akita engine a layer is simulated on.
+func newEngine(opts Options) sim.Engine {
+	if opts.Parallel {
+		return sim.NewParallelEngine()
+	}
+	return sim.NewSerialEngine()
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -85,7 +107,7 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 // coreBuilder is the builder of the array and buffers cfg describes, without
 // engine, bandwidth, word size and memory.
 func coreBuilder(cfg config.Config) components.Builder {
-	return components.NewAcceleratorBuilder().
+	return components.MakeBuilder().
 		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
 		WithDataflow(cfg.Dataflow).
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
@@ -140,8 +162,14 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 		if opts.Traces {
 			return nil, nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
 		}
+		if opts.TaskTrace != "" {
+			return nil, nil, fmt.Errorf("config %s: [%s]: task traces (-trace-tasks) are not written by multi-core runs", cfg.Path, "multicore")
+		}
 		ms = newMemorySystem(cfg, sim.NewSerialEngine(), config.AccelFreq, max(cfg.WordBytes, 1))
 	} else {
+		if opts.TaskTrace != "" {
+			opts.Workers, opts.NoReuse = 1, true // one accelerator, every layer simulated
+		}
 		first = newWorker(cfg, opts)
 		ms = first.ms
 	}
@@ -163,6 +191,13 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	if cfg.Multicore.Cores > 1 {
 		reports, err := runMulticore(cfg, dir, layers, opts, ms)
 		return reports, nil, err
+	}
+	if opts.TaskTrace != "" {
+		finish, err := traceTasks(first, opts.TaskTrace)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer finish()
 	}
 	first.ms.printBanner(con)
 	out, err := report.StartOutput(dir, report.Formats(cfg), len(layers), con)
@@ -219,12 +254,22 @@ type worker struct {
 	ms      *memorySystem
 	stop    *stopper
 	watched bool // its sequencer reports to the run's progress bar
+	engine  sim.Engine
 }
 
 func newWorker(cfg config.Config, opts Options) *worker {
-	engine := sim.NewSerialEngine()
+	engine := newEngine(opts)
 	acc, ms := newAccelerator(cfg, engine, opts.OneThread)
-	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
+	w := &worker{acc: acc, ms: ms, engine: engine}
+	if opts.Parallel {
+		// The stop hook panics out of the engine, which only works on the
+		// goroutine that runs it: on the parallel engine a stop is checked
+		// between layers.
+		w.stop = watch(opts.Context, nil)
+	} else {
+		w.stop = watch(opts.Context, engine)
+	}
+	return w
 }
 
 // simulate runs layer i, writing its traces under dir/layer<i> if traces

@@ -14,7 +14,7 @@ import (
 // layer 0's counts and cycles are those of SCALE-Sim v2's
 // testdata/golden/tiny_4x4_os_traces/DETAILED_ACCESS_REPORT.csv.
 func ExampleReadBuffer_Stats() {
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(sim.NewSerialEngine()).
 		WithArray(4, 4).
 		WithSRAMKB(1, 1, 1).
@@ -41,7 +41,7 @@ func ExampleReadBuffer_Stats() {
 // buffers, 1 word per cycle): its COMPUTE_REPORT.csv and
 // DETAILED_ACCESS_REPORT.csv.
 func ExampleWriteBuffer_Stats() {
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(sim.NewSerialEngine()).
 		WithArray(8, 8).
 		WithSRAMKB(1, 1, 1).

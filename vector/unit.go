@@ -121,7 +121,7 @@ func (b Builder) Build(name string) *Unit {
 		panic(fmt.Sprintf("vector: fold rows must be positive, got %d", b.foldRows))
 	}
 	u := &Unit{cfg: b.cfg, off: b.offsets, foldRows: b.foldRows}
-	u.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, u)
+	u.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, u)
 	u.clock = protocol.NewClock(b.engine, b.freq, u.TickingComponent)
 	u.ctrl = sim.NewLimitNumMsgPort(u, 4, name+".Ctrl")
 	u.AddPort("Ctrl", u.ctrl)
@@ -149,7 +149,7 @@ func (b Builder) Build(name string) *Unit {
 // segments that end at the next row whose reads were late, and wakes once
 // per segment, never per cycle.
 type Unit struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	clock    *protocol.Clock
 	ctrl     sim.Port

@@ -127,7 +127,7 @@ every core (or one shard of it per batch job), merge the shards' CSVs, draw a
 sweep's plots and HTML report, and turn an ONNX model into a topology CSV.
 
 Usage:
-  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad include|none] [-batch N] [-ops gemm|all] [-j N] [-traces] [-q]
+  npusim -c CONFIG [-t TOPOLOGY|MODEL.onnx] [-p LOGDIR] [-i conv|gemm] [-pad include|none] [-batch N] [-ops gemm|all] [-j N] [-traces] [-parallel] [-trace-tasks FILE] [-q]
   npusim sweep -c CONFIG -t TOPOLOGY|MODEL.onnx -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
@@ -192,14 +192,17 @@ func didYouMean(fs *flag.FlagSet, err error) string {
 		return ""
 	}
 	name = strings.TrimPrefix(name, "-")
-	best, bestD := "", 3
+	best, bestD, bestEdits := "", 3, 0
 	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(strings.ToLower(name), strings.ToLower(f.Name))
+		edits := editDistance(strings.ToLower(name), strings.ToLower(f.Name))
+		d := edits
 		if len(name) > 2 && len(f.Name) > 2 && (strings.HasPrefix(f.Name, name) || strings.HasPrefix(name, f.Name)) {
 			d = min(d, 1)
 		}
-		if limit := min(2, max(len(f.Name), len(name))/3); d <= limit && d < bestD {
-			best, bestD = f.Name, d
+		// between equally close flags, the one fewer edits away (-trace:
+		// -traces, not -trace-tasks)
+		if limit := min(2, max(len(f.Name), len(name))/3); d <= limit && (d < bestD || d == bestD && edits < bestEdits) {
+			best, bestD, bestEdits = f.Name, d, edits
 		}
 	})
 	if best == "" {
@@ -347,6 +350,8 @@ func runSim(args []string) error {
 	workers := fs.Int("j", 0, "layers simulated at once (0: one per CPU this process may use; 1: one at a time)")
 	ops := fs.String("ops", "", "layers to run: gemm, or all (also the vector layers of an ONNX model; the default with a [vector] section)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	parallel := fs.Bool("parallel", false, "simulate each layer on akita's parallel engine (same results)")
+	taskTrace := fs.String("trace-tasks", "", "write akita's task trace (layer, fold, burst, memory request) to `FILE`.csv, for Daisen")
 	if done, err := parseFlags(fs, args, helpText); done || err != nil {
 		return err
 	}
@@ -369,7 +374,8 @@ func runSim(args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: in.topoPath, Console: stdout, Context: interrupted(), Workers: jobs}
+	opts := runner.Options{LogDir: *logDir, Traces: *traces, TopologyPath: in.topoPath, Console: stdout, Context: interrupted(), Workers: jobs,
+		Parallel: *parallel, TaskTrace: *taskTrace}
 	if *quiet {
 		opts.Console = nil
 	}
