@@ -38,8 +38,8 @@ type Accelerator struct {
 
 	engine sim.Engine
 	freq   sim.Freq
-	host   *host       // the driver behind RunLayer, made on first use
-	vhost  *vectorHost // the driver behind RunVectorLayer
+	host   *host[*systolic.RunLayerRsp] // the driver behind RunLayer, made on first use
+	vhost  *host[*vector.RunRsp]        // the driver behind RunVectorLayer
 	// the components behind the memory ports given to the builder (those
 	// with statistics are reset by ResetStats)
 	memory []sim.Component
@@ -327,7 +327,7 @@ func (acc *Accelerator) ResetStats() {
 // own and runs the engine until everything on it is idle.
 func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
 	if acc.host == nil {
-		acc.host = newHost(acc.Name+".Host", acc.engine, acc.freq)
+		acc.host = newHost[*systolic.RunLayerRsp](acc.Name+".Host", acc.engine, acc.freq)
 		conn := sim.NewDirectConnection(acc.Name+".HostConn", acc.engine, acc.freq)
 		conn.PlugIn(acc.host.port, 4)
 		conn.PlugIn(acc.ControlPort(), 4)

@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"fmt"
+
 	"github.com/npusim/npusim/dram"
 
 	"github.com/npusim/npusim/components"

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"strings"
 
+	"path/filepath"
+	"testing"
+
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/systolic"
-	"path/filepath"
-	"testing"
 
 	"github.com/sarchlab/akita/v3/sim"
 	"github.com/sarchlab/akita/v3/tracing"

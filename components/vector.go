@@ -3,7 +3,6 @@ package components
 import (
 	"fmt"
 
-	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 )
@@ -51,7 +50,7 @@ func (acc *Accelerator) RunVectorLayer(index int, l vector.Layer) (vector.Result
 		return vector.Result{}, fmt.Errorf("layer %d (%s): the accelerator has no vector unit", index, l.Name)
 	}
 	if acc.vhost == nil {
-		acc.vhost = newVectorHost(acc.Name+".VectorHost", acc.engine, acc.freq)
+		acc.vhost = newHost[*vector.RunRsp](acc.Name+".VectorHost", acc.engine, acc.freq)
 		conn := sim.NewDirectConnection(acc.Name+".VectorHostConn", acc.engine, acc.freq)
 		conn.PlugIn(acc.vhost.port, 4)
 		conn.PlugIn(acc.VectorControlPort(), 4)
@@ -61,42 +60,9 @@ func (acc *Accelerator) RunVectorLayer(index int, l vector.Layer) (vector.Result
 	if err := acc.engine.Run(); err != nil {
 		return vector.Result{}, fmt.Errorf("layer %d (%s): %w", index, l.Name, err)
 	}
-	rsp := acc.vhost.rsp
+	rsp := acc.vhost.take()
 	if rsp == nil {
 		return vector.Result{}, fmt.Errorf("layer %d (%s): simulation stopped before the layer finished", index, l.Name)
 	}
 	return rsp.Result, rsp.Err
-}
-
-// vectorHost is the driver behind RunVectorLayer: it sends one request to
-// the vector unit's control port and keeps the answer.
-type vectorHost struct {
-	*protocol.TickingComponent
-	port   sim.Port
-	outbox protocol.Outbox
-	rsp    *vector.RunRsp
-}
-
-func newVectorHost(name string, engine sim.Engine, freq sim.Freq) *vectorHost {
-	h := &vectorHost{}
-	h.TickingComponent = protocol.NewTickingComponent(name, engine, freq, h)
-	h.port = sim.NewLimitNumMsgPort(h, 4, name+".Port")
-	h.AddPort("Port", h.port)
-	return h
-}
-
-func (h *vectorHost) send(dst sim.Port, req *vector.RunReq) {
-	h.rsp = nil
-	h.outbox.Queue(h.port, dst, req)
-	h.TickLater(h.Engine.CurrentTime())
-}
-
-// Tick sends the request and takes the answer.
-func (h *vectorHost) Tick(now sim.VTimeInSec) bool {
-	progress := h.outbox.Flush(now)
-	if msg := h.port.Retrieve(now); msg != nil {
-		h.rsp = msg.(*vector.RunRsp)
-		progress = true
-	}
-	return progress
 }

@@ -2,10 +2,11 @@ package components_test
 
 import (
 	"fmt"
-	"github.com/sarchlab/akita/v3/mem/idealmemcontroller"
-	"github.com/sarchlab/akita/v3/mem/mem"
 	"strings"
 	"testing"
+
+	"github.com/sarchlab/akita/v3/mem/idealmemcontroller"
+	"github.com/sarchlab/akita/v3/mem/mem"
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/dram"

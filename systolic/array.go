@@ -61,7 +61,7 @@ type Array struct {
 	first   int64    // layer row of the fold's first row
 	through [2]int64 // per read buffer: the rows before it are answered for
 	heard   [2]bool  // per read buffer: it has answered for the fold
-	late    []lateRow
+	late    []protocol.LateRow
 	segFrom int
 	writing bool               // a WriteReq is out
 	written *protocol.WriteRsp // its answer, waiting for the last row's reads
@@ -79,14 +79,6 @@ type Array struct {
 	result    LayerResult
 }
 
-// lateRow is a row whose reads were late: the cycle its ifmap and its
-// filter data were ready (notLate where that read was on time).
-type lateRow struct {
-	row   int64
-	ready [2]int64
-}
-
-const notLate = -1 << 62
 
 // Builder builds Arrays and Sequencers.
 type Builder struct {
@@ -208,7 +200,7 @@ func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 		}
 		a.startFold(m)
 	case *protocol.ReadFoldRsp:
-		a.late = mergeLate(a.late, int(m.Operand), m.Ready)
+		a.late = protocol.MergeLate(a.late, int(m.Operand), m.Ready)
 		a.through[m.Operand] = m.Through
 		a.heard[m.Operand] = true
 		a.advance()
@@ -302,8 +294,8 @@ func (a *Array) advance() {
 	}
 	d := a.demands[protocol.Ofmap]
 	to := int(min(known+1, int64(d.Rows())))
-	if len(a.late) > 0 && a.late[0].row-a.first < known {
-		to = int(a.late[0].row-a.first) + 1
+	if len(a.late) > 0 && a.late[0].Row-a.first < known {
+		to = int(a.late[0].Row-a.first) + 1
 	}
 	if to <= a.segFrom {
 		return // wait for the read buffers
@@ -323,9 +315,9 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	a.sched.Jumps = append(a.sched.Jumps, m.Jumps...)
 	stall := m.LastAccepted - m.LastCycle
 	lastRow := a.first + int64(a.segFrom) - 1
-	if len(a.late) > 0 && a.late[0].row == lastRow {
+	if len(a.late) > 0 && a.late[0].Row == lastRow {
 		by := -1
-		for op, ready := range a.late[0].ready {
+		for op, ready := range a.late[0].Ready {
 			if s := ready - m.LastCycle - 1; s > stall {
 				stall, by = s, op
 			}
@@ -354,28 +346,3 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 	}
 }
 
-// mergeLate merges one read buffer's row-sorted lateness into the list.
-func mergeLate(late []lateRow, op int, rs []protocol.RowReady) []lateRow {
-	if len(rs) == 0 {
-		return late
-	}
-	out := make([]lateRow, 0, len(late)+len(rs))
-	i := 0
-	for _, r := range rs {
-		for i < len(late) && late[i].row < r.Row {
-			out = append(out, late[i])
-			i++
-		}
-		if i < len(late) && late[i].row == r.Row {
-			l := late[i]
-			l.ready[op] = r.Cycle
-			out = append(out, l)
-			i++
-			continue
-		}
-		l := lateRow{row: r.Row, ready: [2]int64{notLate, notLate}}
-		l.ready[op] = r.Cycle
-		out = append(out, l)
-	}
-	return append(out, late[i:]...)
-}

@@ -182,21 +182,13 @@ type Unit struct {
 	first   int64
 	through [2]int64
 	heard   [2]bool
-	late    []lateRow
+	late    []protocol.LateRow
 	segFrom int
 	writing bool
 	written *protocol.WriteRsp
 	sched   protocol.Schedule
 }
 
-// lateRow is a row whose reads were late: the cycle its ifmap and its
-// filter data were ready (notLate where that read was on time).
-type lateRow struct {
-	row   int64
-	ready [2]int64
-}
-
-const notLate = -1 << 62
 
 // Connect points the unit's buffer ports at the buffers' "Top" ports.
 func (u *Unit) Connect(ifmap, filter, ofmap sim.Port) {
@@ -302,7 +294,7 @@ func (u *Unit) handle(now sim.VTimeInSec, msg sim.Msg) {
 			u.start(now)
 		}
 	case *protocol.ReadFoldRsp:
-		u.late = mergeLate(u.late, int(m.Operand), m.Ready)
+		u.late = protocol.MergeLate(u.late, int(m.Operand), m.Ready)
 		u.through[m.Operand] = m.Through
 		u.heard[m.Operand] = true
 		u.advance()
@@ -371,8 +363,8 @@ func (u *Unit) advance() {
 		known = min(u.through[0], u.through[1]) - u.first
 	}
 	to := int(min(known+1, int64(d.Rows())))
-	if len(u.late) > 0 && u.late[0].row-u.first < known {
-		to = int(u.late[0].row-u.first) + 1
+	if len(u.late) > 0 && u.late[0].Row-u.first < known {
+		to = int(u.late[0].Row-u.first) + 1
 	}
 	if to <= u.segFrom {
 		return // wait for the read buffers
@@ -395,9 +387,9 @@ func (u *Unit) endSegment(m *protocol.WriteRsp) bool {
 	u.sched.Jumps = append(u.sched.Jumps, m.Jumps...)
 	stall := m.LastAccepted - m.LastCycle
 	lastRow := u.first + int64(u.segFrom) - 1
-	if len(u.late) > 0 && u.late[0].row == lastRow {
+	if len(u.late) > 0 && u.late[0].Row == lastRow {
 		by := -1
-		for op, ready := range u.late[0].ready {
+		for op, ready := range u.late[0].Ready {
 			if s := ready - m.LastCycle - 1; s > stall {
 				stall, by = s, op
 			}
@@ -449,28 +441,3 @@ func (u *Unit) finish(now sim.VTimeInSec) {
 	u.streams = [3]*stream{}
 }
 
-// mergeLate merges one read buffer's row-sorted lateness into the list.
-func mergeLate(late []lateRow, op int, rs []protocol.RowReady) []lateRow {
-	if len(rs) == 0 {
-		return late
-	}
-	out := make([]lateRow, 0, len(late)+len(rs))
-	i := 0
-	for _, r := range rs {
-		for i < len(late) && late[i].row < r.Row {
-			out = append(out, late[i])
-			i++
-		}
-		if i < len(late) && late[i].row == r.Row {
-			l := late[i]
-			l.ready[op] = r.Cycle
-			out = append(out, l)
-			i++
-			continue
-		}
-		l := lateRow{row: r.Row, ready: [2]int64{notLate, notLate}}
-		l.ready[op] = r.Cycle
-		out = append(out, l)
-	}
-	return append(out, late[i:]...)
-}
