@@ -99,12 +99,12 @@ const (
 // Timing holds the [timing] keys that decide request timing, in memory
 // clock cycles (TCK in ns).
 type Timing struct {
-	TCK                                   float64
-	AL, CL, CWL                           int
-	TCCDL, TCCDS, TRTRS, TRTP             int
-	TWTRL, TWTRS, TWR, TRP, TRRDL, TRRDS  int
+	TCK                                    float64
+	AL, CL, CWL                            int
+	TCCDL, TCCDS, TRTRS, TRTP              int
+	TWTRL, TWTRS, TWR, TRP, TRRDL, TRRDS   int
 	TRAS, TRCD, TRFC, TREFI, TREFIb, TRFCb int
-	TFAW, TPPD, T32AW, TRCDRD, TRCDWR     int
+	TFAW, TPPD, T32AW, TRCDRD, TRCDWR      int
 }
 
 // Power holds the [power] currents (mA) and voltage (V) DRAMsim3 turns into
