@@ -289,6 +289,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	c := m.channelOf(addr)
 	c.stable = false
 	c.quietStop = -2
+	c.schedIdle = false
 	if write {
 		c.stats.Writes++
 		if _, ok := c.pendingWr[addr]; ok {
@@ -386,6 +387,18 @@ type channel struct {
 	queues    [][]*trans
 	queueRank []int32
 	queued    int // entries in all command queues
+	// lb[q] is a lower bound on the cycle queue q can supply a command: the
+	// earliest ready time of its entries when it was last scanned. Timing
+	// tables, tFAW windows only move later, so it stays a lower bound until
+	// the queue's entries or the state (open row, hits) of its banks change,
+	// which reset it to 0.
+	lb []int64
+	// cmdLB is a lower bound on the cycle any queue can supply a command
+	// (the minimum of lb after a scan that found nothing), reset with lb.
+	cmdLB int64
+	// schedIdle says the last schedule moved nothing and nothing it reads
+	// (transaction queues, command-queue room, pending reads) has changed.
+	schedIdle bool
 	rr        int
 	readQ     []*trans // the unified queue when UnifiedQueue
 	writeBuf  []*trans
@@ -421,6 +434,7 @@ func newChannel(m *Model, id int) *channel {
 	nq := cfg.CommandQueues()
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
+	c.lb = make([]int64, nq)
 	for q := range nq {
 		c.queues[q] = make([]*trans, 0, cfg.CmdQueueSize)
 		if cfg.PerRank {
@@ -439,6 +453,7 @@ func newChannel(m *Model, id int) *channel {
 }
 
 // tick is one controller cycle of the channel (R4.3).
+
 func (c *channel) tick(t int64) {
 	m := c.m
 	active := false
@@ -460,7 +475,15 @@ func (c *channel) tick(t int64) {
 		cmd, ok = c.finishRefresh(t, &minAt)
 	}
 	if !ok {
-		cmd, ok = c.getCommand(t, &minAt)
+		if t < c.cmdLB {
+			minAt = min(minAt, c.cmdLB)
+		} else {
+			at := int64(never)
+			if cmd, ok = c.getCommand(t, &at); !ok {
+				c.cmdLB = at
+			}
+			minAt = min(minAt, at)
+		}
 	}
 	if ok {
 		active = true
@@ -475,7 +498,11 @@ func (c *channel) tick(t int64) {
 		}
 	}
 	// 6: at most one transaction into a command queue.
-	moved, stopped := c.schedule(t)
+	moved, stopped := false, false
+	if !c.schedIdle {
+		moved, stopped = c.schedule(t)
+		c.schedIdle = !moved && !stopped
+	}
 	if m.err != nil {
 		c.stable, c.nextAt = true, never
 		return
@@ -541,6 +568,14 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		if len(queue) == 0 || (c.inRefresh && c.queueRank[q] == c.refRank) {
 			continue
 		}
+		if lb := c.lb[q]; t < lb {
+			// Nothing in the queue can be ready before lb.
+			if lb < *minAt {
+				*minAt = lb
+			}
+			continue
+		}
+		qmin := int64(never)
 		for i, e := range queue {
 			kind, at := c.ready(e)
 			if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
@@ -553,9 +588,11 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 				c.rr = q
 				return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
 			}
-			if at < *minAt {
-				*minAt = at
-			}
+			qmin = min(qmin, at)
+		}
+		c.lb[q] = qmin
+		if qmin < *minAt {
+			*minAt = qmin
 		}
 	}
 	return command{}, false
@@ -641,6 +678,7 @@ func (c *channel) issue(cmd command, t int64) {
 		queue[len(queue)-1] = nil
 		c.queues[cmd.q] = queue[:len(queue)-1]
 		c.queued--
+		c.schedIdle = false
 	}
 	switch cmd.kind {
 	case cmdRead, cmdReadP:
@@ -684,9 +722,16 @@ func (c *channel) issue(cmd command, t int64) {
 			b.earliest[cmdRef] = max(b.earliest[cmdRef], d)
 		}
 		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
+		c.cmdLB = 0 // the rank's queues are scanned again
 		return
 	}
 	b := &c.banks[cmd.bidx]
+	if c.cfg.PerRank {
+		c.lb[b.rank] = 0
+	} else {
+		c.lb[cmd.bidx] = 0
+	}
+	c.cmdLB = 0
 	// R7.1 bank state.
 	switch cmd.kind {
 	case cmdAct:
@@ -703,32 +748,40 @@ func (c *channel) issue(cmd command, t int64) {
 		b.conflict = cmd.q >= 0
 		b.open, b.row, b.hits = false, -1, 0
 	}
-	// R7.3 timing.
+	// R7.3 timing: banks of a rank, and of a bank group, are contiguous.
 	upds := &m.upds[cmd.kind]
-	for i := range c.banks {
-		o := &c.banks[i]
-		var s int
-		switch {
-		case o.rank != b.rank:
-			s = scOtherRank
-		case o == b:
-			s = scSame
-		case o.grp == b.grp:
-			s = scSameBG
-		default:
-			s = scOtherBG
-		}
-		for _, u := range upds[s] {
-			if v := t + u.d; v > o.earliest[u.kind] {
-				o.earliest[u.kind] = v
-			}
-		}
+	nb, bpg := cfg.Banks, cfg.BanksPerGroup
+	rankLo := int(b.rank) * nb
+	grpLo := rankLo + int(b.grp)*bpg
+	if l := upds[scOtherRank]; len(l) > 0 {
+		applyUpds(c.banks[:rankLo], l, t)
+		applyUpds(c.banks[rankLo+nb:], l, t)
 	}
+	if l := upds[scOtherBG]; len(l) > 0 {
+		applyUpds(c.banks[rankLo:grpLo], l, t)
+		applyUpds(c.banks[grpLo+bpg:rankLo+nb], l, t)
+	}
+	if l := upds[scSameBG]; len(l) > 0 {
+		applyUpds(c.banks[grpLo:cmd.bidx], l, t)
+		applyUpds(c.banks[cmd.bidx+1:grpLo+bpg], l, t)
+	}
+	applyUpds(c.banks[cmd.bidx:cmd.bidx+1], upds[scSame], t)
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
 		if c.aw32 != nil {
 			c.aw32[b.rank] = pushWindow(c.aw32[b.rank], t, int64(cfg.Timing.T32AW))
+		}
+	}
+}
+
+func applyUpds(banks []bank, l []upd, t int64) {
+	for i := range banks {
+		e := &banks[i].earliest
+		for _, u := range l {
+			if v := t + u.d; v > e[u.kind] {
+				e[u.kind] = v
+			}
 		}
 	}
 }
@@ -799,6 +852,8 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 
 func (c *channel) enqueue(tr *trans) {
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	c.lb[tr.q] = 0
+	c.cmdLB = 0
 	c.queued++
 }
 
