@@ -62,6 +62,7 @@ Usage:
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
   npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]
+  npusim dram replay (-config FILE.ini | -model NAME) TRACE
 
 Example:
   npusim -c testdata/configs/scale.cfg -t testdata/topologies/alexnet.csv -p runs
