@@ -399,8 +399,11 @@ func (c *Config) derive(r *reader) error {
 	default:
 		c.Ranks = c.ChannelSizeMB / megsPerRank
 	}
-	if c.Ranks > 64 {
-		return r.errf("system", "channel_size", "gives %d ranks per channel; at most 64 are modelled", c.Ranks)
+	if c.Ranks > 64 || c.Channels*c.Ranks*c.Banks > 1<<16 {
+		return r.errf("system", "channel_size", "gives %d channels x %d ranks x %d banks; at most 64 ranks and 65536 banks in all are modelled", c.Channels, c.Ranks, c.Banks)
+	}
+	if c.CmdQueueSize > 1<<16 || c.TransQueueSize > 1<<16 {
+		return r.errf("system", "trans_queue_size", "queues of %d (cmd_queue_size %d) entries: at most 65536 are modelled", c.TransQueueSize, c.CmdQueueSize)
 	}
 	// R2.5.
 	t := c.Timing
@@ -410,8 +413,12 @@ func (c *Config) derive(r *reader) error {
 	c.ReadDelay = c.RL + c.BurstCycle
 	c.WriteDelay = c.WL + c.BurstCycle
 	if c.RefreshInterval() <= 0 {
-		key := "tREFI"
-		return r.errf("timing", key, "gives a refresh interval of %d cycles with %d ranks; it must be positive", c.RefreshInterval(), c.Ranks)
+		return r.errf("timing", "tREFI", "gives a refresh interval of %d cycles with %d ranks; it must be positive", c.RefreshInterval(), c.Ranks)
+	}
+	if t.TRFC >= t.TREFI {
+		// Each rank would need refreshing again before its refresh ends:
+		// the refresh backlog would grow without bound.
+		return r.errf("timing", "tRFC", "%d cycles is not shorter than tREFI (%d)", t.TRFC, t.TREFI)
 	}
 	// R3: address mapping.
 	c.RequestBytes = c.BusWidth / 8 * c.BL

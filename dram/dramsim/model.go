@@ -155,12 +155,14 @@ type Model struct {
 	// livelocks, instead of breaking the livelock (package comment).
 	StopOnLivelock bool
 	err            error
-	waiting        int // reads accepted whose READ has not issued
+	waiting        int   // reads accepted whose READ has not issued
+	progress       int64 // last cycle a request was accepted or a READ/WRITE issued
 	free           []*trans
 	chanMask       uint64
 	chanShift      uint
 	cmdQSize       int
 	tqs            int
+	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
 }
 
 // NewModel returns an idle memory for cfg, at cycle 0.
@@ -178,6 +180,18 @@ func (m *Model) Config() *Config { return m.cfg }
 
 // Err is the livelock error when StopOnLivelock is set and one occurred.
 func (m *Model) Err() error { return m.err }
+
+// Progress is the last cycle at which a request was accepted or a READ or
+// WRITE command issued. A config whose timings leave no room to serve a
+// request (say a refresh interval barely longer than tRFC, closing every
+// row before its READ may issue) makes no progress while requests wait,
+// forever, as DRAMsim3 would; callers use this to stop with an error.
+func (m *Model) Progress() int64 { return m.progress }
+
+// NoProgressLimit is the number of cycles without progress (see Progress)
+// while requests wait after which Replay and the Controller report the
+// memory stuck. No config with sane timings waits anywhere near as long.
+const NoProgressLimit = 1 << 22
 
 // Waiting is the number of accepted reads whose data is not scheduled yet.
 func (m *Model) Waiting() int { return m.waiting }
@@ -290,6 +304,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	c.stable = false
 	c.quietStop = -2
 	c.schedIdle = false
+	m.progress = t
 	if write {
 		c.stats.Writes++
 		if _, ok := c.pendingWr[addr]; ok {
@@ -358,7 +373,7 @@ func (m *Model) release(tr *trans) { m.free = append(m.free, tr) }
 // NextCycle said nothing happens in it.
 func (m *Model) Tick(t int64) {
 	for _, c := range m.channels {
-		if !c.stable || t >= c.nextAt {
+		if !c.stable || t >= c.nextAt || m.noSkip {
 			c.tick(t)
 		}
 	}
@@ -369,7 +384,7 @@ func (m *Model) Tick(t int64) {
 func (m *Model) NextCycle(t int64) int64 {
 	n := int64(never)
 	for _, c := range m.channels {
-		if !c.stable {
+		if !c.stable || m.noSkip {
 			return t + 1
 		}
 		n = min(n, c.nextAt)
@@ -436,7 +451,7 @@ func newChannel(m *Model, id int) *channel {
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
 	for q := range nq {
-		c.queues[q] = make([]*trans, 0, cfg.CmdQueueSize)
+		c.queues[q] = make([]*trans, 0, min(cfg.CmdQueueSize, 64))
 		if cfg.PerRank {
 			c.queueRank[q] = int32(q)
 		} else {
@@ -447,8 +462,8 @@ func newChannel(m *Model, id int) *channel {
 	if cfg.Protocol.isGDDR() {
 		c.aw32 = make([][]int64, cfg.Ranks)
 	}
-	c.readQ = make([]*trans, 0, cfg.TransQueueSize)
-	c.writeBuf = make([]*trans, 0, cfg.TransQueueSize)
+	c.readQ = make([]*trans, 0, min(cfg.TransQueueSize, 256))
+	c.writeBuf = make([]*trans, 0, min(cfg.TransQueueSize, 256))
 	return c
 }
 
@@ -475,7 +490,7 @@ func (c *channel) tick(t int64) {
 		cmd, ok = c.finishRefresh(t, &minAt)
 	}
 	if !ok {
-		if t < c.cmdLB {
+		if t < c.cmdLB && !m.noSkip {
 			minAt = min(minAt, c.cmdLB)
 		} else {
 			at := int64(never)
@@ -499,7 +514,7 @@ func (c *channel) tick(t int64) {
 	}
 	// 6: at most one transaction into a command queue.
 	moved, stopped := false, false
-	if !c.schedIdle {
+	if !c.schedIdle || m.noSkip {
 		moved, stopped = c.schedule(t)
 		c.schedIdle = !moved && !stopped
 	}
@@ -568,7 +583,7 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		if len(queue) == 0 || (c.inRefresh && c.queueRank[q] == c.refRank) {
 			continue
 		}
-		if lb := c.lb[q]; t < lb {
+		if lb := c.lb[q]; t < lb && !c.m.noSkip {
 			// Nothing in the queue can be ready before lb.
 			if lb < *minAt {
 				*minAt = lb
@@ -679,6 +694,7 @@ func (c *channel) issue(cmd command, t int64) {
 		c.queues[cmd.q] = queue[:len(queue)-1]
 		c.queued--
 		c.schedIdle = false
+		m.progress = t
 	}
 	switch cmd.kind {
 	case cmdRead, cmdReadP:

@@ -88,6 +88,7 @@ type ReplayOptions struct {
 	// StopOnLivelock reports DRAMsim3's livelock as an error instead of
 	// breaking it (see the package comment).
 	StopOnLivelock bool
+	noSkip         bool // tests: evaluate every cycle
 }
 
 // Replay runs a trace through a fresh memory the way DRAMsim3's trace
@@ -100,6 +101,7 @@ type ReplayOptions struct {
 func Replay(cfg *Config, reqs []Request, opt ReplayOptions) ([]Result, Stats, error) {
 	m := NewModel(cfg)
 	m.StopOnLivelock = opt.StopOnLivelock
+	m.noSkip = opt.noSkip
 	res := make([]Result, len(reqs))
 	m.OnRead = func(id, done int64) { res[id].Done = done }
 	var forwarded map[uint64]bool
@@ -131,8 +133,9 @@ func Replay(cfg *Config, reqs []Request, opt ReplayOptions) ([]Result, Stats, er
 		if head < len(reqs) && reqs[head].Arrival > t {
 			next = min(next, reqs[head].Arrival)
 		}
-		if next == never {
-			return nil, m.Stats(), fmt.Errorf("memory stalled at cycle %d with %d of %d requests accepted (model error)", t, head, len(reqs))
+		busy := m.Waiting() > 0 || (head < len(reqs) && reqs[head].Arrival <= t)
+		if next == never || (busy && next-m.Progress() > NoProgressLimit) {
+			return nil, m.Stats(), fmt.Errorf("no progress since cycle %d with %d of %d requests accepted: the config's timings leave no room to serve them (is tREFI - tRFC shorter than an activate and a read?)", m.Progress(), head, len(reqs))
 		}
 		t = next
 	}
