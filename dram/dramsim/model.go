@@ -155,8 +155,10 @@ type Model struct {
 	// livelocks, instead of breaking the livelock (package comment).
 	StopOnLivelock bool
 	err            error
-	waiting        int   // reads accepted whose READ has not issued
-	progress       int64 // last cycle a request was accepted or a READ/WRITE issued
+	waiting        int    // reads accepted whose READ has not issued
+	progress       int64  // last cycle a request was accepted or a READ/WRITE issued
+	pendingWrites  int    // writes buffered (all channels) whose WRITE has not issued
+	wlo, whi       uint64 // bounds on their addresses (reset when none is left)
 	free           []*trans
 	chanMask       uint64
 	chanShift      uint
@@ -180,6 +182,26 @@ func (m *Model) Config() *Config { return m.cfg }
 
 // Err is the livelock error when StopOnLivelock is set and one occurred.
 func (m *Model) Err() error { return m.err }
+
+// Pending reports whether a read (write) of addr waits in the memory for
+// its READ (WRITE): a new one of the same kind would join it and take no
+// queue slot.
+func (m *Model) Pending(addr uint64, write bool) bool {
+	c := m.channelOf(addr)
+	if write {
+		_, ok := c.pendingWr[addr]
+		return ok
+	}
+	_, ok := c.pendingRd[addr]
+	return ok
+}
+
+// MayForward reports whether a read of an address in [lo, hi] could now be
+// served from the write buffer: whether a buffered write's address may lie
+// in the range (the bounds are conservative).
+func (m *Model) MayForward(lo, hi uint64) bool {
+	return m.pendingWrites > 0 && lo <= m.whi && hi >= m.wlo
+}
 
 // Progress is the last cycle at which a request was accepted or a READ or
 // WRITE command issued. A config whose timings leave no room to serve a
@@ -313,6 +335,11 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 		}
 		tr := m.newTrans(c, addr, true)
 		c.pendingWr[addr] = tr
+		if m.pendingWrites == 0 {
+			m.wlo, m.whi = addr, addr
+		}
+		m.wlo, m.whi = min(m.wlo, addr), max(m.whi, addr)
+		m.pendingWrites++
 		c.writeBuf = append(c.writeBuf, tr)
 		return t + 2, true
 	}
@@ -715,6 +742,7 @@ func (c *channel) issue(cmd command, t int64) {
 		c.lastRW = cmd.kind
 	case cmdWrite, cmdWriteP:
 		delete(c.pendingWr, cmd.tr.addr)
+		m.pendingWrites--
 		m.release(cmd.tr)
 		c.stats.WriteCmds++
 		if c.lastRW != numCmd && c.lastRW.isRead() {
