@@ -30,14 +30,16 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/topology"
 )
 
 // target is one benchmark run and its goal.
 type target struct {
 	name      string
 	cfg, topo string // relative to the repository root
-	kind      runner.TopologyKind
+	kind      topology.Kind
 	traces    bool
 	quick     bool
 	// refSeconds is SCALE-Sim v2's wall time on the same run, from a golden
@@ -84,9 +86,9 @@ var targets = []target{
 		refFile: "testdata/golden/alexnet_part_32x32_ws_user10/REFERENCE_SECONDS", goal: goal{speedup: 300}},
 	{name: "resnet50_8x8_os_calc", cfg: "bench/inputs/resnet50_8x8_os.cfg", topo: "testdata/topologies/Resnet50.csv",
 		quick: true, goal: goal{seconds: 2}},
-	{name: "gpt2_eyeriss", cfg: "testdata/configs/eyeriss.cfg", topo: "testdata/topologies/gpt2.csv", kind: runner.Gemm,
+	{name: "gpt2_eyeriss", cfg: "testdata/configs/eyeriss.cfg", topo: "testdata/topologies/gpt2.csv", kind: topology.Gemm,
 		goal: goal{seconds: 5}},
-	{name: "gnmt_scale", cfg: "testdata/configs/scale.cfg", topo: "testdata/topologies/gnmt.csv", kind: runner.Gemm,
+	{name: "gnmt_scale", cfg: "testdata/configs/scale.cfg", topo: "testdata/topologies/gnmt.csv", kind: topology.Gemm,
 		goal: goal{seconds: 10}},
 	{name: "alexnet_traces", cfg: "testdata/configs/scale.cfg", topo: "testdata/topologies/alexnet.csv", traces: true,
 		quick: true, goal: goal{traceMBs: 300}},
@@ -186,11 +188,11 @@ func runChild(name string, serial bool) error {
 	}
 	defer os.RemoveAll(out)
 	start := time.Now()
-	cfg, err := runner.LoadConfig(t.cfg)
+	cfg, err := config.Load(t.cfg)
 	if err != nil {
 		return err
 	}
-	layers, err := runner.LoadTopology(t.topo, t.kind)
+	layers, err := topology.Load(t.topo, t.kind)
 	if err != nil {
 		return err
 	}

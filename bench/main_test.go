@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/topology"
 )
 
 // TestTargetsLoad checks that every target's config and topology load and
@@ -14,12 +15,12 @@ import (
 // silently when inputs move.
 func TestTargetsLoad(t *testing.T) {
 	for _, tg := range targets {
-		cfg, err := runner.LoadConfig(filepath.Join("..", tg.cfg))
+		cfg, err := config.Load(filepath.Join("..", tg.cfg))
 		if err != nil {
 			t.Errorf("%s: %v", tg.name, err)
 			continue
 		}
-		layers, err := runner.LoadTopology(filepath.Join("..", tg.topo), tg.kind)
+		layers, err := topology.Load(filepath.Join("..", tg.topo), tg.kind)
 		if err != nil || len(layers) == 0 {
 			t.Errorf("%s: %d layers, %v", tg.name, len(layers), err)
 		}
@@ -28,7 +29,7 @@ func TestTargetsLoad(t *testing.T) {
 				t.Errorf("%s: %v", tg.name, err)
 			}
 		}
-		if tg.name == "mobilenet4_32x32_is_user4" && (len(layers) != 4 || cfg.BandwidthMode != runner.USER || cfg.Bandwidth[0] != 4) {
+		if tg.name == "mobilenet4_32x32_is_user4" && (len(layers) != 4 || cfg.BandwidthMode != config.USER || cfg.Bandwidth[0] != 4) {
 			t.Errorf("mobilenet cut: %d layers, mode %v, bandwidth %v", len(layers), cfg.BandwidthMode, cfg.Bandwidth)
 		}
 	}

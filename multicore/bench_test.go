@@ -8,8 +8,8 @@ import (
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/multicore"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 )
 
 // benchLayers are ResNet-50's stage-2 layers (rows 2-7 of SCALE-Sim's
@@ -23,7 +23,7 @@ const benchFirst, benchLast = 1, 6
 // such core, and prints wall time, simulated cycles and simulated cycles
 // per second of both.
 func BenchmarkResNet50Multicore(b *testing.B) {
-	layers, err := runner.LoadTopology("../testdata/topologies/Resnet50.csv", runner.Conv)
+	layers, err := topology.Load("../testdata/topologies/Resnet50.csv", topology.Conv)
 	if err != nil {
 		b.Fatal(err)
 	}

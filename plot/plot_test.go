@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/sweep"
+	"github.com/npusim/npusim/topology"
 	"gonum.org/v1/plot/plotutil"
 )
 
@@ -27,7 +27,7 @@ func tinySweep(t *testing.T) (string, *sweep.Table, []Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := runner.LoadTopology(tiny+"/topology.csv", runner.Conv)
+	layers, err := topology.Load(tiny+"/topology.csv", topology.Conv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/npusim/npusim/internal/fileio"
+	"github.com/npusim/npusim/report"
 )
 
 // fullDisk stands in for a disk with room for budget more bytes: a write
@@ -22,7 +25,7 @@ type diskFile struct {
 	d *fullDisk
 }
 
-func (d *fullDisk) create(path string) (outFile, error) {
+func (d *fullDisk) create(path string) (fileio.File, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
@@ -59,18 +62,18 @@ func TestDiskFull(t *testing.T) {
 	}
 	full := map[string]string{}
 	total := len("npusim run incomplete: no layer of 3 finished\n")
-	for _, r := range reportFilesFor(cfg) {
-		data, err := os.ReadFile(filepath.Join(fullLog, cfg.RunName, r.name))
+	for _, r := range report.Formats(cfg) {
+		data, err := os.ReadFile(filepath.Join(fullLog, cfg.RunName, r.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		full[r.name] = string(data)
+		full[r.Name()] = string(data)
 		total += len(data)
 	}
-	defer func(c func(string) (outFile, error)) { createFile = c }(createFile)
+	defer func(c func(string) (fileio.File, error)) { fileio.Create = c }(fileio.Create)
 	for budget := 0; budget <= total+5; budget += 5 {
 		d := &fullDisk{budget: budget}
-		createFile = d.create
+		fileio.Create = d.create
 		logDir := t.TempDir()
 		dir := filepath.Join(logDir, cfg.RunName)
 		_, err := Run(cfg, layers, Options{LogDir: logDir})
@@ -92,11 +95,11 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("budget %d: error %q does not name one file once", budget, msg)
 		}
 		rows := -1
-		for _, r := range reportFilesFor(cfg) {
-			data, err := os.ReadFile(filepath.Join(dir, r.name))
+		for _, r := range report.Formats(cfg) {
+			data, err := os.ReadFile(filepath.Join(dir, r.Name()))
 			if os.IsNotExist(err) {
 				if rows > 0 {
-					t.Errorf("budget %d: %s missing beside reports of %d layers", budget, r.name, rows)
+					t.Errorf("budget %d: %s missing beside reports of %d layers", budget, r.Name(), rows)
 				}
 				rows = 0
 				continue
@@ -105,20 +108,20 @@ func TestDiskFull(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := strings.Count(string(data), "\n") - 1
-			if n < 1 || !strings.HasPrefix(full[r.name], string(data)) || !strings.HasSuffix(string(data), ",\n") {
-				t.Errorf("budget %d: %s is empty or cut: %q", budget, r.name, data)
+			if n < 1 || !strings.HasPrefix(full[r.Name()], string(data)) || !strings.HasSuffix(string(data), ",\n") {
+				t.Errorf("budget %d: %s is empty or cut: %q", budget, r.Name(), data)
 			}
 			if rows >= 0 && n != rows {
-				t.Errorf("budget %d: %s has %d layers, another report %d", budget, r.name, n, rows)
+				t.Errorf("budget %d: %s has %d layers, another report %d", budget, r.Name(), n, rows)
 			}
 			rows = n
 		}
-		_, merr := os.Stat(filepath.Join(dir, IncompleteMarker))
+		_, merr := os.Stat(filepath.Join(dir, report.IncompleteMarker))
 		if rows > 0 && merr != nil {
-			t.Errorf("budget %d: reports of %d layers but no %s: %v", budget, rows, IncompleteMarker, merr)
+			t.Errorf("budget %d: reports of %d layers but no %s: %v", budget, rows, report.IncompleteMarker, merr)
 		}
 		for _, f := range listTree(t, dir) {
-			if isScratch(f) {
+			if report.IsScratch(f) {
 				t.Errorf("budget %d: scratch file %s left", budget, f)
 			}
 		}

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 )
 
 // energyTable is an [energy] section with round figures, so that the
@@ -26,7 +29,7 @@ ClockMHz = 500
 
 // runGoldenWith runs golden case dir with extra config text appended and
 // returns the run's output folder and config.
-func runGoldenWith(t *testing.T, dir, extra string) (string, Config, []LayerReport) {
+func runGoldenWith(t *testing.T, dir, extra string) (string, Config, []report.Layer) {
 	t.Helper()
 	cfg, layers, _ := loadGoldenWith(t, dir, extra)
 	out := t.TempDir()
@@ -140,12 +143,12 @@ func TestEnergyOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := Energy(cfg, layers, reps)
+	base := report.Energy(cfg, layers, reps)
 	keys := map[string][]int{
-		"MultpJ": {ActMAC}, "AddpJ": {ActMAC}, "IdlePEpJ": {ActIdlePE},
-		"IfmapSRAMpJ": {ActIfmapSRAM}, "FilterSRAMpJ": {ActFilterSRAM, ActMetadataSRAM},
-		"OfmapSRAMpJ": {ActOfmapSRAM}, "DRAMReadpJ": {ActIfmapDRAM, ActFilterDRAM},
-		"DRAMWritepJ": {ActOfmapDRAM},
+		"MultpJ": {report.ActMAC}, "AddpJ": {report.ActMAC}, "IdlePEpJ": {report.ActIdlePE},
+		"IfmapSRAMpJ": {report.ActIfmapSRAM}, "FilterSRAMpJ": {report.ActFilterSRAM, report.ActMetadataSRAM},
+		"OfmapSRAMpJ": {report.ActOfmapSRAM}, "DRAMReadpJ": {report.ActIfmapDRAM, report.ActFilterDRAM},
+		"DRAMWritepJ": {report.ActOfmapDRAM},
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "scale.cfg"))
 	if err != nil {
@@ -156,16 +159,16 @@ func TestEnergyOverride(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := Energy(c, layers, reps)
+		got := report.Energy(c, layers, reps)
 		for i := range got {
-			for a := range numActions {
+			for a := range report.NumActions {
 				changed := got[i].Actions[a] != base[i].Actions[a]
 				want := false
 				for _, x := range terms {
 					want = want || x == a
 				}
 				if changed != want {
-					t.Errorf("%s: %s changed = %v, want %v", key, actionNames[a], changed, want)
+					t.Errorf("%s: %s changed = %v, want %v", key, report.ActionNames[a], changed, want)
 				}
 			}
 			if got[i].Cycles != base[i].Cycles {
@@ -177,7 +180,7 @@ func TestEnergyOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Energy(c, layers, reps)
+	got := report.Energy(c, layers, reps)
 	if got[0].Actions != base[0].Actions || got[0].PowerW() != 2*base[0].PowerW() {
 		t.Errorf("ClockMHz 2000: power %v, want twice %v, energies unchanged", got[0].PowerW(), base[0].PowerW())
 	}
@@ -186,18 +189,18 @@ func TestEnergyOverride(t *testing.T) {
 // TestEnergyDefaults checks the default table against Horowitz's figures.
 func TestEnergyDefaults(t *testing.T) {
 	for _, c := range []struct{ bytes, want float64 }{{8 * 1024, 10}, {1 << 20, 100}} {
-		if got := SRAMAccessPJ(c.bytes); math.Abs(got-c.want) > 1e-9 {
+		if got := config.SRAMAccessPJ(c.bytes); math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("SRAMAccessPJ(%v) = %v, want %v", c.bytes, got, c.want)
 		}
 	}
-	if a, b := SRAMAccessPJ(64*1024), SRAMAccessPJ(128*1024); !(a > 10 && a < b && b < 100) {
+	if a, b := config.SRAMAccessPJ(64*1024), config.SRAMAccessPJ(128*1024); !(a > 10 && a < b && b < 100) {
 		t.Errorf("SRAM energy must grow with size between the anchors: 64 kB %v, 128 kB %v", a, b)
 	}
 	for _, c := range []struct {
 		wb        int
 		mult, add float64
 	}{{1, 0.2, 0.03}, {0, 0.2, 0.03}, {4, 3.1, 0.1}, {2, 0.8, 0.06}} {
-		e := DefaultEnergy(Config{WordBytes: c.wb, IfmapSRAMKB: 8, FilterSRAMKB: 1024, OfmapSRAMKB: 8})
+		e := config.DefaultEnergy(config.Config{WordBytes: c.wb, IfmapSRAMKB: 8, FilterSRAMKB: 1024, OfmapSRAMKB: 8})
 		if math.Abs(e.MultPJ-c.mult) > 1e-12 || math.Abs(e.AddPJ-c.add) > 1e-12 {
 			t.Errorf("WordBytes %d: mult %v add %v, want %v %v", c.wb, e.MultPJ, e.AddPJ, c.mult, c.add)
 		}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -62,7 +64,7 @@ func FuzzRun(f *testing.F) {
 			// traces are as large as the buffers (a CALC trace) and the
 			// DRAM lines (a USER trace) make them
 			if max(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB) > 64 ||
-				(cfg.BandwidthMode == USER && cfg.Bandwidth[0] > 1024) {
+				(cfg.BandwidthMode == config.USER && cfg.Bandwidth[0] > 1024) {
 				return
 			}
 		}
@@ -88,16 +90,19 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("%d reports for %d layers", len(reports), len(layers))
 		}
 		for _, r := range reportFiles {
-			data, err := os.ReadFile(filepath.Join(dir, "run", r.name))
+			data, err := os.ReadFile(filepath.Join(dir, "run", r.Name()))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n := strings.Count(string(data), "\n"); n != len(layers)+1 || !strings.HasSuffix(string(data), ",\n") {
-				t.Fatalf("%s has %d lines for %d layers", r.name, n, len(layers))
+				t.Fatalf("%s has %d lines for %d layers", r.Name(), n, len(layers))
 			}
 		}
-		if _, err := os.Stat(filepath.Join(dir, "run", IncompleteMarker)); !os.IsNotExist(err) {
-			t.Fatalf("a complete run left %s (%v)", IncompleteMarker, err)
+		if _, err := os.Stat(filepath.Join(dir, "run", report.IncompleteMarker)); !os.IsNotExist(err) {
+			t.Fatalf("a complete run left %s (%v)", report.IncompleteMarker, err)
 		}
 	})
 }
+
+// reportFiles are SCALE-Sim's three reports, which every run writes.
+var reportFiles = report.Formats(config.Config{})[:3]

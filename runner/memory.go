@@ -5,14 +5,12 @@ import (
 	"io"
 
 	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
-
-// accelFreq is the accelerator's clock (components.Builder's default,
-// which runner keeps).
-const accelFreq = 1 * sim.GHz
 
 // memorySystem is the real memory a [dram] section asks for: the akita
 // memory controllers and one adapter per operand buffer, all sharing the
@@ -30,7 +28,7 @@ type memorySystem struct {
 // bytes, or returns nil for the ideal channels. In USER mode each
 // adapter's interface moves Bandwidth words per cycle, like the ideal
 // channel it replaces, and issues up to Bandwidth requests per cycle.
-func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int) *memorySystem {
+func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBytes int) *memorySystem {
 	if cfg.DRAM.IsIdeal() {
 		return nil
 	}
@@ -41,7 +39,7 @@ func newMemorySystem(cfg Config, engine sim.Engine, freq sim.Freq, wordBytes int
 	}
 	ms := &memorySystem{mem: m, wordBytes: wordBytes, freq: freq}
 	bytesPerCycle := 0
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		bytesPerCycle = cfg.Bandwidth[0] * wordBytes
 	}
 	// Each word lane of the interface can carry a word of a different
@@ -80,7 +78,7 @@ func (ms *memorySystem) ports() (ifmap, filter, ofmap sim.Port) {
 
 // checkCapacity checks that the operands of every layer, at their
 // configured offsets, fit in the memory.
-func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error {
+func (ms *memorySystem) checkCapacity(cfg config.Config, layers []systolic.Layer) error {
 	if ms == nil {
 		return nil
 	}
@@ -100,7 +98,7 @@ func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error
 		}
 	}
 	if err := ms.mem.CheckCapacity(ms.wordBytes, spans); err != nil {
-		return fmt.Errorf("config %s: [%s]: %w", cfg.Path, secDRAM, err)
+		return fmt.Errorf("config %s: [%s]: %w", cfg.Path, "dram", err)
 	}
 	return nil
 }
@@ -108,7 +106,7 @@ func (ms *memorySystem) checkCapacity(cfg Config, layers []systolic.Layer) error
 // collect records the layer's memory figures in its report (Memory, for
 // DRAM_REPORT.csv, and the DRAM columns: first and last request
 // completion, words moved) and resets the adapters for the next layer.
-func (ms *memorySystem) collect(rep *LayerReport) {
+func (ms *memorySystem) collect(rep *report.Layer) {
 	if ms == nil {
 		return
 	}
@@ -116,7 +114,7 @@ func (ms *memorySystem) collect(rep *LayerReport) {
 	for op, a := range ms.adapters {
 		s := a.Stats()
 		rep.Memory[op] = s
-		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
+		rep.DRAM[op] = report.Access{Start: s.First, Stop: s.Last, Words: s.Words}
 		a.ResetStats()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -41,7 +42,7 @@ var memLayers = []systolic.Layer{
 
 // runMem runs layers on memBaseConfig with extra appended to it and
 // returns the reports and the run folder.
-func runMem(t testing.TB, extra string, layers ...systolic.Layer) ([]LayerReport, string) {
+func runMem(t testing.TB, extra string, layers ...systolic.Layer) ([]report.Layer, string) {
 	t.Helper()
 	cfg, err := ParseConfig("mem.cfg", []byte(memBaseConfig+extra))
 	if err != nil {
@@ -102,7 +103,7 @@ func TestStallsGrowWithLatency(t *testing.T) {
 func TestDRAMModelsBandwidthBound(t *testing.T) {
 	l := memLayers[1]
 	bw := strings.Replace(memBaseConfig, "Bandwidth: 8", "Bandwidth: 64", 1)
-	run := func(section string) LayerReport {
+	run := func(section string) report.Layer {
 		cfg, err := ParseConfig("mem.cfg", []byte(bw+section))
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +116,7 @@ func TestDRAMModelsBandwidthBound(t *testing.T) {
 	}
 	hbm := run("[dram]\nModel = hbm2\n")
 	prev := int64(math.MaxInt64)
-	var ddr LayerReport
+	var ddr report.Layer
 	for _, ch := range []int{1, 2, 4} {
 		r := run(fmt.Sprintf("[dram]\nModel = ddr4\nChannels = %d\n", ch))
 		t.Logf("ddr4 x%d: total %d, stalls %d", ch, r.TotalCycles, r.StallCycles)
@@ -146,7 +147,7 @@ func TestDRAMReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	if lines[0] != dramReportHeader || len(lines) != 1+3*len(reps) {
+	if lines[0] != report.DRAMHeader || len(lines) != 1+3*len(reps) {
 		t.Fatalf("DRAM_REPORT.csv:\n%s", data)
 	}
 	const peak = 2 * 25.6 // GB/s, two DDR4-3200 channels

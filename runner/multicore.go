@@ -3,10 +3,10 @@ package runner
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/multicore"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
@@ -19,9 +19,9 @@ type mcLayer struct {
 }
 
 // multicoreConfig is the multi-core NPU cfg describes.
-func multicoreConfig(cfg Config) multicore.Config {
+func multicoreConfig(cfg config.Config) multicore.Config {
 	bw := 0
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0]
 	}
 	return multicore.Config{
@@ -32,7 +32,7 @@ func multicoreConfig(cfg Config) multicore.Config {
 		Memory:    cfg.DRAM,
 		Bandwidth: bw,
 		WordBytes: cfg.WordBytes,
-		Offsets:   cfg.offsets(),
+		Offsets:   cfg.Offsets(),
 	}
 }
 
@@ -59,15 +59,15 @@ func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, e
 // across the cores (each on a fresh engine and memory, see
 // multicore.Config.RunLayer), the three reports describe the whole NPU and
 // CORE_REPORT.csv each core.
-func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
 	if opts.Traces {
-		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, secMulticore)
+		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
 	}
 	con := opts.Console
 	if con == nil {
 		con = io.Discard
 	}
-	ms := newMemorySystem(cfg, sim.NewSerialEngine(), accelFreq, max(cfg.WordBytes, 1))
+	ms := newMemorySystem(cfg, sim.NewSerialEngine(), config.AccelFreq, max(cfg.WordBytes, 1))
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
@@ -82,30 +82,31 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
 	// CORE_REPORT.csv replaces DRAM_REPORT.csv (its DRAM Bytes are the
 	// memory requests' bytes per core).
-	var specs []reportSpec
-	for _, s := range reportFilesFor(cfg) {
-		if s.name != "DRAM_REPORT.csv" {
+	var specs []report.Format
+	for _, s := range report.Formats(cfg) {
+		if s.Name() != "DRAM_REPORT.csv" {
 			specs = append(specs, s)
 		}
 	}
-	specs = append(specs, reportSpec{name: "CORE_REPORT.csv", header: coreReportHeader,
-		row: func(r *LayerReport) string { return coreRows(cfg, r.Layer, mls[r.Layer]) }})
-	out, err := startOutput(dir, specs, len(layers), con)
+	specs = append(specs, report.CoreFormat(cfg, func(i int) (multicore.LayerRun, []multicore.CoreRun) {
+		return mls[i].run, mls[i].alone
+	}))
+	out, err := report.StartOutput(dir, specs, len(layers), con)
 	if err != nil {
 		return nil, err
 	}
-	defer out.abandon()
-	reports := make([]LayerReport, 0, len(layers))
+	defer out.Abandon()
+	reports := make([]report.Layer, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
 		ml, err := stop.simulateMulticore(mc, i, l)
 		if err != nil {
-			return nil, out.fail(err)
+			return nil, out.Fail(err)
 		}
 		mls = append(mls, ml)
 		rep := npuReport(cfg, i, l, ml.run)
-		if err := out.layerDone(&rep); err != nil {
-			return nil, out.fail(err)
+		if err := out.LayerDone(&rep); err != nil {
+			return nil, out.Fail(err)
 		}
 		reports = append(reports, rep)
 		fmt.Fprintf(con, "Split (pixel parts x filter parts): %s\n", ml.run.Split)
@@ -116,7 +117,7 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 			fmt.Fprintf(con, "Memory: %.2f bytes/cycle of %.0f peak\n", float64(ml.run.MemBytes)/float64(ml.run.Span), ml.run.Peak)
 		}
 	}
-	if err := out.finish(); err != nil {
+	if err := out.Finish(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
@@ -128,12 +129,12 @@ func runMulticore(cfg Config, dir string, layers []systolic.Layer, opts Options)
 // cycles and total words of every operand; mapping efficiency and compute
 // utilisation are averaged over all cores' folds, as SCALE-Sim averages
 // them over one core's.
-func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) LayerReport {
-	rep := LayerReport{Layer: i, Name: l.Name, TotalCycles: run.Cycles, MACs: l.MACs(),
+func npuReport(cfg config.Config, i int, l systolic.Layer, run multicore.LayerRun) report.Layer {
+	rep := report.Layer{Layer: i, Name: l.Name, TotalCycles: run.Cycles, MACs: l.MACs(),
 		ArrayPEs: int64(cfg.Multicore.Cores) * int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)}
 	rep.StallCycles = run.Cores[run.Slowest].Result.StallCycles
 	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
-	rep.shape = l
+	rep.Shape = l
 	var folds int
 	var seen [2][3]bool
 	for _, cr := range run.Cores {
@@ -144,7 +145,7 @@ func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) Laye
 		folds += r.Folds
 		rep.MappingEfficiency += r.MappingEfficiency() * float64(r.Folds)
 		rep.ComputeUtil += r.ComputeUtil() * float64(r.Folds)
-		for m, side := range [2]*[3]Access{&rep.SRAM, &rep.DRAM} {
+		for m, side := range [2]*[3]report.Access{&rep.SRAM, &rep.DRAM} {
 			for op, t := range [2][3]multicore.Traffic{cr.SRAM, cr.DRAM}[m] {
 				if !t.Any {
 					continue
@@ -162,37 +163,6 @@ func npuReport(cfg Config, i int, l systolic.Layer, run multicore.LayerRun) Laye
 	rep.MappingEfficiency /= float64(folds)
 	rep.ComputeUtil /= float64(folds)
 	return rep
-}
-
-const coreReportHeader = "LayerID, Core, Split, Output Rows, Filters, MACs, Total Cycles, Stall Cycles, Overall Util %, Alone Cycles, Alone Stall Cycles, Contention Cycles, DRAM Words, DRAM Bytes,"
-
-// coreRows are layer i's rows of CORE_REPORT.csv: per core, its share
-// (output rows and filters as half-open ranges lo:hi), its MACs, cycles,
-// stalls and utilisation on its own array, the cycles and stalls of the
-// same share run alone, the contention cycles (cycles minus alone
-// cycles), and its DRAM words and request bytes (bytes: real memory only).
-func coreRows(cfg Config, i int, ml mcLayer) string {
-	pes := int64(cfg.ArrayHeight) * int64(cfg.ArrayWidth)
-	var rows strings.Builder
-	for c, cr := range ml.run.Cores {
-		r, a, sh := cr.Result, ml.alone[c].Result, cr.Share
-		macs, util := int64(0), 0.0
-		if !sh.Empty() {
-			macs = sh.Layer.MACs()
-			util = float64(macs*100) / float64(r.TotalCycles*pes)
-		}
-		var words, bytes int64
-		for _, t := range cr.DRAM {
-			words += t.Words
-			bytes += t.Bytes
-		}
-		rows.WriteString(csvLine(strconv.Itoa(i), strconv.Itoa(c), ml.run.Split.String(),
-			fmt.Sprintf("%d:%d", sh.Rows[0], sh.Rows[1]), fmt.Sprintf("%d:%d", sh.Filters[0], sh.Filters[1]),
-			itoa(macs), itoa(r.TotalCycles), itoa(r.StallCycles), pyFloat(util),
-			itoa(a.TotalCycles), itoa(a.StallCycles), itoa(r.TotalCycles-a.TotalCycles),
-			itoa(words), itoa(bytes)))
-	}
-	return rows.String()
 }
 
 // simulateMulticore is simulateMulticore, stopped as stopper.runLayer

@@ -9,21 +9,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/multicore"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
 func TestParseMulticoreSection(t *testing.T) {
 	good := []struct {
 		section string
-		want    MulticoreConfig
+		want    config.MulticoreConfig
 	}{
-		{"", MulticoreConfig{}},
-		{"[multicore]\nCores = 1\n", MulticoreConfig{Cores: 1}},
-		{"[multicore]\ncores: 4\nPartition = pixels\n", MulticoreConfig{Cores: 4, Partition: multicore.Pixels}},
-		{"[multicore]\nCores = 6\nPartition = auto\n", MulticoreConfig{Cores: 6, Partition: multicore.Auto}},
-		{"[multicore]\nCores = 6\nCoreRows = 2\nCoreCols = 3\n", MulticoreConfig{Cores: 6, Partition: multicore.Grid, Grid: multicore.Split{Pixels: 2, Filters: 3}}},
-		{"[multicore]\nCores = 6\nCoreRows = 3\nCoreCols = 2\nPartition = grid\n", MulticoreConfig{Cores: 6, Partition: multicore.Grid, Grid: multicore.Split{Pixels: 3, Filters: 2}}},
+		{"", config.MulticoreConfig{}},
+		{"[multicore]\nCores = 1\n", config.MulticoreConfig{Cores: 1}},
+		{"[multicore]\ncores: 4\nPartition = pixels\n", config.MulticoreConfig{Cores: 4, Partition: multicore.Pixels}},
+		{"[multicore]\nCores = 6\nPartition = auto\n", config.MulticoreConfig{Cores: 6, Partition: multicore.Auto}},
+		{"[multicore]\nCores = 6\nCoreRows = 2\nCoreCols = 3\n", config.MulticoreConfig{Cores: 6, Partition: multicore.Grid, Grid: multicore.Split{Pixels: 2, Filters: 3}}},
+		{"[multicore]\nCores = 6\nCoreRows = 3\nCoreCols = 2\nPartition = grid\n", config.MulticoreConfig{Cores: 6, Partition: multicore.Grid, Grid: multicore.Split{Pixels: 3, Filters: 2}}},
 	}
 	for _, tt := range good {
 		cfg, err := ParseConfig("a.cfg", []byte(baseConfig+tt.section))
@@ -109,7 +111,7 @@ func TestMulticoreAloneIsSingleCore(t *testing.T) {
 			for c, cr := range ml.run.Cores {
 				sh := cr.Share
 				one := cfg
-				one.Multicore = MulticoreConfig{}
+				one.Multicore = config.MulticoreConfig{}
 				one.IfmapOffset, one.FilterOffset, one.OfmapOffset = sh.Offsets.Ifmap, sh.Offsets.Filter, sh.Offsets.Ofmap
 				reps, err := Run(one, []systolic.Layer{sh.Layer}, Options{LogDir: t.TempDir()})
 				if err != nil {
@@ -148,7 +150,7 @@ func TestMulticoreReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if lines[0] != coreReportHeader || len(lines) != 1+4*len(mcTestLayers) {
+	if lines[0] != report.CoreHeader || len(lines) != 1+4*len(mcTestLayers) {
 		t.Fatalf("CORE_REPORT.csv:\n%s", data)
 	}
 	slowest := make([]int64, len(reps))
@@ -184,7 +186,7 @@ func TestMulticoreStops(t *testing.T) {
 	cfg := mcTestConfig(t, "filters")
 	dir := t.TempDir()
 	_, err := Run(cfg, mcTestLayers, Options{LogDir: dir, Context: ctx})
-	cfg.Multicore = MulticoreConfig{}
+	cfg.Multicore = config.MulticoreConfig{}
 	_, want := Run(cfg, mcTestLayers, Options{LogDir: dir, Context: ctx})
 	if !errors.Is(err, errStopped) || want == nil || err.Error() != want.Error() {
 		t.Fatalf("got %v, want the stop error of a single-core run: %v", err, want)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 	"github.com/schollz/progressbar/v3"
@@ -36,7 +38,7 @@ func layerKey(l systolic.Layer) systolic.Layer {
 
 // layerRun is the outcome of one layer.
 type layerRun struct {
-	rep  LayerReport
+	rep  report.Layer
 	err  error
 	done chan struct{} // closed when rep and err are set
 }
@@ -45,7 +47,7 @@ type layerRun struct {
 // two cores; first is one of them), each distinct shape once, writing each
 // layer's report rows to out and its summary to con in layer order as soon
 // as it and the layers before it are done.
-func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker, dir string, con io.Writer, out *runOutput) ([]LayerReport, error) {
+func runLayers(cfg config.Config, layers []systolic.Layer, opts Options, first *worker, dir string, con io.Writer, out *report.Output) ([]report.Layer, error) {
 	var firstOf = make([]int, len(layers)) // index of the first layer of the same shape
 	seen := map[systolic.Layer]int{}
 	var jobs []int // the layers to simulate
@@ -128,17 +130,17 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 	// stop ends the run at layer i, which is not reported: the workers
 	// stop, and the traces of the layers they finished ahead of the order
 	// go, so that the folder holds exactly the layers reported.
-	stop := func(i int, err error) ([]LayerReport, error) {
+	stop := func(i int, err error) ([]report.Layer, error) {
 		failed.Store(-1)
 		wg.Wait()
 		if opts.Traces {
 			for k := i; k < len(layers); k++ {
-				cleanLayerDir(filepath.Join(dir, fmt.Sprintf("layer%d", k)))
+				report.CleanLayerDir(filepath.Join(dir, fmt.Sprintf("layer%d", k)))
 			}
 		}
 		return nil, err
 	}
-	reports := make([]LayerReport, 0, len(layers))
+	reports := make([]report.Layer, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
 		src := &runs[firstOf[i]]
@@ -154,7 +156,7 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 		}
 		rep := src.rep
 		if firstOf[i] != i {
-			rep.Layer, rep.Name, rep.shape = i, l.Name, l
+			rep.Layer, rep.Name, rep.Shape = i, l.Name, l
 			if opts.Traces {
 				if err := copyTraces(filepath.Join(dir, fmt.Sprintf("layer%d", firstOf[i])),
 					filepath.Join(dir, fmt.Sprintf("layer%d", i))); err != nil {
@@ -163,7 +165,7 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 			}
 			bar.layerDone(i)
 		}
-		if err := out.layerDone(&rep); err != nil {
+		if err := out.LayerDone(&rep); err != nil {
 			return stop(i, err)
 		}
 		reports = append(reports, rep)
@@ -177,7 +179,7 @@ func runLayers(cfg Config, layers []systolic.Layer, opts Options, first *worker,
 var errSkipped = fmt.Errorf("skipped")
 
 // printLayer prints what SCALE-Sim prints after a layer.
-func printLayer(con io.Writer, rep LayerReport, traces bool) {
+func printLayer(con io.Writer, rep report.Layer, traces bool) {
 	fmt.Fprintf(con, "Compute cycles: %d\n", rep.TotalCycles)
 	fmt.Fprintf(con, "Stall cycles: %d\n", rep.StallCycles)
 	fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
@@ -208,7 +210,7 @@ func copyTraces(from, to string) error {
 	return nil
 }
 
-// copyFile copies src to dst through a partSuffix file, renamed when
+// copyFile copies src to dst through a report.PartSuffix file, renamed when
 // complete, so that no truncated copy sits under dst.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
@@ -216,7 +218,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst + partSuffix)
+	out, err := os.Create(dst + report.PartSuffix)
 	if err != nil {
 		return err
 	}
@@ -225,10 +227,10 @@ func copyFile(src, dst string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(dst+partSuffix, dst)
+		err = os.Rename(dst+report.PartSuffix, dst)
 	}
 	if err != nil {
-		os.Remove(dst + partSuffix)
+		os.Remove(dst + report.PartSuffix)
 		return fmt.Errorf("copying %s: %w", src, err)
 	}
 	return nil

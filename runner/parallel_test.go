@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -84,10 +86,10 @@ func TestParallelError(t *testing.T) {
 type runResult struct {
 	dir     string
 	console string
-	reports []LayerReport
+	reports []report.Layer
 }
 
-func runTo(t *testing.T, cfg Config, layers []systolic.Layer, opts Options) runResult {
+func runTo(t *testing.T, cfg config.Config, layers []systolic.Layer, opts Options) runResult {
 	t.Helper()
 	var con strings.Builder
 	opts.LogDir, opts.Console = t.TempDir(), &con

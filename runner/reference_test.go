@@ -12,6 +12,9 @@ import (
 	"testing"
 
 	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/py"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -549,7 +552,7 @@ func mrSRAMReads(m *systolic.Mapping, df systolic.Dataflow, R, C int) [3]int64 {
 }
 
 // mrSimulate runs the reference on one layer.
-func mrSimulate(cfg Config, l systolic.Layer) (*mrOut, error) {
+func mrSimulate(cfg config.Config, l systolic.Layer) (*mrOut, error) {
 	R, C := cfg.ArrayHeight, cfg.ArrayWidth
 	m := systolic.NewMapping(l, cfg.Dataflow, R, C,
 		systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset})
@@ -592,7 +595,7 @@ func mrSimulate(cfg Config, l systolic.Layer) (*mrOut, error) {
 	var ests [2]*mrEstimateBuffer
 	var wb *mrWriteBuffer
 	kB := [3]int{cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB}
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		bw := cfg.Bandwidth[0]
 		for op := range 2 {
 			users[op] = newMRUserBuffer(kB[op], bw, prefetchMatrix(protocol.Operand(op)))
@@ -627,7 +630,7 @@ func mrSimulate(cfg Config, l systolic.Layer) (*mrOut, error) {
 			out.sram[op] = append(out.sram[op], append([]int64{tc}, demand[op][i]...))
 		}
 	}
-	if cfg.BandwidthMode == CALC {
+	if cfg.BandwidthMode == config.CALC {
 		for _, e := range ests {
 			e.completeAllPrefetches()
 			if e.emitErr != nil {
@@ -697,7 +700,7 @@ func (o *mrOut) dramSpan(op int) (start, stop int64) {
 // layer id, formatted as SCALE-Sim writes them (§6.2).
 func (o *mrOut) reportLines(id int) [3]string {
 	join := func(items []string) string { return strings.Join(items, ", ") + "," }
-	f := pyFloat
+	f := py.Float
 	i := strconv.FormatInt
 	total := float64(o.total)
 	compute := []string{strconv.Itoa(id), i(o.total, 10), i(o.stall, 10),
@@ -744,7 +747,7 @@ func (o *mrOut) traceLines() map[string][]string {
 		for _, row := range o.dram[op] {
 			items := make([]string, 0, width+1)
 			for _, v := range row {
-				items = append(items, pyFloat(float64(v)))
+				items = append(items, py.Float(float64(v)))
 			}
 			for len(items) < width+1 { // QUIRK: narrower chunks padded with 1.0
 				items = append(items, "1.0")
@@ -820,9 +823,9 @@ func mrReadFile(t *testing.T, path string) []string {
 }
 
 var mrReports = [3]struct{ file, header string }{
-	{"COMPUTE_REPORT.csv", computeHeader},
-	{"BANDWIDTH_REPORT.csv", bandwidthHeader},
-	{"DETAILED_ACCESS_REPORT.csv", detailedHeader},
+	{"COMPUTE_REPORT.csv", report.ComputeHeader},
+	{"BANDWIDTH_REPORT.csv", report.BandwidthHeader},
+	{"DETAILED_ACCESS_REPORT.csv", report.DetailedHeader},
 }
 
 // ---------------------------------------------------------------------------
@@ -893,7 +896,7 @@ type mrCase struct {
 func (c mrCase) String() string {
 	cfg, l := c.cfg, c.layer
 	mode := "CALC"
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		mode = fmt.Sprintf("USER Bandwidth=%v", cfg.Bandwidth)
 	}
 	s := fmt.Sprintf("Array=%dx%d Dataflow=%s %s SRAMkB(if,fl,of)=%d,%d,%d Offsets(if,fl,of)=%d,%d,%d; ",
@@ -912,7 +915,7 @@ const mrMaxRows = 6000
 
 func mrRandomCase(rng *rand.Rand) mrCase {
 	for {
-		cfg := Config{
+		cfg := config.Config{
 			RunName:      "ref",
 			ArrayHeight:  1 + rng.Intn(8),
 			ArrayWidth:   1 + rng.Intn(8),
@@ -929,7 +932,7 @@ func mrRandomCase(rng *rand.Rand) mrCase {
 			cfg.ArrayWidth = 1
 		}
 		if rng.Intn(2) == 0 {
-			cfg.BandwidthMode = USER
+			cfg.BandwidthMode = config.USER
 			cfg.Bandwidth = []int{1 + rng.Intn(6)}
 			if rng.Intn(2) == 0 { // narrow: long prefetches and drains, stalls
 				cfg.Bandwidth[0] = 1 + rng.Intn(2)
@@ -951,7 +954,7 @@ func mrRandomCase(rng *rand.Rand) mrCase {
 
 		c := mrCase{cfg: cfg}
 		if rng.Intn(8) == 0 { // stress: narrow USER bandwidth and 1 kB buffers under heavy traffic
-			c.cfg.BandwidthMode, c.cfg.Bandwidth = USER, []int{1 + rng.Intn(2)}
+			c.cfg.BandwidthMode, c.cfg.Bandwidth = config.USER, []int{1 + rng.Intn(2)}
 			c.cfg.IfmapSRAMKB, c.cfg.FilterSRAMKB, c.cfg.OfmapSRAMKB = 1, 1, 1
 			c.cfg.ArrayWidth = 4 + rng.Intn(5)
 			c.cfg.Dataflow = systolic.Dataflow(rng.Intn(2)) // os or ws write fastest

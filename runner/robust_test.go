@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/fileio"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -38,8 +41,8 @@ func TestHugeBandwidth(t *testing.T) {
 			t.Errorf("Bandwidth %s: %v, want %q", bw, err, want)
 		}
 	}
-	cfg.BandwidthMode = USER
-	cfg.Bandwidth = []int{maxBandwidth}
+	cfg.BandwidthMode = config.USER
+	cfg.Bandwidth = []int{config.MaxBandwidth}
 	reps, err := Run(cfg, layers, Options{LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +50,13 @@ func TestHugeBandwidth(t *testing.T) {
 	// each fetch moves one line of 2^32 words
 	for _, r := range reps {
 		for op := range 2 {
-			if w := r.DRAM[op].Words; w <= 0 || w%maxBandwidth != 0 {
+			if w := r.DRAM[op].Words; w <= 0 || w%config.MaxBandwidth != 0 {
 				t.Errorf("layer %d operand %d: %d DRAM words, want a positive multiple of 2^32", r.Layer, op, w)
 			}
 		}
 	}
 	// Traced, a buffer's fetches are held as trace rows: at most 16 MB.
-	cfg.BandwidthMode = CALC
+	cfg.BandwidthMode = config.CALC
 	cfg.IfmapSRAMKB = 1<<14 + 1
 	_, err = Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true})
 	if want := fmt.Sprintf("config %s: [architecture_presets] IfmapSramSzkB 16385 is too large for traces: a buffer's DRAM fetches are held in memory as trace rows (at most 16384)", cfg.Path); err == nil || err.Error() != want {
@@ -63,7 +66,7 @@ func TestHugeBandwidth(t *testing.T) {
 	if _, err := Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true}); err != nil {
 		t.Errorf("traced run with a 16384 kB buffer: %v", err)
 	}
-	cfg.BandwidthMode, cfg.IfmapSRAMKB = USER, 1
+	cfg.BandwidthMode, cfg.IfmapSRAMKB = config.USER, 1
 	// Traced, each DRAM trace row would hold Bandwidth addresses.
 	_, err = Run(cfg, layers, Options{LogDir: t.TempDir(), Traces: true})
 	wantErr := fmt.Sprintf("config %s: [architecture_presets] Bandwidth 4294967296 is too large for traces: each DRAM trace row holds Bandwidth addresses (at most 1048576)", cfg.Path)
@@ -74,7 +77,7 @@ func TestHugeBandwidth(t *testing.T) {
 
 // runPeakHeap runs one layer and returns the peak live heap seen during
 // the run.
-func runPeakHeap(t *testing.T, cfg Config, l systolic.Layer) uint64 {
+func runPeakHeap(t *testing.T, cfg config.Config, l systolic.Layer) uint64 {
 	t.Helper()
 	peak := watchHeap()
 	_, err := Run(cfg, []systolic.Layer{l}, Options{LogDir: t.TempDir()})
@@ -127,11 +130,11 @@ func TestInputSizeLimit(t *testing.T) {
 	}
 	// A file of exactly the limit is read (and fails as a topology).
 	path := filepath.Join(t.TempDir(), "big.csv")
-	if err := os.WriteFile(path, make([]byte, MaxInputBytes), 0o644); err != nil {
+	if err := os.WriteFile(path, make([]byte, fileio.MaxInputBytes), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadTopology(path, Gemm); err == nil || strings.Contains(err.Error(), "larger than") {
-		t.Errorf("a topology of exactly %d bytes: %v, want a parse error", MaxInputBytes, err)
+		t.Errorf("a topology of exactly %d bytes: %v, want a parse error", fileio.MaxInputBytes, err)
 	}
 }
 
@@ -265,28 +268,28 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 func checkStopped(t *testing.T, dir, fullDir string, done, total int, lastName string) {
 	t.Helper()
 	for _, r := range reportFiles {
-		got, err := os.ReadFile(filepath.Join(dir, r.name))
+		got, err := os.ReadFile(filepath.Join(dir, r.Name()))
 		if done == 0 {
 			if !os.IsNotExist(err) {
-				t.Errorf("%s exists though no layer finished (%v)", r.name, err)
+				t.Errorf("%s exists though no layer finished (%v)", r.Name(), err)
 			}
 			continue
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := os.ReadFile(filepath.Join(fullDir, r.name))
+		full, err := os.ReadFile(filepath.Join(fullDir, r.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := strings.Join(strings.SplitAfter(string(full), "\n")[:done+1], "")
 		if string(got) != want {
-			t.Errorf("%s:\n%s\nwant the first %d layers of a complete run:\n%s", r.name, got, done, want)
+			t.Errorf("%s:\n%s\nwant the first %d layers of a complete run:\n%s", r.Name(), got, done, want)
 		}
 	}
-	marker, err := os.ReadFile(filepath.Join(dir, IncompleteMarker))
+	marker, err := os.ReadFile(filepath.Join(dir, report.IncompleteMarker))
 	if err != nil {
-		t.Fatalf("no %s: %v", IncompleteMarker, err)
+		t.Fatalf("no %s: %v", report.IncompleteMarker, err)
 	}
 	want := fmt.Sprintf("npusim run incomplete: no layer of %d finished\n", total)
 	if done > 0 {
@@ -294,10 +297,10 @@ func checkStopped(t *testing.T, dir, fullDir string, done, total int, lastName s
 			done, total, done-1, lastName, done-1)
 	}
 	if string(marker) != want {
-		t.Errorf("%s = %q, want %q", IncompleteMarker, marker, want)
+		t.Errorf("%s = %q, want %q", report.IncompleteMarker, marker, want)
 	}
 	for _, f := range listTree(t, dir) {
-		if isScratch(f) {
+		if report.IsScratch(f) {
 			t.Errorf("scratch file %s left", f)
 		}
 		if strings.HasPrefix(f, fmt.Sprintf("layer%d/", done)) {
@@ -322,7 +325,7 @@ func TestContextStopsRun(t *testing.T) {
 		Console: &cancelOn{text: "Running Layer 2", cancel: cancel}})
 	dir := filepath.Join(logDir, cfg.RunName)
 	want := fmt.Sprintf("stop requested during layer 2; layers 0-1 of 3 finished (last: %s); %s marks the run incomplete",
-		layers[1].Name, filepath.Join(dir, IncompleteMarker))
+		layers[1].Name, filepath.Join(dir, report.IncompleteMarker))
 	if err == nil || err.Error() != want {
 		t.Fatalf("Run = %v, want %q", err, want)
 	}
@@ -388,7 +391,7 @@ func TestTraceOpenFails(t *testing.T) {
 	if len(layer1) != 0 {
 		t.Errorf("layer 1's opened traces were left: %q", layer1)
 	}
-	if _, err := os.Stat(filepath.Join(dir, IncompleteMarker)); err != nil {
-		t.Errorf("no %s: %v", IncompleteMarker, err)
+	if _, err := os.Stat(filepath.Join(dir, report.IncompleteMarker)); err != nil {
+		t.Errorf("no %s: %v", report.IncompleteMarker, err)
 	}
 }

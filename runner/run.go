@@ -11,6 +11,8 @@ import (
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
@@ -34,7 +36,7 @@ type Options struct {
 	Progress io.Writer
 	// Context, if not nil, stops the run when it is done (between layers,
 	// and inside a layer at the engine's next event): Run then closes its
-	// files, leaves the finished layers' reports and IncompleteMarker, and
+	// files, leaves the finished layers' reports and report.IncompleteMarker, and
 	// returns an error that matches context.Cause(Context).
 	Context context.Context
 	// Workers is how many layers are simulated at the same time, each on
@@ -51,17 +53,17 @@ type Options struct {
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
-func NewAccelerator(cfg Config, engine sim.Engine) *components.Accelerator {
+func NewAccelerator(cfg config.Config, engine sim.Engine) *components.Accelerator {
 	acc, _ := newAccelerator(cfg, engine, false)
 	return acc
 }
 
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels); oneThread keeps the simulation on one goroutine.
-func newAccelerator(cfg Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
-	ms := newMemorySystem(cfg, engine, accelFreq, max(cfg.WordBytes, 1))
+func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
+	ms := newMemorySystem(cfg, engine, config.AccelFreq, max(cfg.WordBytes, 1))
 	bw := 0
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
 	return coreBuilder(cfg).
@@ -75,18 +77,13 @@ func newAccelerator(cfg Config, engine sim.Engine, oneThread bool) (*components.
 
 // coreBuilder is the builder of the array and buffers cfg describes, without
 // engine, bandwidth, word size and memory.
-func coreBuilder(cfg Config) components.Builder {
+func coreBuilder(cfg config.Config) components.Builder {
 	return components.NewAcceleratorBuilder().
 		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
 		WithDataflow(cfg.Dataflow).
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
-		WithOffsets(cfg.offsets()).
-		WithSparsity(cfg.sparsity())
-}
-
-// offsets are the operands' base addresses.
-func (cfg Config) offsets() systolic.Offsets {
-	return systolic.Offsets{Ifmap: cfg.IfmapOffset, Filter: cfg.FilterOffset, Ofmap: cfg.OfmapOffset}
+		WithOffsets(cfg.Offsets()).
+		WithSparsity(cfg.Sparsity())
 }
 
 // Run simulates layers on the accelerator cfg describes and writes
@@ -95,7 +92,7 @@ func (cfg Config) offsets() systolic.Offsets {
 // before reuse its figures and traces, and distinct layers may be
 // simulated at the same time (Options.Workers, NoReuse); the output is the
 // same as that of a plain serial run.
-func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, error) {
+func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
 	// akita creates its ID generator on first use, unsynchronised: create it
 	// here, before anything of the run may run on another goroutine. (A
 	// caller running several Runs at once calls sim.GetIDGenerator before
@@ -128,20 +125,20 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 		return nil, err
 	}
 	first.ms.printBanner(con)
-	out, err := startOutput(dir, reportFilesFor(cfg), len(layers), con)
+	out, err := report.StartOutput(dir, report.Formats(cfg), len(layers), con)
 	if err != nil {
 		return nil, err
 	}
-	defer out.abandon()
+	defer out.Abandon()
 	run := runSerial
 	if opts.Workers != 1 || !opts.NoReuse {
 		run = runLayers // parallel.go
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)
 	if err != nil {
-		return nil, out.fail(err)
+		return nil, out.Fail(err)
 	}
-	if err := out.finish(); err != nil {
+	if err := out.Finish(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
@@ -149,18 +146,18 @@ func Run(cfg Config, layers []systolic.Layer, opts Options) ([]LayerReport, erro
 }
 
 // runSerial simulates the layers one after the other on one accelerator.
-func runSerial(cfg Config, layers []systolic.Layer, opts Options, w *worker, dir string, con io.Writer, out *runOutput) ([]LayerReport, error) {
+func runSerial(cfg config.Config, layers []systolic.Layer, opts Options, w *worker, dir string, con io.Writer, out *report.Output) ([]report.Layer, error) {
 	if opts.Progress != nil {
 		bar := &progressHook{w: opts.Progress}
 		w.acc.Sequencer.AcceptHook(bar)
 		defer bar.finish()
 	}
-	reports := make([]LayerReport, 0, len(layers))
+	reports := make([]report.Layer, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
 		rep, err := w.simulate(i, l, opts.Traces, dir)
 		if err == nil {
-			err = out.layerDone(&rep)
+			err = out.LayerDone(&rep)
 		}
 		if err != nil {
 			return nil, err
@@ -180,7 +177,7 @@ type worker struct {
 	watched bool // its sequencer reports to the run's progress bar
 }
 
-func newWorker(cfg Config, opts Options) *worker {
+func newWorker(cfg config.Config, opts Options) *worker {
 	engine := sim.NewSerialEngine()
 	acc, ms := newAccelerator(cfg, engine, opts.OneThread)
 	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
@@ -188,35 +185,35 @@ func newWorker(cfg Config, opts Options) *worker {
 
 // simulate runs layer i, writing its traces under dir/layer<i> if traces
 // is set (removed again if the layer does not finish).
-func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (LayerReport, error) {
+func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (report.Layer, error) {
 	var closers []func(keep bool) error
 	layerDir := filepath.Join(dir, fmt.Sprintf("layer%d", i))
 	if traces {
 		var err error
 		closers, err = attachTraces(w.acc, layerDir)
 		if err != nil {
-			closeTraces(closers, layerDir, false)
-			return LayerReport{}, err
+			report.CloseTraces(closers, layerDir, false)
+			return report.Layer{}, err
 		}
 	}
 	rep, err := w.stop.runLayer(w.acc, i, l)
 	w.ms.collect(&rep)
-	if cerr := closeTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
+	if cerr := report.CloseTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
 		err = fmt.Errorf("layer %d trace: %w", i, cerr)
 	}
 	return rep, err
 }
 
 // runLayer simulates one layer and gathers its figures from the components.
-func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport, error) {
+func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (report.Layer, error) {
 	res, err := acc.RunLayer(i, l)
 	if err != nil {
-		return LayerReport{}, err
+		return report.Layer{}, err
 	}
-	rep := LayerReport{
+	rep := report.Layer{
 		Layer:             i,
 		Name:              l.Name,
-		shape:             l,
+		Shape:             l,
 		TotalCycles:       res.TotalCycles,
 		StallCycles:       res.StallCycles,
 		StallBy:           res.StallBy,
@@ -226,21 +223,21 @@ func runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport
 		ComputeUtil:       res.ComputeUtil(),
 	}
 	for op, rs := range []sram.ReadStats{acc.Ifmap.Stats(), acc.Filter.Stats()} {
-		rep.SRAM[op] = Access{Start: rs.First, Stop: rs.Last, Words: rs.Requests}
+		rep.SRAM[op] = report.Access{Start: rs.First, Stop: rs.Last, Words: rs.Requests}
 	}
 	ws := acc.Ofmap.Stats()
-	rep.SRAM[protocol.Ofmap] = Access{Start: ws.First, Stop: ws.Last, Words: ws.Requests}
+	rep.SRAM[protocol.Ofmap] = report.Access{Start: ws.First, Stop: ws.Last, Words: ws.Requests}
 	for op, ch := range acc.DRAM {
 		if ch == nil {
 			continue
 		}
 		s := ch.Stats()
-		rep.DRAM[op] = Access{Start: s.First, Stop: s.Last, Words: s.Words}
+		rep.DRAM[op] = report.Access{Start: s.First, Stop: s.Last, Words: s.Words}
 	}
 	return rep, nil
 }
 
-func printBanner(w io.Writer, cfg Config, topology string) {
+func printBanner(w io.Writer, cfg config.Config, topology string) {
 	line := strings.Repeat("=", 52)
 	fmt.Fprintln(w, line)
 	fmt.Fprintln(w, "******************* SCALE SIM **********************")
@@ -251,7 +248,7 @@ func printBanner(w io.Writer, cfg Config, topology string) {
 	fmt.Fprintf(w, "SRAM OFMAP (kB): \t%d\n", cfg.OfmapSRAMKB)
 	fmt.Fprintf(w, "Dataflow: \t%s\n", cfg.Dataflow.LongName())
 	fmt.Fprintf(w, "CSV file path: \t%s\n", topology)
-	if cfg.BandwidthMode == USER {
+	if cfg.BandwidthMode == config.USER {
 		bws := make([]string, len(cfg.Bandwidth))
 		for i, b := range cfg.Bandwidth {
 			bws[i] = fmt.Sprint(b)
@@ -274,20 +271,20 @@ func attachTraces(acc *components.Accelerator, dir string) ([]func(keep bool) er
 	var closers []func(keep bool) error
 	sramSinks := []interface{ SetTracer(protocol.Tracer) }{acc.Ifmap, acc.Filter, acc.Ofmap}
 	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
-		st, err := createSRAMTrace(filepath.Join(dir, op.String()+"_SRAM_TRACE.csv"))
+		st, err := report.CreateSRAMTrace(filepath.Join(dir, op.String()+"_SRAM_TRACE.csv"))
 		if err != nil {
 			return closers, err
 		}
 		sramSinks[op].SetTracer(st)
 		sink := sramSinks[op]
-		closers = append(closers, func(keep bool) error { sink.SetTracer(nil); return finishTrace(st, keep) })
+		closers = append(closers, func(keep bool) error { sink.SetTracer(nil); return report.FinishTrace(st, keep) })
 		if ch := acc.DRAM[op]; ch != nil {
-			dt, err := createDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
+			dt, err := report.CreateDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
 			if err != nil {
 				return closers, err
 			}
 			ch.SetTracer(dt)
-			closers = append(closers, func(keep bool) error { ch.SetTracer(nil); return finishTrace(dt, keep) })
+			closers = append(closers, func(keep bool) error { ch.SetTracer(nil); return report.FinishTrace(dt, keep) })
 		}
 	}
 	return closers, nil
@@ -325,4 +322,18 @@ func (h *progressHook) finish() {
 		h.bar.Finish()
 		h.bar = nil
 	}
+}
+
+// withBatch returns layers with Batch set to batch (layers itself when
+// batch is 0 or 1).
+func withBatch(layers []systolic.Layer, batch int) []systolic.Layer {
+	if batch <= 1 {
+		return layers
+	}
+	out := make([]systolic.Layer, len(layers))
+	for i, l := range layers {
+		l.Batch = batch
+		out[i] = l
+	}
+	return out
 }

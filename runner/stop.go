@@ -2,17 +2,17 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
 // errStopped is matched by the error of a run whose Options.Context was
 // done; the error also wraps the context's cause.
-var errStopped = errors.New("run stopped")
+var errStopped = report.ErrStopped
 
 // stopError is a run stopped by its context: it reads as the context's
 // cause (e.g. "interrupted by SIGINT") and matches both errStopped and the
@@ -66,8 +66,8 @@ func (s *stopper) err() error {
 
 // runLayer runs layer i as runLayer does, returning the stop error if the
 // context is done before or while it runs.
-func (s *stopper) runLayer(acc *components.Accelerator, i int, l systolic.Layer) (LayerReport, error) {
-	var rep LayerReport
+func (s *stopper) runLayer(acc *components.Accelerator, i int, l systolic.Layer) (report.Layer, error) {
+	var rep report.Layer
 	err := s.guard(i, l, func() (err error) { rep, err = runLayer(acc, i, l); return err })
 	return rep, err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/config"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -72,7 +73,7 @@ func TestEngineTimeIsModelledTime(t *testing.T) {
 			engine := sim.NewSerialEngine()
 			acc := NewAccelerator(cfg, engine)
 			h := &burstTimes{t: t, freq: 1 * sim.GHz, check: func(b *protocol.BurstReq) bool {
-				return cfg.BandwidthMode == USER || b.Write
+				return cfg.BandwidthMode == config.USER || b.Write
 			}}
 			acc.Ifmap.GetPortByName("Bottom").AcceptHook(h)
 			acc.Filter.GetPortByName("Bottom").AcceptHook(h)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -40,7 +42,7 @@ func TestWordBatchNeutral(t *testing.T) {
 }
 
 // runLayersForTest runs layers on cfg and returns the reports.
-func runLayersForTest(t *testing.T, cfg Config, layers []systolic.Layer) []LayerReport {
+func runLayersForTest(t *testing.T, cfg config.Config, layers []systolic.Layer) []report.Layer {
 	t.Helper()
 	reps, err := Run(cfg, layers, Options{LogDir: t.TempDir()})
 	if err != nil {
@@ -87,7 +89,7 @@ func TestBatch(t *testing.T) {
 				batched := smallConfig(t, df, mode, fmt.Sprintf("[npusim]\nBatch = %d\n", b))
 				got := runLayersForTest(t, batched, []systolic.Layer{systolic.GEMM("g", 10, 12, 20)})
 				want := runLayersForTest(t, one, []systolic.Layer{systolic.GEMM("g", 10*b, 12, 20)})
-				got[0].shape, want[0].shape = systolic.Layer{}, systolic.Layer{} // the shapes differ by construction
+				got[0].Shape, want[0].Shape = systolic.Layer{}, systolic.Layer{} // the shapes differ by construction
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("GEMM 10x12x20 batch %d:\n got %+v\nwant %+v (GEMM %dx12x20)", b, got[0], want[0], 10*b)
 				}
@@ -100,7 +102,7 @@ func TestBatch(t *testing.T) {
 				}
 				// output words: SCALE-Sim's OFMAP SRAM writes (each output
 				// once per row fold in ws/is, plus R+C per fold in os)
-				outputs := func(r LayerReport, l systolic.Layer) int64 {
+				outputs := func(r report.Layer, l systolic.Layer) int64 {
 					w := r.SRAM[2].Words
 					if df == "os" {
 						w -= int64(systolic.NewMapping(l, systolic.OS, 8, 8, systolic.Offsets{}).NumFolds()) * 16
@@ -146,10 +148,10 @@ func TestWordBytes(t *testing.T) {
 	if !reflect.DeepEqual(got, base) {
 		t.Errorf("2 kB of 2-byte words differ from 1 kB of bytes:\n got %+v\nwant %+v", got, base)
 	}
-	for i, e := range Energy(cfg, layers, got)[:len(got)] {
-		for a := ActIfmapSRAM; a < numActions; a++ {
-			if a != ActMetadataSRAM && e.Actions[a].Bytes != 2*e.Actions[a].Count {
-				t.Errorf("layer %d %s: %v bytes for %v words", i, actionNames[a], e.Actions[a].Bytes, e.Actions[a].Count)
+	for i, e := range report.Energy(cfg, layers, got)[:len(got)] {
+		for a := report.ActIfmapSRAM; a < report.NumActions; a++ {
+			if a != report.ActMetadataSRAM && e.Actions[a].Bytes != 2*e.Actions[a].Count {
+				t.Errorf("layer %d %s: %v bytes for %v words", i, report.ActionNames[a], e.Actions[a].Bytes, e.Actions[a].Count)
 			}
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/npusim/npusim/components/protocol"
-	"github.com/npusim/npusim/results"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
@@ -132,7 +132,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 		mu       sync.Mutex
 		errs     []error
 		wg       sync.WaitGroup
-		finished = make([]*results.Run, len(mine))
+		finished = make([]*report.Run, len(mine))
 	)
 	// akita creates its ID generator on first use, unsynchronised: create
 	// it before the runs start on their goroutines.
@@ -195,12 +195,12 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 
 // runPoint simulates one configuration unless its folder is already
 // finished, and loads its reports. fresh says it was simulated now.
-func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread bool) (run *results.Run, fresh bool, err error) {
+func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread bool) (run *report.Run, fresh bool, err error) {
 	dir := filepath.Join(runs, p.Name)
 	done := filepath.Join(dir, DoneFile)
 	fp := fingerprint(p, layers)
 	if old, err := os.ReadFile(done); err == nil && string(old) == fp {
-		if run, err := results.Load(dir); err == nil {
+		if run, err := report.Load(dir); err == nil {
 			return run, false, nil
 		}
 	}
@@ -222,7 +222,7 @@ func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread b
 	if err := os.WriteFile(done, []byte(fp), 0o644); err != nil {
 		return nil, false, fmt.Errorf("sweep: %w", err)
 	}
-	run, err = results.Load(dir)
+	run, err = report.Load(dir)
 	if err != nil {
 		return nil, false, fmt.Errorf("sweep: configuration %s: %w", p.Name, err)
 	}

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/config"
 )
 
 // Param is one swept config key and its values, in sweep order.
@@ -104,7 +104,7 @@ type Point struct {
 	// Keys and Values are the swept keys (with ArrayWidth added under a
 	// fixed PE count) and this configuration's values.
 	Keys, Values []string
-	Config       runner.Config
+	Config       config.Config
 	// Text is the config file of this configuration.
 	Text []byte
 }
@@ -179,7 +179,7 @@ func (s Spec) point(id int, idx []int, path string, base []byte) (Point, error) 
 		pt.Values = append(pt.Values, v)
 	}
 	if s.PEs > 0 {
-		cfg, err := runner.ParseConfig(path, text)
+		cfg, err := config.Parse(path, text)
 		if err != nil {
 			return Point{}, fmt.Errorf("sweep: configuration %s: %w", strings.Join(pt.Values, ","), err)
 		}
@@ -198,7 +198,7 @@ func (s Spec) point(id int, idx []int, path string, base []byte) (Point, error) 
 		return Point{}, fmt.Errorf("sweep: config %s: %w", path, err)
 	}
 	pt.Text = text
-	if pt.Config, err = runner.ParseConfig(path, text); err != nil {
+	if pt.Config, err = config.Parse(path, text); err != nil {
 		return Point{}, fmt.Errorf("sweep: configuration %s: %w", pt.Name, err)
 	}
 	return pt, nil
@@ -260,7 +260,7 @@ var knownSections = map[string]string{
 // setKey sets key to val in the INI text: every "key = ..." or "key: ..."
 // line of the key (in its section, if key is section.key) is rewritten;
 // a key absent from the text is added to its section. The result is
-// validated later by runner.ParseConfig, like any config file.
+// validated later by config.Parse, like any config file.
 func setKey(text []byte, key, val string) ([]byte, error) {
 	section, name := "", key
 	if i := strings.LastIndex(key, "."); i >= 0 {

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/npusim/npusim/results"
-	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 )
 
 const tiny = "../testdata/golden/tiny_4x4_os_traces"
@@ -22,7 +22,7 @@ func load(t *testing.T) ([]byte, []systolic.Layer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layers, err := runner.LoadTopology(tiny+"/topology.csv", runner.Conv)
+	layers, err := topology.Load(tiny+"/topology.csv", topology.Conv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestSweepMatchesGolden(t *testing.T) {
 	cfg, cyc, util, bw := tab.Col("config"), tab.Col("total_cycles"), tab.Col("overall_util_pct"), tab.Col("ifmap_dram_reads")
 	checked := 0
 	for _, df := range []string{"os", "ws", "is"} {
-		gold, err := results.Load("../testdata/golden/tiny_4x4_" + df + "_traces")
+		gold, err := report.Load("../testdata/golden/tiny_4x4_" + df + "_traces")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,13 +215,13 @@ func TestRestart(t *testing.T) {
 	}
 	first, _ := os.ReadFile(filepath.Join(out, "sweep.csv"))
 	// 4x4_os finished, but its report is doctored: a rerun would restore it.
-	kept := filepath.Join(out, "runs", "4x4_os", results.ComputeFile)
+	kept := filepath.Join(out, "runs", "4x4_os", report.ComputeFile)
 	data, _ := os.ReadFile(kept)
 	os.WriteFile(kept, bytes.Replace(data, []byte("0, 431,"), []byte("0, 999,"), 1), 0o644)
 	// 8x2_is was stopped half-way: no done mark, a truncated report.
 	redo := filepath.Join(out, "runs", "8x2_is")
 	os.Remove(filepath.Join(redo, DoneFile))
-	os.WriteFile(filepath.Join(redo, results.ComputeFile), []byte("LayerID,\n"), 0o644)
+	os.WriteFile(filepath.Join(redo, report.ComputeFile), []byte("LayerID,\n"), 0o644)
 
 	res, err := Run(pts, layers, Options{OutDir: out, Jobs: 2})
 	if err != nil {
@@ -252,7 +252,7 @@ func TestSweepBandwidth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gold, err := results.Load("../testdata/golden/tiny_4x4_os_user2_traces")
+	gold, err := report.Load("../testdata/golden/tiny_4x4_os_user2_traces")
 	if err != nil {
 		t.Fatal(err)
 	}

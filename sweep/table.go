@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/npusim/npusim/results"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 )
 
@@ -57,13 +57,13 @@ func header(p Point) []string {
 	return append(h, layerColumns...)
 }
 
-func itoa(x int64) string           { return strconv.FormatInt(x, 10) }
-func ftoa(x float64) string         { return strconv.FormatFloat(x, 'g', -1, 64) }
-func atoi(x int) string             { return strconv.Itoa(x) }
-func words(a results.Access) string { return itoa(a.Words) }
+func itoa(x int64) string          { return strconv.FormatInt(x, 10) }
+func ftoa(x float64) string        { return strconv.FormatFloat(x, 'g', -1, 64) }
+func atoi(x int) string            { return strconv.Itoa(x) }
+func words(a report.Access) string { return itoa(a.Words) }
 
 // records are the tidy rows of one finished configuration.
-func records(p Point, run *results.Run, layers []systolic.Layer) ([][]string, error) {
+func records(p Point, run *report.Run, layers []systolic.Layer) ([][]string, error) {
 	if len(run.Layers) != len(layers) {
 		return nil, fmt.Errorf("run %s has %d layers, the topology %d", run.Dir, len(run.Layers), len(layers))
 	}

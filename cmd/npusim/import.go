@@ -8,9 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/onnx"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 )
 
 const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]"
@@ -98,7 +99,7 @@ func isONNX(path string) (bool, error) {
 // loadTopology reads a topology CSV of the given kind, or an ONNX model
 // lowered with the -pad and -batch settings (which a CSV does not take).
 // The ONNX import summary goes to summary unless it is nil.
-func loadTopology(cfg runner.Config, path string, kind runner.TopologyKind, pad string, batch int, summary io.Writer) ([]systolic.Layer, error) {
+func loadTopology(cfg config.Config, path string, kind topology.Kind, pad string, batch int, summary io.Writer) ([]systolic.Layer, error) {
 	model, err := isONNX(path)
 	if err != nil {
 		return nil, err
@@ -107,7 +108,7 @@ func loadTopology(cfg runner.Config, path string, kind runner.TopologyKind, pad 
 		if pad != "none" || batch != 1 {
 			return nil, fmt.Errorf("topology %s: -pad and -batch apply to ONNX models only", path)
 		}
-		return runner.LoadTopologyFor(cfg, path, kind)
+		return topology.LoadFor(cfg, path, kind)
 	}
 	p, err := onnx.ParsePadding(pad)
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/onnx"
-	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/topology"
 )
 
 const models = "../../onnx/testdata"
@@ -93,7 +94,7 @@ func TestImportCSV(t *testing.T) {
 			if err := importCmd([]string{src, "-batch", "2", "-pad", pad, "-o", out}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := runner.LoadTopology(out, runner.Conv)
+			got, err := topology.Load(out, topology.Conv)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +125,7 @@ func TestONNXByContent(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	layers, err := loadTopology(runner.Config{}, path, runner.Conv, "none", 1, nil)
+	layers, err := loadTopology(config.Config{}, path, topology.Conv, "none", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

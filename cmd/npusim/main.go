@@ -15,8 +15,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 	"golang.org/x/term"
 )
 
@@ -109,7 +112,7 @@ var csvOnly = modelFlags{pad: "none", batch: 1}
 
 // inputs are a run's config and topology.
 type inputs struct {
-	cfg      runner.Config
+	cfg      config.Config
 	cfgText  []byte
 	layers   []systolic.Layer
 	topoPath string
@@ -119,7 +122,7 @@ type inputs struct {
 // config's TopologyCsvLoc unless topoPath is given) before anything is
 // printed or created.
 func loadRunInputs(cfgPath, topoPath, kindName string, model modelFlags) (inputs, error) {
-	kind, err := runner.ParseTopologyKind(kindName)
+	kind, err := topology.ParseKind(kindName)
 	if err != nil {
 		return inputs{}, err
 	}
@@ -127,11 +130,11 @@ func loadRunInputs(cfgPath, topoPath, kindName string, model modelFlags) (inputs
 		return inputs{}, fmt.Errorf("missing -c CONFIG")
 	}
 	var in inputs
-	in.cfgText, err = runner.ReadConfigFile(cfgPath)
+	in.cfgText, err = config.ReadFile(cfgPath)
 	if err != nil {
 		return inputs{}, err
 	}
-	if in.cfg, err = runner.ParseConfig(cfgPath, in.cfgText); err != nil {
+	if in.cfg, err = config.Parse(cfgPath, in.cfgText); err != nil {
 		return inputs{}, err
 	}
 	in.topoPath = topoPath
@@ -187,7 +190,7 @@ func runSim(args []string) error {
 }
 
 // printSummary ends a run with its totals and where the reports are.
-func printSummary(w io.Writer, cfg runner.Config, reports []runner.LayerReport, wall time.Duration, dir string) {
+func printSummary(w io.Writer, cfg config.Config, reports []report.Layer, wall time.Duration, dir string) {
 	var cycles, stalls, macs int64
 	for _, r := range reports {
 		cycles += r.TotalCycles

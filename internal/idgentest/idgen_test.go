@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"github.com/npusim/npusim/components"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
-var _ = runner.Conv // imported for its package initialisation
+var _ = topology.Conv // imported for its package initialisation
 
 func TestParallelIDGeneratorCanBeChosen(t *testing.T) {
 	defer func() {

@@ -20,7 +20,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/topology"
 )
 
 //go:embed scale.cfg
@@ -47,11 +49,11 @@ func run(args []string) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	cfg, err := runner.ParseConfig("scale.cfg (embedded)", configData)
+	cfg, err := config.Parse("scale.cfg (embedded)", configData)
 	if err != nil {
 		return err
 	}
-	layers, err := runner.ParseTopology("alexnet.csv (embedded)", strings.NewReader(topologyData), runner.Conv)
+	layers, err := topology.Parse("alexnet.csv (embedded)", strings.NewReader(topologyData), topology.Conv)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,8 @@ import (
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/dram"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -89,7 +89,7 @@ func main() { write(os.Stdout) }
 
 // write runs AlexNet with and without the links and prints the table to w.
 func write(w io.Writer) {
-	layers, err := runner.ParseTopology("alexnet.csv", bytes.NewReader(alexnet), runner.Conv)
+	layers, err := topology.Parse("alexnet.csv", bytes.NewReader(alexnet), topology.Conv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "custommem:", err)
 		os.Exit(1)

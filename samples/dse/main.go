@@ -25,8 +25,8 @@ import (
 	"strings"
 
 	"github.com/npusim/npusim/plot"
-	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/sweep"
+	"github.com/npusim/npusim/topology"
 )
 
 //go:embed scale.cfg
@@ -75,7 +75,7 @@ func dse(dir string, jobs int) ([]plot.Config, error) {
 
 // tutorialSweep runs the 27 configurations into dir on jobs cores.
 func tutorialSweep(dir string, jobs int) (*sweep.Result, error) {
-	layers, err := runner.ParseTopology("tutorial1.csv", strings.NewReader(topologyData), runner.Conv)
+	layers, err := topology.Parse("tutorial1.csv", strings.NewReader(topologyData), topology.Conv)
 	if err != nil {
 		return nil, err
 	}

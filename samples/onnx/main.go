@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/onnx"
 	"github.com/npusim/npusim/runner"
 )
@@ -52,7 +53,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := runner.ParseConfig("scale.cfg (embedded)", configData)
+	cfg, err := config.Parse("scale.cfg (embedded)", configData)
 	if err != nil {
 		return err
 	}

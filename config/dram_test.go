@@ -1,0 +1,65 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/npusim/npusim/dram"
+)
+
+func TestParseDRAMSection(t *testing.T) {
+	good := []struct {
+		section string
+		want    dram.MemorySpec
+	}{
+		{"", dram.MemorySpec{}},
+		{"[dram]\nModel = ideal\n", dram.MemorySpec{Model: "ideal"}},
+		{"[dram]\nModel = hbm2\n", dram.MemorySpec{Model: "hbm2"}},
+		{"[dram]\nmodel: ddr4\nCHANNELS = 2\nRequestBytes = 128\nMaxInFlight = 16\n",
+			dram.MemorySpec{Model: "ddr4", Channels: 2, RequestBytes: 128, MaxInFlight: 16}},
+		{"[dram]\nModel = fixed\nLatency = 0\nWidth = 4\nChannels = 3\n",
+			dram.MemorySpec{Model: "fixed", Latency: 0, Width: 4, Channels: 3}},
+		{"[dram]\nModel = fixed\n", dram.MemorySpec{Model: "fixed", Latency: 100}},
+	}
+	for _, tt := range good {
+		cfg, err := Parse("a.cfg", []byte(baseConfig+tt.section))
+		if err != nil {
+			t.Errorf("%q: %v", tt.section, err)
+			continue
+		}
+		if cfg.DRAM != tt.want {
+			t.Errorf("%q: DRAM = %+v, want %+v", tt.section, cfg.DRAM, tt.want)
+		}
+	}
+
+	calc := strings.Replace(baseConfig, "InterfaceBandwidth: USER", "InterfaceBandwidth: CALC", 1)
+	if calc == baseConfig {
+		t.Fatal("test setup: base config has no InterfaceBandwidth: USER line")
+	}
+	bad := []struct {
+		base, section, want string
+	}{
+		{baseConfig, "[dram]\nChannels = 2\n", "config a.cfg: [dram] Model: missing"},
+		{baseConfig, "[dram]\nModel = DDR4\n", `config a.cfg: [dram] Model: unknown value "DDR4" (allowed: ideal, fixed, ddr4, hbm2)`},
+		{baseConfig, "[dram]\nModel = ddr4\nChannels = 0\n", "config a.cfg: [dram] Channels: must be positive, got 0"},
+		{baseConfig, "[dram]\nModel = ddr4\nChannels = 3\n", "config a.cfg: [dram] Channels: must be a power of two up to 128 for ddr4 with 64-byte requests, got 3"},
+		{baseConfig, "[dram]\nModel = hbm2\nRequestBytes = 96\n", "config a.cfg: [dram] RequestBytes: must be a power of two, got 96"},
+		{baseConfig, "[dram]\nModel = hbm2\nRequestBytes = 32\n", "config a.cfg: [dram] RequestBytes: must be at least 64 (the hbm2 access unit), got 32"},
+		{baseConfig, "[dram]\nModel = fixed\nLatency = -1\n", "config a.cfg: [dram] Latency: must be >= 0, got -1"},
+		{baseConfig, "[dram]\nModel = fixed\nWidth = two\n", `config a.cfg: [dram] Width: "two" is not an integer`},
+		{baseConfig, "[dram]\nModel = hbm2\nLatency = 10\n", "config a.cfg: [dram] Latency: applies only to Model = fixed, not hbm2"},
+		{baseConfig, "[dram]\nModel = ideal\nChannels = 2\n", "config a.cfg: [dram] Channels: has no effect with Model = ideal"},
+		{baseConfig, "[dram]\nModel = fixed\nMaxInFlight = 0\n", "config a.cfg: [dram] MaxInFlight: must be positive, got 0"},
+		{calc, "[dram]\nModel = ddr4\n", "config a.cfg: [dram] Model: a real memory (ddr4) needs InterfaceBandwidth: USER in [run_presets]; CALC mode estimates the bandwidth a layer needs and never waits for memory"},
+	}
+	for _, tt := range bad {
+		_, err := Parse("a.cfg", []byte(tt.base+tt.section))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%q:\n got %v\nwant %s", tt.section, err, tt.want)
+		}
+	}
+	// CALC with the ideal model is fine.
+	if _, err := Parse("a.cfg", []byte(calc+"[dram]\nModel = ideal\n")); err != nil {
+		t.Errorf("CALC with Model = ideal: %v", err)
+	}
+}

@@ -1,0 +1,50 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/py"
+)
+
+// DRAMHeader is the header of DRAM_REPORT.csv, written when a real memory
+// ([dram] section) replaces SCALE-Sim's ideal channels.
+const DRAMHeader = "LayerID, Operand, Requests, Request Bytes, Words, Bytes, Start Cycle, Stop Cycle, Avg BW GB/s, Avg BW words/cycle, Mean Latency, P99 Latency, Stall Cycles,"
+
+// dramReports lists DRAM_REPORT.csv for a run with a real memory (none
+// for the ideal channels). It has three rows per layer, one per operand:
+// the memory requests and their bytes (a request moves RequestBytes), the
+// words and bytes the buffers asked for, the cycles the first and the last
+// request completed, the achieved bandwidth over those cycles (Bytes /
+// (Stop - Start + 1) cycles, in GB/s at the accelerator's 1 GHz clock and
+// in words per cycle), the mean and 99th percentile request latency in
+// cycles (issue to response), and the stall cycles the operand caused
+// (systolic.LayerResult.StallBy: a row's stall goes to the operand whose
+// data or write was latest; a layer's three rows add up to its Stall
+// Cycles).
+func dramReports(cfg config.Config) []Format {
+	if cfg.DRAM.IsIdeal() {
+		return nil
+	}
+	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: dramRows}}
+}
+
+// dramRows formats a layer's three DRAM_REPORT.csv rows.
+func dramRows(r *Layer) string {
+	var rows strings.Builder
+	for op, s := range r.Memory {
+		cycles := float64(s.Last - s.First + 1)
+		gbs, wpc := 0.0, 0.0
+		if s.Any {
+			gbs = float64(s.Bytes) / cycles * float64(config.AccelFreq) / 1e9
+			wpc = float64(s.Words) / cycles
+		}
+		rows.WriteString(csvLine(strconv.Itoa(r.Layer), protocol.Operand(op).String(),
+			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
+			itoa(s.First), itoa(s.Last), py.Float(gbs), py.Float(wpc),
+			py.Float(s.MeanLatency), itoa(s.P99Latency), itoa(r.StallBy[op])))
+	}
+	return rows.String()
+}
