@@ -74,8 +74,18 @@ type Controller struct {
 	waking    sim.VTimeInSec
 	err       error
 
-	stats ControllerStats
-	hist  latencyHist
+	// t0 is the engine time of the memory's cycle 0; unset (after Reset)
+	// until the first message sets it.
+	t0        sim.VTimeInSec
+	t0Set     bool
+	stats     map[sim.Port]*srcStats
+	dramSince dramsim.Stats // the memory's counts at the last ResetStats
+}
+
+// srcStats is what the controller served for one sender.
+type srcStats struct {
+	s    ControllerStats
+	hist latencyHist
 }
 
 // ctrlStream is one message being served: its blocks, their arrival cycles
@@ -208,6 +218,8 @@ func (b ControllerBuilder) Build(name string) *Controller {
 		evaluated:   -1,
 		next:        math.MaxInt64,
 		waking:      -1,
+		stats:       map[sim.Port]*srcStats{},
+		t0Set:       true,
 	}
 	c.model.OnRead = c.readDone
 	c.TickingComponent = sim.NewTickingComponent(name, b.engine, c.dramFreq, c)
@@ -223,34 +235,95 @@ func (c *Controller) Config() *dramsim.Config { return c.cfg }
 // timings leave no room to serve a request, see dramsim.NoProgressLimit).
 func (c *Controller) Err() error { return c.err }
 
-// Stats returns what the controller served since the last ResetStats.
+// Stats returns what the controller served since the last ResetStats, for
+// all senders.
 func (c *Controller) Stats() ControllerStats {
-	s := c.stats
+	var all srcStats
+	for _, st := range c.stats {
+		s := &all.s
+		s.Bursts += st.s.Bursts
+		s.Messages += st.s.Messages
+		s.Requests += st.s.Requests
+		s.Words += st.s.Words
+		s.Bytes += st.s.Bytes
+		s.ReqBytes += st.s.ReqBytes
+		s.LatencySum += st.s.LatencySum
+		if st.s.Any {
+			if !s.Any || st.s.First < s.First {
+				s.First = st.s.First
+			}
+			s.Last = max(s.Last, st.s.Last)
+			s.Any = true
+		}
+		all.hist.merge(&st.hist)
+	}
+	return c.finishStats(&all)
+}
+
+// StatsOf returns what the controller served for the messages of one
+// sender (its port) since the last ResetStats.
+func (c *Controller) StatsOf(src sim.Port) ControllerStats {
+	st := c.stats[src]
+	if st == nil {
+		return c.finishStats(&srcStats{})
+	}
+	return c.finishStats(st)
+}
+
+func (c *Controller) finishStats(st *srcStats) ControllerStats {
+	s := st.s
 	if s.Requests > 0 {
 		s.MeanLatency = float64(s.LatencySum) / float64(s.Requests)
-		s.P99Latency = c.hist.quantile(0.99)
+		s.P99Latency = st.hist.quantile(0.99)
 	}
-	s.DRAM = c.model.Stats()
+	s.DRAM = c.model.Stats().Sub(c.dramSince)
 	return s
 }
 
-// ResetStats starts a new layer (the memory's own counts go on).
+// ResetStats starts new statistics (a new layer).
 func (c *Controller) ResetStats() {
-	c.stats = ControllerStats{}
-	c.hist = latencyHist{}
+	c.stats = map[sim.Port]*srcStats{}
+	c.dramSince = c.model.Stats()
+}
+
+// Reset puts an idle memory in place of the current one (a layer that
+// starts afresh): every bank closed, queues empty, the refresh schedule
+// started over. Its cycle 0 is the first message's: a burst's Origin, or
+// the cycle a memory request arrives. The controller must not be Busy.
+func (c *Controller) Reset() {
+	if c.Busy() {
+		panic(fmt.Sprintf("dram: controller %s reset while busy", c.Name()))
+	}
+	c.model = dramsim.NewModel(c.cfg)
+	c.model.OnRead = c.readDone
+	c.pending, c.slots, c.freeSlots = nil, nil, nil
+	c.pace = map[sim.Port]*pacer{}
+	c.evaluated, c.next, c.t0, c.t0Set = -1, math.MaxInt64, 0, false
+	c.ResetStats()
+}
+
+func (c *Controller) srcStats(src sim.Port) *srcStats {
+	st := c.stats[src]
+	if st == nil {
+		st = &srcStats{}
+		c.stats[src] = st
+	}
+	return st
 }
 
 // Busy reports whether a message has not been answered yet.
 func (c *Controller) Busy() bool { return len(c.slots) > len(c.freeSlots) || len(c.rsps) > 0 }
 
-// dramCycle is the DRAM cycle engine time now falls on (the controller
-// only ticks on its own clock edges).
+// dramCycle is the first DRAM cycle at or after engine time now. Cycle 0
+// is at t0: the memory's clock starts with its layer, so that a layer's
+// timing does not depend on where its Origin falls between two DRAM
+// clock edges.
 func (c *Controller) dramCycle(now sim.VTimeInSec) int64 {
-	return int64(math.Floor(float64(now)*float64(c.dramFreq) + 1e-6))
+	return int64(math.Ceil(float64(now-c.t0)*float64(c.dramFreq) - 1e-6))
 }
 
 func (c *Controller) dramTime(cycle int64) sim.VTimeInSec {
-	return sim.VTimeInSec(float64(cycle) / float64(c.dramFreq))
+	return c.t0 + sim.VTimeInSec(float64(cycle)/float64(c.dramFreq))
 }
 
 func (c *Controller) accelTime(cycle int64) sim.VTimeInSec {
@@ -261,10 +334,12 @@ func (c *Controller) accelTime(cycle int64) sim.VTimeInSec {
 // sends the answers that are due and sleeps until the next cycle at which
 // something can happen (or a message wakes it).
 func (c *Controller) Tick(now sim.VTimeInSec) bool {
-	cur := c.dramCycle(now)
 	for c.receive(now) {
 	}
-	c.advance(cur)
+	// Evaluate the cycles before now (after receiving: the first message
+	// after a Reset sets t0); a message that arrives now or later has its
+	// requests arrive no earlier than now.
+	c.advance(c.dramCycle(now) - 1)
 	c.send(now)
 	c.wake(now)
 	return false
@@ -281,8 +356,24 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 	}
 	s := &ctrlStream{msg: msg, seq: c.seq, lastDone: -1}
 	c.seq++
-	// No request arrives in a cycle already evaluated, nor before now.
-	first := max(c.evaluated+1, c.dramCycle(now))
+	if !c.t0Set {
+		// The memory's cycle 0: the cycle the layer's first burst was
+		// dated (its first request), else now.
+		c.t0, c.t0Set = now, true
+		if b, ok := msg.(*protocol.BurstReq); ok && c.accelFreq > 0 {
+			c.t0 = c.accelTime(b.Origin + b.At)
+		}
+	}
+	// No request arrives in a cycle already evaluated. A burst's requests
+	// arrive at the cycles its sender dated them (it sends a burst at the
+	// cycle its first request may go, and the controller evaluates only
+	// the cycles before the present), a memory request's at the present.
+	first := c.evaluated + 1
+	if _, ok := msg.(*protocol.BurstReq); ok {
+		// Not before it was sent (a late burst), a time of the layer's
+		// own clock, where the tick that took it is not.
+		first = max(first, c.dramCycle(msg.Meta().SendTime))
+	}
 	switch m := msg.(type) {
 	case *mem.ReadReq:
 		s.blocks = c.blocksOf(m.Address, m.AccessByteSize)
@@ -311,8 +402,9 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 	}
 	if s.arrival == nil {
 		s.arrival = make([]int64, len(s.blocks))
+		at := max(first, c.dramCycle(now))
 		for i := range s.arrival {
-			s.arrival[i] = first
+			s.arrival[i] = at
 		}
 	}
 	if n := len(c.freeSlots); n > 0 {
@@ -354,7 +446,6 @@ func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int6
 	}
 	start := m.Origin + m.At
 	arr := make([]int64, len(payload))
-	ratio := float64(c.dramFreq) / float64(c.accelFreq)
 	for k, bytes := range payload {
 		slot := start
 		if c.bytesPerCyc > 0 {
@@ -373,7 +464,7 @@ func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int6
 		}
 		p.count++
 		// The first DRAM cycle at or after the accelerator cycle's time.
-		arr[k] = max(first, int64(math.Ceil(float64(slot)*ratio-1e-6)))
+		arr[k] = max(first, c.dramCycle(c.accelTime(slot)))
 	}
 	return arr
 }
@@ -493,10 +584,11 @@ func (c *Controller) complete(s *ctrlStream, k int, done int64) {
 	s.outstanding--
 	s.lastDone = max(s.lastDone, done)
 	lat := done - s.arrival[k]
-	c.stats.Requests++
-	c.stats.ReqBytes += int64(c.reqBytes)
-	c.stats.LatencySum += lat
-	c.hist.add(lat)
+	st := c.srcStats(s.msg.Meta().Src)
+	st.s.Requests++
+	st.s.ReqBytes += int64(c.reqBytes)
+	st.s.LatencySum += lat
+	st.hist.add(lat)
 	if s.outstanding == 0 && s.next == len(s.blocks) {
 		c.finish(s)
 	}
@@ -515,20 +607,21 @@ func (c *Controller) finish(s *ctrlStream) {
 		}
 		rsp := mem.DataReadyRspBuilder{}.WithSrc(c.topPort).WithDst(m.Src).WithRspTo(m.ID).WithData(data).Build()
 		c.queueRsp(rsp, s.msg, at)
-		c.stats.Messages++
+		c.srcStats(m.Src).s.Messages++
 	case *mem.WriteReq:
 		rsp := mem.WriteDoneRspBuilder{}.WithSrc(c.topPort).WithDst(m.Src).WithRspTo(m.ID).Build()
 		c.queueRsp(rsp, s.msg, at)
-		c.stats.Messages++
+		c.srcStats(m.Src).s.Messages++
 	case *protocol.BurstReq:
 		// The accelerator cycle at or after the DRAM completion.
 		done := int64(math.Ceil(float64(at)*float64(c.accelFreq)-1e-6)) - m.Origin
-		c.stats.Words += s.words
-		c.stats.Bytes += s.words * int64(c.wordBytes)
-		if !c.stats.Any {
-			c.stats.First, c.stats.Any = done, true
+		st := &c.srcStats(m.Src).s
+		st.Words += s.words
+		st.Bytes += s.words * int64(c.wordBytes)
+		if !st.Any || done < st.First {
+			st.First = done
 		}
-		c.stats.Last = max(c.stats.Last, done)
+		st.Last, st.Any = max(st.Last, done), true
 		c.answerBurst(s, done, 0)
 	}
 	c.slots[s.id] = nil
@@ -550,7 +643,7 @@ func (c *Controller) answerBurst(s *ctrlStream, done int64, now sim.VTimeInSec) 
 		rsp.TrafficBytes += int(s.words * int64(c.wordBytes))
 	}
 	c.queueRsp(rsp, m, max(now, c.accelTime(m.Origin+done-1)))
-	c.stats.Bursts++
+	c.srcStats(m.Src).s.Bursts++
 }
 
 type heldRsp struct {
@@ -692,6 +785,17 @@ func (c *Controller) mayForward(s *ctrlStream) bool {
 		}
 	}
 	return false
+}
+
+// merge adds the samples of o.
+func (h *latencyHist) merge(o *latencyHist) {
+	for i, n := range o.exact {
+		h.exact[i] += n
+	}
+	for i, n := range o.log {
+		h.log[i] += n
+	}
+	h.n += o.n
 }
 
 // streamHeap orders streams by the arrival of their next block, then by

@@ -176,18 +176,17 @@ func TestControllerBurst(t *testing.T) {
 			// The requests the controller should make: one per 64-byte
 			// block, one per accelerator cycle from Origin+At per sender
 			// (the drain's queue behind the fill's), each in the first DRAM
-			// cycle at or after its accelerator cycle and after the cycle
-			// the burst reached the controller.
+			// cycle at or after its accelerator cycle; the memory's cycle 0
+			// is the first burst's first (Origin+0).
 			ratio := cfg.FreqHz() / float64(accel)
 			var reqs []dramsim.Request
 			var owner []int
 			slot := int64(-1)
 			for i, b := range bursts {
-				recv := int64(math.Floor(float64(origin+b.At)*ratio+1e-6)) + 1
 				blocks, _, _ := splitRanges(b.Ranges, 1, uint64(cfg.RequestBytes))
 				for _, blk := range blocks {
 					slot = max(slot+1, origin+b.At)
-					arr := max(recv, int64(math.Ceil(float64(slot)*ratio-1e-6)))
+					arr := int64(math.Ceil(float64(slot-origin)*ratio - 1e-6))
 					reqs = append(reqs, dramsim.Request{Addr: blk, Write: b.Write, Arrival: arr})
 					owner = append(owner, i)
 				}
@@ -237,7 +236,7 @@ func TestControllerBurst(t *testing.T) {
 				if rsp == nil {
 					t.Fatalf("burst %d: no answer", i)
 				}
-				want := int64(math.Ceil(float64(last[i])/ratio-1e-6)) - origin
+				want := int64(math.Ceil(float64(last[i])/ratio - 1e-6))
 				if rsp.Done != want {
 					t.Errorf("burst %d: Done %d, want %d (DRAM cycle %d)", i, rsp.Done, want, last[i])
 				}

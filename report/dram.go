@@ -11,7 +11,7 @@ import (
 
 // DRAMHeader is the header of DRAM_REPORT.csv, written when a real memory
 // ([dram] section) replaces SCALE-Sim's ideal channels.
-const DRAMHeader = "LayerID, Operand, Requests, Request Bytes, Words, Bytes, Start Cycle, Stop Cycle, Avg BW GB/s, Avg BW words/cycle, Mean Latency, P99 Latency, Stall Cycles,"
+const DRAMHeader = "LayerID, Operand, Requests, Request Bytes, Words, Bytes, Start Cycle, Stop Cycle, Avg BW GB/s, Avg BW words/cycle, Mean Latency, P99 Latency, Stall Cycles, Row Hits, Row Misses, Row Conflicts, Refresh Cycles, Read To Write, Write To Read,"
 
 // dramReports lists DRAM_REPORT.csv for a run with a real memory (none
 // for the ideal channels). It has three rows per layer, one per operand:
@@ -23,7 +23,14 @@ const DRAMHeader = "LayerID, Operand, Requests, Request Bytes, Words, Bytes, Sta
 // cycles (issue to response), and the stall cycles the operand caused
 // (systolic.LayerResult.StallBy: a row's stall goes to the operand whose
 // data or write was latest; a layer's three rows add up to its Stall
-// Cycles).
+// Cycles). With npusim's DRAM model the last six columns give what the
+// whole memory did during the layer, the same on the layer's three rows:
+// READ/WRITE commands that hit an open row, that opened a closed bank
+// (miss) or that followed a precharge of another row (conflict), the DRAM
+// cycles its ranks spent refreshing (refreshes x tRFC), and the data-bus
+// turnarounds (a WRITE after a READ, a READ after a WRITE); they are empty
+// for the other memories. Latencies are in DRAM cycles with npusim's DRAM
+// model (offer to completion), accelerator cycles otherwise.
 func dramReports(cfg config.Config) []Format {
 	if cfg.DRAM.IsIdeal() {
 		return nil
@@ -34,6 +41,10 @@ func dramReports(cfg config.Config) []Format {
 // dramRows formats a layer's three DRAM_REPORT.csv rows.
 func dramRows(r *Layer) string {
 	var rows strings.Builder
+	cmd := []string{"", "", "", "", "", ""}
+	if d := r.DRAMCommands; d != nil {
+		cmd = []string{itoa(d.RowHits), itoa(d.RowMisses), itoa(d.RowConflicts), itoa(d.RefreshCycles), itoa(d.ReadToWrite), itoa(d.WriteToRead)}
+	}
 	for op, s := range r.Memory {
 		cycles := float64(s.Last - s.First + 1)
 		gbs, wpc := 0.0, 0.0
@@ -41,10 +52,11 @@ func dramRows(r *Layer) string {
 			gbs = float64(s.Bytes) / cycles * float64(config.AccelFreq) / 1e9
 			wpc = float64(s.Words) / cycles
 		}
-		rows.WriteString(csvLine(strconv.Itoa(r.Layer), protocol.Operand(op).String(),
+		items := []string{strconv.Itoa(r.Layer), protocol.Operand(op).String(),
 			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
 			itoa(s.First), itoa(s.Last), py.Float(gbs), py.Float(wpc),
-			py.Float(s.MeanLatency), itoa(s.P99Latency), itoa(r.StallBy[op])))
+			py.Float(s.MeanLatency), itoa(s.P99Latency), itoa(r.StallBy[op])}
+		rows.WriteString(csvLine(append(items, cmd...)...))
 	}
 	return rows.String()
 }

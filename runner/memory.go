@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/dram"
@@ -21,6 +22,11 @@ type memorySystem struct {
 	adapters  [3]*dram.Adapter
 	wordBytes int
 	freq      sim.Freq
+	// ctrl is npusim's DRAM model, when the spec names it (then mem and
+	// adapters are nil): the three buffers send it their bursts directly.
+	ctrl       *dram.Controller
+	continuous bool
+	bufs       [3]sim.Port // the buffers' Bottom ports, to split its figures by operand
 }
 
 // newMemorySystem builds the memory cfg.DRAM describes on engine, with
@@ -32,12 +38,6 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 	if cfg.DRAM.IsIdeal() {
 		return nil
 	}
-	// ParseConfig validated the spec; an error here is a programming error.
-	m, err := dram.BuildMemory(engine, freq, "NPU.Memory", cfg.DRAM)
-	if err != nil {
-		panic(fmt.Sprintf("runner: %v", err))
-	}
-	ms := &memorySystem{mem: m, wordBytes: wordBytes, freq: freq}
 	bytesPerCycle := 0
 	if cfg.BandwidthMode == config.USER {
 		bytesPerCycle = cfg.Bandwidth[0] * wordBytes
@@ -46,6 +46,26 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 	// request: a fill whose words are scattered over many blocks is not
 	// held to one block per cycle.
 	issue := max(1, bytesPerCycle/wordBytes)
+	if cfg.DRAM.IsDRAMsim() {
+		dcfg, err := cfg.DRAM.LoadDRAMsim()
+		if err != nil {
+			panic(fmt.Sprintf("runner: %v", err)) // ParseConfig loaded it already
+		}
+		ctrl := dram.MakeControllerBuilder().WithEngine(engine).WithConfig(dcfg).
+			WithAcceleratorFreq(freq).WithWordBytes(wordBytes).
+			WithBytesPerCycle(bytesPerCycle).WithRequestsPerCycle(issue).
+			Build("NPU.Memory")
+		// Each layer starts on an idle memory at its own cycle 0 (Reset
+		// again after every layer unless Continuous).
+		ctrl.Reset()
+		return &memorySystem{ctrl: ctrl, continuous: cfg.DRAM.Continuous, wordBytes: wordBytes, freq: freq}
+	}
+	// ParseConfig validated the spec; an error here is a programming error.
+	m, err := dram.BuildMemory(engine, freq, "NPU.Memory", cfg.DRAM)
+	if err != nil {
+		panic(fmt.Sprintf("runner: %v", err))
+	}
+	ms := &memorySystem{mem: m, wordBytes: wordBytes, freq: freq}
 	ab := m.AdapterBuilder().WithEngine(engine).WithFreq(freq).WithWordBytes(wordBytes).
 		WithBytesPerCycle(bytesPerCycle).WithIssuePerCycle(issue)
 	conn := sim.NewDirectConnection("NPU.MemConn", engine, freq)
@@ -60,9 +80,26 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 	return ms
 }
 
+// attach records the buffers whose bursts the memory serves, to report
+// its figures by operand.
+func (ms *memorySystem) attach(acc *components.Accelerator) {
+	if ms == nil {
+		return
+	}
+	for op, b := range []sim.Component{acc.Ifmap, acc.Filter, acc.Ofmap} {
+		ms.bufs[op] = b.GetPortByName("Bottom")
+	}
+}
+
 // printBanner says which memory the run uses.
 func (ms *memorySystem) printBanner(w io.Writer) {
-	if ms != nil {
+	switch {
+	case ms == nil:
+	case ms.ctrl != nil:
+		c := ms.ctrl.Config()
+		fmt.Fprintf(w, "DRAM: %s (npusim's DRAM model, DRAMsim3 timing): %s, %d channel(s) x %d rank(s) x %d banks, tCK %g ns\n",
+			c.Name, c.Protocol, c.Channels, c.Ranks, c.Banks, c.Timing.TCK)
+	default:
 		fmt.Fprintf(w, "DRAM: %s\n", ms.mem.Describe())
 	}
 }
@@ -72,6 +109,10 @@ func (ms *memorySystem) printBanner(w io.Writer) {
 func (ms *memorySystem) ports() (ifmap, filter, ofmap sim.Port) {
 	if ms == nil {
 		return nil, nil, nil
+	}
+	if ms.ctrl != nil {
+		p := ms.ctrl.GetPortByName("Top")
+		return p, p, p
 	}
 	return ms.adapters[0].GetPortByName("Top"), ms.adapters[1].GetPortByName("Top"), ms.adapters[2].GetPortByName("Top")
 }
@@ -97,6 +138,19 @@ func (ms *memorySystem) checkCapacity(cfg config.Config, layers []systolic.Layer
 			spans[i].End = max(spans[i].End, spans[i].Start+n)
 		}
 	}
+	if ms.ctrl != nil {
+		// DRAMsim3 drops the address bits above its mapping (addresses
+		// wrap); npusim refuses operands beyond the memory instead.
+		c := ms.ctrl.Config()
+		capacity := uint64(c.Channels) * uint64(c.ChannelSizeMB) << 20
+		for _, sp := range spans {
+			if end := uint64(sp.End) * uint64(ms.wordBytes); sp.End < 0 || end > capacity {
+				return fmt.Errorf("config %s: [dram]: %s occupies bytes %d to %d, beyond the %s memory's %d bytes (%d MiB)",
+					cfg.Path, sp.Operand, uint64(sp.Start)*uint64(ms.wordBytes), end, c.Name, capacity, capacity>>20)
+			}
+		}
+		return nil
+	}
 	if err := ms.mem.CheckCapacity(ms.wordBytes, spans); err != nil {
 		return fmt.Errorf("config %s: [%s]: %w", cfg.Path, "dram", err)
 	}
@@ -111,6 +165,23 @@ func (ms *memorySystem) collect(rep *report.Layer) {
 		return
 	}
 	rep.Memory = new([3]dram.AdapterStats)
+	if ms.ctrl != nil {
+		for op, src := range ms.bufs {
+			s := ms.ctrl.StatsOf(src)
+			rep.Memory[op] = dram.AdapterStats{Bursts: s.Bursts, Requests: s.Requests, Words: s.Words, Bytes: s.Bytes,
+				ReqBytes: s.ReqBytes, First: s.First, Last: s.Last, Any: s.Any,
+				LatencySum: s.LatencySum, P99Latency: s.P99Latency, MeanLatency: s.MeanLatency}
+			rep.DRAM[op] = report.Access{Start: s.First, Stop: s.Last, Words: s.Words}
+		}
+		d := ms.ctrl.Stats().DRAM
+		rep.DRAMCommands = &d
+		if ms.continuous {
+			ms.ctrl.ResetStats()
+		} else {
+			ms.ctrl.Reset()
+		}
+		return
+	}
 	for op, a := range ms.adapters {
 		s := a.Stats()
 		rep.Memory[op] = s

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"github.com/npusim/npusim/dram"
 	"io"
 
 	"github.com/npusim/npusim/config"
@@ -62,6 +63,9 @@ func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, e
 func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
 	if opts.Traces {
 		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
+	}
+	if cfg.DRAM.IsDRAMsim() {
+		return nil, fmt.Errorf("config %s: [%s]: multi-core runs do not take npusim's DRAM model (%s) yet; use Model = fixed, %s or %s", cfg.Path, "dram", cfg.DRAM.Model, dram.AkitaDDR4, dram.AkitaHBM2)
 	}
 	con := opts.Console
 	if con == nil {

@@ -84,7 +84,7 @@ func TestMulticoreOneCoreIsGolden(t *testing.T) {
 
 // mcTestConfig is a 4-core NPU of small WS cores over one HBM2 channel.
 func mcTestConfig(t *testing.T, partition string) Config {
-	cfg, err := ParseConfig("mc.cfg", []byte(baseConfig+"[dram]\nModel = hbm2\nChannels = 1\n[multicore]\nCores = 4\nPartition = "+partition+"\n"))
+	cfg, err := ParseConfig("mc.cfg", []byte(baseConfig+"[dram]\nModel = akita-hbm2\nChannels = 1\n[multicore]\nCores = 4\nPartition = "+partition+"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,13 +66,15 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
-	return coreBuilder(cfg).
+	acc := coreBuilder(cfg).
 		WithEngine(engine).
 		WithBandwidth(bw).
 		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
 		WithInlineWalks(oneThread).
-		Build("NPU"), ms
+		Build("NPU")
+	ms.attach(acc)
+	return acc, ms
 }
 
 // coreBuilder is the builder of the array and buffers cfg describes, without
@@ -131,7 +133,10 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 	}
 	defer out.Abandon()
 	run := runSerial
-	if opts.Workers != 1 || !opts.NoReuse {
+	if (opts.Workers != 1 || !opts.NoReuse) && !cfg.DRAM.Continuous {
+		// Layers are independent (each starts on an idle memory), so
+		// they may run at once and reuse each other's figures; a
+		// continuous memory carries its state from layer to layer.
 		run = runLayers // parallel.go
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)

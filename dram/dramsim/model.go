@@ -118,6 +118,20 @@ type Stats struct {
 	LivelockBreaks           int64 // see the package comment
 }
 
+// Sub returns the counts of s minus those of o (what happened since o was
+// taken).
+func (s Stats) Sub(o Stats) Stats {
+	o.Reads, o.Writes = s.Reads-o.Reads, s.Writes-o.Writes
+	o.ReadCmds, o.WriteCmds = s.ReadCmds-o.ReadCmds, s.WriteCmds-o.WriteCmds
+	o.Activates, o.Precharges = s.Activates-o.Activates, s.Precharges-o.Precharges
+	o.Refreshes, o.RefreshCycles = s.Refreshes-o.Refreshes, s.RefreshCycles-o.RefreshCycles
+	o.RowHits, o.RowMisses, o.RowConflicts = s.RowHits-o.RowHits, s.RowMisses-o.RowMisses, s.RowConflicts-o.RowConflicts
+	o.ReadToWrite, o.WriteToRead = s.ReadToWrite-o.ReadToWrite, s.WriteToRead-o.WriteToRead
+	o.Forwarded, o.MergedReads, o.MergedWrites = s.Forwarded-o.Forwarded, s.MergedReads-o.MergedReads, s.MergedWrites-o.MergedWrites
+	o.LivelockBreaks = s.LivelockBreaks - o.LivelockBreaks
+	return o
+}
+
 func (s *Stats) add(o Stats) {
 	s.Reads += o.Reads
 	s.Writes += o.Writes

@@ -1,0 +1,126 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/npusim/npusim/systolic"
+)
+
+// runMemOpts is runMem with run options.
+func runMemOpts(t testing.TB, extra string, opts Options, layers ...systolic.Layer) string {
+	t.Helper()
+	cfg, err := ParseConfig("mem.cfg", []byte(memBaseConfig+extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.LogDir = t.TempDir()
+	if _, err := Run(cfg, layers, opts); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(opts.LogDir, cfg.RunName)
+}
+
+func readReports(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range []string{"COMPUTE_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "BANDWIDTH_REPORT.csv", "DRAM_REPORT.csv"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = string(data)
+	}
+	return out
+}
+
+// TestDRAMModelSameOutput: with npusim's DRAM model every layer starts on
+// an idle memory at its own cycle 0, so a plain serial run, parallel layers
+// with any number of workers and reused layers write the same reports, on
+// every preset.
+func TestDRAMModelSameOutput(t *testing.T) {
+	layers := []systolic.Layer{memLayers[0], memLayers[2], memLayers[0], memLayers[1]}
+	for _, model := range []string{"ddr4", "hbm2", "lpddr4"} {
+		extra := "[dram]\nModel = " + model + "\n"
+		want := readReports(t, runMemOpts(t, extra, Options{Workers: 1, NoReuse: true}, layers...))
+		for _, opts := range []Options{{Workers: 4}, {Workers: 2, NoReuse: true}, {Workers: 1}} {
+			got := readReports(t, runMemOpts(t, extra, opts, layers...))
+			for name, w := range want {
+				if got[name] != w {
+					t.Errorf("%s, workers %d, no reuse %v: %s differs from the serial run\n%s\nvs\n%s", model, opts.Workers, opts.NoReuse, name, got[name], w)
+				}
+			}
+		}
+		// Layers 0 and 2 are the same layer on an idle memory: same rows.
+		rows := strings.Split(want["COMPUTE_REPORT.csv"], "\n")
+		if a, b := rows[1][strings.Index(rows[1], ","):], rows[3][strings.Index(rows[3], ","):]; a != b {
+			t.Errorf("%s: the same layer twice gives %q and %q", model, a, b)
+		}
+	}
+}
+
+// TestDRAMModelReport: DRAM_REPORT.csv of npusim's DRAM model has the
+// command columns filled, the same on a layer's three rows, with as many
+// row hits, misses and conflicts as READ and WRITE commands (at least one
+// per request of the layer), and refresh cycles a multiple of tRFC.
+func TestDRAMModelReport(t *testing.T) {
+	dir := runMemOpts(t, "[dram]\nModel = ddr4\n", Options{}, memLayers[0], memLayers[1])
+	data, err := os.ReadFile(filepath.Join(dir, "DRAM_REPORT.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 1+3*2 {
+		t.Fatalf("DRAM_REPORT.csv:\n%s", data)
+	}
+	for l := 0; l < 2; l++ {
+		var reqs int64
+		var cmds string
+		for op := 0; op < 3; op++ {
+			f := strings.Split(strings.TrimSuffix(lines[1+3*l+op], ","), ", ")
+			if len(f) != 19 {
+				t.Fatalf("row %q: %d fields", lines[1+3*l+op], len(f))
+			}
+			n, _ := strconv.ParseInt(f[2], 10, 64)
+			reqs += n
+			if op > 0 && strings.Join(f[13:], ",") != cmds {
+				t.Errorf("layer %d: command columns differ between operands: %v vs %s", l, f[13:], cmds)
+			}
+			cmds = strings.Join(f[13:], ",")
+		}
+		var v [6]int64
+		for i, s := range strings.Split(cmds, ",") {
+			x, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				t.Fatalf("layer %d: command column %d = %q", l, i, s)
+			}
+			v[i] = x
+		}
+		// Reads of one address merge and writes may stay buffered: at most
+		// one READ/WRITE per request.
+		if acc := v[0] + v[1] + v[2]; acc == 0 || acc > reqs || v[1]+v[2] == 0 {
+			t.Errorf("layer %d: %d requests, hits/misses/conflicts %v", l, reqs, v[:3])
+		}
+		if v[3]%560 != 0 {
+			t.Errorf("layer %d: refresh cycles %d not a multiple of tRFC 560", l, v[3])
+		}
+	}
+}
+
+// TestDRAMModelContinuous: with Continuous the layers run back to back on
+// one memory, serially, whatever the workers: the same reports for any
+// worker count.
+func TestDRAMModelContinuous(t *testing.T) {
+	extra := "[dram]\nModel = hbm2\nContinuous = true\n"
+	layers := []systolic.Layer{memLayers[0], memLayers[0]}
+	a := readReports(t, runMemOpts(t, extra, Options{Workers: 1, NoReuse: true}, layers...))
+	b := readReports(t, runMemOpts(t, extra, Options{Workers: 4}, layers...))
+	for name := range a {
+		if a[name] != b[name] {
+			t.Errorf("%s differs between 1 and 4 workers", name)
+		}
+	}
+}
