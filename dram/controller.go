@@ -78,6 +78,7 @@ type Controller struct {
 	// until the first message sets it.
 	t0        sim.VTimeInSec
 	t0Set     bool
+	scratch   []int64 // splitRangesInto's table
 	stats     map[sim.Port]*srcStats
 	dramSince dramsim.Stats // the memory's counts at the last ResetStats
 }
@@ -391,7 +392,7 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 		}
 		s.burst, s.write = m, m.Write
 		var payload []int64
-		s.blocks, payload, s.words = splitRanges(m.Ranges, c.wordBytes, c.reqBytes)
+		s.blocks, payload, s.words = splitRangesInto(m.Ranges, c.wordBytes, c.reqBytes, &c.scratch)
 		if len(s.blocks) == 0 {
 			c.answerBurst(s, m.At+int64(m.Lines), now)
 			return true
@@ -470,14 +471,21 @@ func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int6
 }
 
 // splitRanges turns word ranges into the request blocks they touch,
-// ascending and without repeats, with the payload bytes of each.
+// ascending and without repeats, with the payload bytes of each (words
+// two ranges share count once).
 func splitRanges(ranges []protocol.AddrRange, wordBytes, reqBytes uint64) (blocks []uint64, payload []int64, words int64) {
-	type piece struct {
-		block uint64
-		bytes int64
-	}
-	var ps []piece
-	sorted := true
+	var scratch []int64
+	return splitRangesInto(ranges, wordBytes, reqBytes, &scratch)
+}
+
+// splitRangesInto is splitRanges with a scratch table it may grow. A
+// buffer's burst lists its words as many short ranges, not in address
+// order (often one per word); when the blocks they touch lie close
+// together, a table of the blocks in that span, filled in one pass, sorts
+// and merges them in linear time.
+func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, scratch *[]int64) (blocks []uint64, payload []int64, words int64) {
+	lo, hi := uint64(math.MaxUint64), uint64(0) // block indices
+	n := 0
 	for _, r := range ranges {
 		if r.End <= r.Start {
 			continue
@@ -485,32 +493,68 @@ func splitRanges(ranges []protocol.AddrRange, wordBytes, reqBytes uint64) (block
 		if r.Start < 0 {
 			panic(fmt.Sprintf("dram: negative word address %d in a burst", r.Start))
 		}
-		lo, hi := uint64(r.Start)*wordBytes, uint64(r.End)*wordBytes
-		for blk := lo &^ (reqBytes - 1); blk < hi; blk += reqBytes {
-			n := int64(min(hi, blk+reqBytes) - max(lo, blk))
-			if k := len(ps); k > 0 && ps[k-1].block == blk {
-				ps[k-1].bytes += n
-				continue
-			} else if k > 0 && ps[k-1].block > blk {
-				sorted = false
-			}
-			ps = append(ps, piece{blk, n})
-		}
 		words += r.Len()
+		lo = min(lo, uint64(r.Start)*wordBytes/reqBytes)
+		hi = max(hi, (uint64(r.End)*wordBytes-1)/reqBytes)
+		n++
 	}
-	if !sorted {
-		slices.SortStableFunc(ps, func(x, y piece) int {
-			switch {
-			case x.block < y.block:
-				return -1
-			case x.block > y.block:
-				return 1
+	if n == 0 {
+		return nil, nil, 0
+	}
+	span := hi - lo + 1
+	if span <= 1<<22 && span <= 16*uint64(n)+1024 {
+		if uint64(cap(*scratch)) < span {
+			*scratch = make([]int64, span)
+		}
+		tab := (*scratch)[:span]
+		used := 0
+		for _, r := range ranges {
+			if r.End <= r.Start {
+				continue
 			}
-			return 0
-		})
+			a, b := uint64(r.Start)*wordBytes, uint64(r.End)*wordBytes
+			for blk := a / reqBytes; blk*reqBytes < b; blk++ {
+				x := tab[blk-lo]
+				if x == 0 {
+					used++
+				}
+				tab[blk-lo] = x + int64(min(b, (blk+1)*reqBytes)-max(a, blk*reqBytes))
+			}
+		}
+		blocks = make([]uint64, 0, used)
+		payload = make([]int64, 0, used)
+		for i, x := range tab {
+			if x != 0 {
+				blocks = append(blocks, (lo+uint64(i))*reqBytes)
+				payload = append(payload, x)
+				tab[i] = 0
+			}
+		}
+		return blocks, payload, words
 	}
-	blocks = make([]uint64, 0, len(ps))
-	payload = make([]int64, 0, len(ps))
+	type piece struct {
+		block uint64
+		bytes int64
+	}
+	ps := make([]piece, 0, n)
+	for _, r := range ranges {
+		if r.End <= r.Start {
+			continue
+		}
+		a, b := uint64(r.Start)*wordBytes, uint64(r.End)*wordBytes
+		for blk := a &^ (reqBytes - 1); blk < b; blk += reqBytes {
+			ps = append(ps, piece{blk, int64(min(b, blk+reqBytes) - max(a, blk))})
+		}
+	}
+	slices.SortFunc(ps, func(x, y piece) int {
+		switch {
+		case x.block < y.block:
+			return -1
+		case x.block > y.block:
+			return 1
+		}
+		return 0
+	})
 	for _, p := range ps {
 		if k := len(blocks); k > 0 && blocks[k-1] == p.block {
 			payload[k-1] += p.bytes
