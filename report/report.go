@@ -23,6 +23,11 @@ type Layer struct {
 	// DRAMCommands is what npusim's DRAM model did during the layer, the
 	// whole memory (row hits, refreshes...); nil for other memories.
 	DRAMCommands *dramsim.Stats
+	// DRAMEnergyPJ is npusim's DRAM model's energy for the layer from its
+	// config's [power] section, by operand (ENERGY_REPORT.csv's DRAM
+	// columns take it in place of the per-word constant); nil for other
+	// memories.
+	DRAMEnergyPJ *[3]float64
 	MACs         int64
 	ArrayPEs     int64
 

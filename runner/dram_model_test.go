@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -121,6 +122,47 @@ func TestDRAMModelContinuous(t *testing.T) {
 	for name := range a {
 		if a[name] != b[name] {
 			t.Errorf("%s differs between 1 and 4 workers", name)
+		}
+	}
+}
+
+// TestDRAMModelEnergy: with npusim's DRAM model, ENERGY_REPORT.csv's DRAM
+// columns hold the memory's own energy from its [power] section (they add
+// up to dramsim.Config.Energy of the layer's commands), not the per-word
+// constant.
+func TestDRAMModelEnergy(t *testing.T) {
+	cfg, err := ParseConfig("mem.cfg", []byte(memBaseConfig+"[energy]\nClockMHz = 1000\n[dram]\nModel = ddr4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	reps, err := Run(cfg, memLayers[:1], Options{LogDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reps[0]
+	if r.DRAMEnergyPJ == nil || r.DRAMCommands == nil {
+		t.Fatal("no DRAM energy")
+	}
+	dcfg, _ := cfg.DRAM.LoadDRAMsim()
+	cycles := int64(math.Ceil(float64(r.TotalCycles) * dcfg.FreqHz() / 1e9))
+	want := dcfg.Energy(*r.DRAMCommands, cycles).TotalPJ()
+	got := r.DRAMEnergyPJ[0] + r.DRAMEnergyPJ[1] + r.DRAMEnergyPJ[2]
+	if math.Abs(got-want) > 1e-6*want || want <= 0 {
+		t.Errorf("DRAM energy %g pJ, want %g", got, want)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, cfg.RunName, "ENERGY_REPORT.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := strings.Split(strings.Split(string(data), "\n")[1], ", ")
+	hdr := strings.Split(strings.Split(string(data), "\n")[0], ", ")
+	for i, h := range hdr {
+		if h == "OFMAP DRAM Write Energy (pJ)" {
+			v, _ := strconv.ParseFloat(row[i], 64)
+			if math.Abs(v-r.DRAMEnergyPJ[2]) > 1e-6*v {
+				t.Errorf("ENERGY_REPORT.csv OFMAP DRAM energy %s, want %g", row[i], r.DRAMEnergyPJ[2])
+			}
 		}
 	}
 }

@@ -3,11 +3,13 @@ package runner
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
@@ -78,6 +80,39 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 		conn.PlugIn(p, 3*m.Spec.MaxInFlight)
 	}
 	return ms
+}
+
+// energy is the DRAM model's energy for the layer (its Total Cycles in
+// memory cycles), by operand: READ energy goes to the ifmap and the filter
+// by their requests, WRITE energy to the ofmap, the rest (activates,
+// refreshes, standby) to the three by their requests.
+func (ms *memorySystem) energy(d dramsim.Stats, rep *report.Layer) *[3]float64 {
+	c := ms.ctrl.Config()
+	cycles := int64(math.Ceil(float64(rep.TotalCycles) * c.FreqHz() / float64(ms.freq)))
+	e := c.Energy(d, cycles)
+	var req [3]float64
+	for op := range req {
+		req[op] = float64(rep.Memory[op].Requests)
+	}
+	all, reads := req[0]+req[1]+req[2], req[0]+req[1]
+	share := func(x, of float64) float64 {
+		if of == 0 {
+			return 0
+		}
+		return x / of
+	}
+	rest := e.ActivatePJ + e.RefreshPJ + e.BackgroundPJ
+	var out [3]float64
+	for op := range out {
+		out[op] = rest * share(req[op], all)
+		if all == 0 {
+			out[op] = rest / 3
+		}
+	}
+	out[0] += e.ReadPJ * share(req[0], reads)
+	out[1] += e.ReadPJ * share(req[1], reads)
+	out[2] += e.WritePJ
+	return &out
 }
 
 // attach records the buffers whose bursts the memory serves, to report
@@ -175,6 +210,7 @@ func (ms *memorySystem) collect(rep *report.Layer) {
 		}
 		d := ms.ctrl.Stats().DRAM
 		rep.DRAMCommands = &d
+		rep.DRAMEnergyPJ = ms.energy(d, rep)
 		if ms.continuous {
 			ms.ctrl.ResetStats()
 		} else {

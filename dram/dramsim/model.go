@@ -116,6 +116,9 @@ type Stats struct {
 	MergedReads              int64 // reads that joined a waiting read of the same address
 	MergedWrites             int64 // writes that replaced a buffered write of the same address
 	LivelockBreaks           int64 // see the package comment
+	// ActiveCycles counts rank-cycles with a bank open (DRAMsim3's active
+	// standby), counted when the rank's last open bank closes.
+	ActiveCycles int64
 }
 
 // Sub returns the counts of s minus those of o (what happened since o was
@@ -129,6 +132,7 @@ func (s Stats) Sub(o Stats) Stats {
 	o.ReadToWrite, o.WriteToRead = s.ReadToWrite-o.ReadToWrite, s.WriteToRead-o.WriteToRead
 	o.Forwarded, o.MergedReads, o.MergedWrites = s.Forwarded-o.Forwarded, s.MergedReads-o.MergedReads, s.MergedWrites-o.MergedWrites
 	o.LivelockBreaks = s.LivelockBreaks - o.LivelockBreaks
+	o.ActiveCycles = s.ActiveCycles - o.ActiveCycles
 	return o
 }
 
@@ -150,6 +154,7 @@ func (s *Stats) add(o Stats) {
 	s.MergedReads += o.MergedReads
 	s.MergedWrites += o.MergedWrites
 	s.LivelockBreaks += o.LivelockBreaks
+	s.ActiveCycles += o.ActiveCycles
 }
 
 // Model is a DRAM memory as DRAMsim3 times it. Drive it like DRAMsim3's
@@ -468,6 +473,8 @@ type channel struct {
 	refRank   int32
 	nextRank  int32
 	lastRW    cmdKind // last READ/WRITE issued (turnaround counts); numCmd: none yet
+	openBanks []int   // per rank
+	openSince []int64 // per rank: cycle its first bank opened
 
 	// Event skipping (R13): a stable channel does nothing before nextAt.
 	stable    bool
@@ -500,6 +507,8 @@ func newChannel(m *Model, id int) *channel {
 		}
 	}
 	c.faw = make([][]int64, cfg.Ranks)
+	c.openBanks = make([]int, cfg.Ranks)
+	c.openSince = make([]int64, cfg.Ranks)
 	if cfg.Protocol.isGDDR() {
 		c.aw32 = make([][]int64, cfg.Ranks)
 	}
@@ -790,6 +799,8 @@ func (c *channel) issue(cmd command, t int64) {
 		c.lb[cmd.bidx] = 0
 	}
 	c.cmdLB = 0
+	// Active standby: a rank with a bank open (energy).
+	wasOpen := b.open
 	// R7.1 bank state.
 	switch cmd.kind {
 	case cmdAct:
@@ -805,6 +816,17 @@ func (c *channel) issue(cmd command, t int64) {
 		// the refresh's (no entry) closes it for the refresh.
 		b.conflict = cmd.q >= 0
 		b.open, b.row, b.hits = false, -1, 0
+	}
+	if b.open != wasOpen {
+		r := b.rank
+		if b.open {
+			if c.openBanks[r] == 0 {
+				c.openSince[r] = t
+			}
+			c.openBanks[r]++
+		} else if c.openBanks[r]--; c.openBanks[r] == 0 {
+			c.stats.ActiveCycles += t - c.openSince[r]
+		}
 	}
 	// R7.3 timing: banks of a rank, and of a bank group, are contiguous.
 	upds := &m.upds[cmd.kind]

@@ -2,6 +2,7 @@ package dramsim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -255,4 +256,19 @@ func FuzzParseTrace(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEnergy: one read of a closed HBM2 bank, by hand from the ini's
+// [power] section (VDD 1.2 V, IDD0 65, IDD3N 55, IDD2N 40, IDD4R 390 mA,
+// one device per rank, tCK 1 ns): an ACTIVATE costs
+// 1.2 x (65 x tRC 48 - (55 x tRAS 34 + 40 x tRP 14)) = 828 pJ, a READ
+// 1.2 x (390 - 55) x 2 burst cycles = 804 pJ, and 100 cycles of the 8
+// ranks in precharged standby 1.2 x 40 x 800 = 38400 pJ.
+func TestEnergy(t *testing.T) {
+	cfg, _ := Preset("hbm2")
+	_, st := replayOK(t, cfg, []Request{{Addr: 0x40}})
+	e := cfg.Energy(st, 100)
+	if e.ActivatePJ != 828 || math.Abs(e.ReadPJ-804) > 1e-9 || e.WritePJ != 0 || e.RefreshPJ != 0 || math.Abs(e.BackgroundPJ-38400) > 1e-9 {
+		t.Errorf("energy %+v, want ACT 828, READ 804, background 38400 pJ", e)
+	}
 }
