@@ -57,6 +57,8 @@ func TestParseDRAMSection(t *testing.T) {
 		{baseConfig, "[dram]\nModel = akita-hbm2\nLatency = 10\n", "config a.cfg: [dram] Latency: applies only to Model = fixed, not akita-hbm2"},
 		{baseConfig, "[dram]\nModel = ideal\nChannels = 2\n", "config a.cfg: [dram] Channels: has no effect with Model = ideal"},
 		{baseConfig, "[dram]\nModel = fixed\nMaxInFlight = 0\n", "config a.cfg: [dram] MaxInFlight: must be positive, got 0"},
+		{baseConfig, "[npusim]\nFrequencyMHz = fast\n", `config a.cfg: [npusim] FrequencyMHz: "fast" is not a clock in MHz (a positive number up to 1e6)`},
+		{baseConfig, "[npusim]\nFrequencyMHz = 0\n", `config a.cfg: [npusim] FrequencyMHz: "0" is not a clock in MHz (a positive number up to 1e6)`},
 		{calc, "[dram]\nModel = ddr4\n", "config a.cfg: [dram] Model: a real memory (ddr4) needs InterfaceBandwidth: USER in [run_presets]; CALC mode estimates the bandwidth a layer needs and never waits for memory"},
 	}
 	for _, tt := range bad {

@@ -18,7 +18,7 @@ const DRAMHeader = "LayerID, Operand, Requests, Request Bytes, Words, Bytes, Sta
 // the memory requests and their bytes (a request moves RequestBytes), the
 // words and bytes the buffers asked for, the cycles the first and the last
 // request completed, the achieved bandwidth over those cycles (Bytes /
-// (Stop - Start + 1) cycles, in GB/s at the accelerator's 1 GHz clock and
+// (Stop - Start + 1) cycles, in GB/s at the accelerator's clock and
 // in words per cycle), the mean and 99th percentile request latency in
 // cycles (issue to response), and the stall cycles the operand caused
 // (systolic.LayerResult.StallBy: a row's stall goes to the operand whose
@@ -35,11 +35,12 @@ func dramReports(cfg config.Config) []Format {
 	if cfg.DRAM.IsIdeal() {
 		return nil
 	}
-	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: dramRows}}
+	clock := float64(cfg.Clock())
+	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: func(r *Layer) string { return dramRows(r, clock) }}}
 }
 
 // dramRows formats a layer's three DRAM_REPORT.csv rows.
-func dramRows(r *Layer) string {
+func dramRows(r *Layer, clock float64) string {
 	var rows strings.Builder
 	cmd := []string{"", "", "", "", "", ""}
 	if d := r.DRAMCommands; d != nil {
@@ -49,7 +50,7 @@ func dramRows(r *Layer) string {
 		cycles := float64(s.Last - s.First + 1)
 		gbs, wpc := 0.0, 0.0
 		if s.Any {
-			gbs = float64(s.Bytes) / cycles * float64(config.AccelFreq) / 1e9
+			gbs = float64(s.Bytes) / cycles * clock / 1e9
 			wpc = float64(s.Words) / cycles
 		}
 		items := []string{strconv.Itoa(r.Layer), protocol.Operand(op).String(),

@@ -166,3 +166,31 @@ func TestDRAMModelEnergy(t *testing.T) {
 		}
 	}
 }
+
+// TestFrequencyMHz: the accelerator clock ([npusim] FrequencyMHz) leaves
+// the ideal channel's cycle counts alone; over npusim's DRAM model, whose
+// clock is its tCK, a slower accelerator waits fewer of its own cycles for
+// the same memory.
+func TestFrequencyMHz(t *testing.T) {
+	stalls := func(extra string) int64 {
+		cfg, err := ParseConfig("mem.cfg", []byte(memBaseConfig+extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps, err := Run(cfg, memLayers[:1], Options{LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reps[0].StallCycles
+	}
+	if a, b := stalls(""), stalls("[npusim]\nFrequencyMHz = 500\n"); a != b {
+		t.Errorf("ideal channel: %d stall cycles at 1 GHz, %d at 500 MHz", a, b)
+	}
+	slow := stalls("[npusim]\nFrequencyMHz = 500\n[dram]\nModel = ddr4\n")
+	base := stalls("[dram]\nModel = ddr4\n")
+	fast := stalls("[npusim]\nFrequencyMHz = 2000\n[dram]\nModel = ddr4\n")
+	t.Logf("ddr4 stall cycles: %d at 500 MHz, %d at 1 GHz, %d at 2 GHz", slow, base, fast)
+	if !(slow < base && base < fast) {
+		t.Errorf("ddr4 stall cycles %d, %d, %d at 500, 1000, 2000 MHz: want increasing", slow, base, fast)
+	}
+}

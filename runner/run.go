@@ -61,13 +61,14 @@ func NewAccelerator(cfg config.Config, engine sim.Engine) *components.Accelerato
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels); oneThread keeps the simulation on one goroutine.
 func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
-	ms := newMemorySystem(cfg, engine, config.AccelFreq, max(cfg.WordBytes, 1))
+	ms := newMemorySystem(cfg, engine, cfg.Clock(), max(cfg.WordBytes, 1))
 	bw := 0
 	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
 	acc := coreBuilder(cfg).
 		WithEngine(engine).
+		WithFreq(cfg.Clock()).
 		WithBandwidth(bw).
 		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
