@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/npusim/npusim/components/protocol"
@@ -484,7 +485,8 @@ func splitRanges(ranges []protocol.AddrRange, wordBytes, reqBytes uint64) (block
 // together, a table of the blocks in that span, filled in one pass, sorts
 // and merges them in linear time.
 func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, scratch *[]int64) (blocks []uint64, payload []int64, words int64) {
-	lo, hi := uint64(math.MaxUint64), uint64(0) // block indices
+	lo, hi := uint64(math.MaxUint64), uint64(0)   // block indices
+	shift := uint(bits.TrailingZeros64(reqBytes)) // a power of two
 	n := 0
 	for _, r := range ranges {
 		if r.End <= r.Start {
@@ -493,9 +495,9 @@ func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, sc
 		if r.Start < 0 {
 			panic(fmt.Sprintf("dram: negative word address %d in a burst", r.Start))
 		}
-		words += r.Len()
-		lo = min(lo, uint64(r.Start)*wordBytes/reqBytes)
-		hi = max(hi, (uint64(r.End)*wordBytes-1)/reqBytes)
+		words += r.End - r.Start
+		lo = min(lo, uint64(r.Start)*wordBytes>>shift)
+		hi = max(hi, (uint64(r.End)*wordBytes-1)>>shift)
 		n++
 	}
 	if n == 0 {
@@ -513,12 +515,21 @@ func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, sc
 				continue
 			}
 			a, b := uint64(r.Start)*wordBytes, uint64(r.End)*wordBytes
-			for blk := a / reqBytes; blk*reqBytes < b; blk++ {
+			if first, last := a>>shift, (b-1)>>shift; first == last {
+				// The common case: a run inside one block.
+				x := tab[first-lo]
+				if x == 0 {
+					used++
+				}
+				tab[first-lo] = x + int64(b-a)
+				continue
+			}
+			for blk := a >> shift; blk<<shift < b; blk++ {
 				x := tab[blk-lo]
 				if x == 0 {
 					used++
 				}
-				tab[blk-lo] = x + int64(min(b, (blk+1)*reqBytes)-max(a, blk*reqBytes))
+				tab[blk-lo] = x + int64(min(b, (blk+1)<<shift)-max(a, blk<<shift))
 			}
 		}
 		blocks = make([]uint64, 0, used)
@@ -797,12 +808,9 @@ func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
 			return 0
 		}
 	}
-	need := k
-	for _, a := range s.blocks[s.next:] {
-		if c.model.Pending(a, s.write) {
-			need--
-		}
-	}
+	// At most as many of its requests as there are addresses waiting can
+	// join one.
+	need := k - int64(c.model.PendingCount(s.write))
 	if need <= room {
 		return 0
 	}

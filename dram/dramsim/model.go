@@ -215,6 +215,21 @@ func (m *Model) Pending(addr uint64, write bool) bool {
 	return ok
 }
 
+// PendingCount is the number of distinct addresses with a read (write)
+// waiting for its READ (WRITE): at most that many new requests of the
+// kind can join one instead of taking a queue slot.
+func (m *Model) PendingCount(write bool) int {
+	n := 0
+	for _, c := range m.channels {
+		if write {
+			n += len(c.pendingWr)
+		} else {
+			n += len(c.pendingRd)
+		}
+	}
+	return n
+}
+
 // MayForward reports whether a read of an address in [lo, hi] could now be
 // served from the write buffer: whether a buffered write's address may lie
 // in the range (the bounds are conservative).
