@@ -54,6 +54,8 @@ type Controller struct {
 	*sim.TickingComponent
 
 	topPort     sim.Port
+	ports       []sim.Port // Top and the ports NewTopPort added
+	topBuf      int
 	cfg         *dramsim.Config
 	model       *dramsim.Model
 	dramFreq    sim.Freq
@@ -227,7 +229,16 @@ func (b ControllerBuilder) Build(name string) *Controller {
 	c.TickingComponent = sim.NewTickingComponent(name, b.engine, c.dramFreq, c)
 	c.topPort = sim.NewLimitNumMsgPort(c, b.topBuf, name+".Top")
 	c.AddPort("Top", c.topPort)
+	c.ports = []sim.Port{c.topPort}
+	c.topBuf = b.topBuf
 	return c
+}
+
+// PeakBytesPerCycle is the memory's pin bandwidth in bytes per cycle of a
+// clock of frequency f: two transfers of the bus width per memory clock
+// (double data rate), all channels.
+func (c *Controller) PeakBytesPerCycle(f sim.Freq) float64 {
+	return float64(c.cfg.Channels*c.cfg.BusWidth/8) * 2 * c.cfg.FreqHz() / float64(f)
 }
 
 // Config returns the memory's configuration.
@@ -347,9 +358,26 @@ func (c *Controller) Tick(now sim.VTimeInSec) bool {
 	return false
 }
 
-// receive takes one message from the Top port.
+// NewTopPort adds a port that takes the same messages as Top (named
+// name, registered as name): one per connection, for senders on
+// connections of their own (say the cores of a multi-core NPU, each with
+// its own off-chip connection). Answers leave by the port the request came
+// in on.
+func (c *Controller) NewTopPort(name string) sim.Port {
+	p := sim.NewLimitNumMsgPort(c, c.topBuf, c.Name()+"."+name)
+	c.AddPort(name, p)
+	c.ports = append(c.ports, p)
+	return p
+}
+
+// receive takes one message from the Top ports.
 func (c *Controller) receive(now sim.VTimeInSec) bool {
-	msg := c.topPort.Retrieve(now)
+	var msg sim.Msg
+	for _, p := range c.ports {
+		if msg = p.Retrieve(now); msg != nil {
+			break
+		}
+	}
 	if msg == nil {
 		return false
 	}
@@ -660,11 +688,11 @@ func (c *Controller) finish(s *ctrlStream) {
 				data = d
 			}
 		}
-		rsp := mem.DataReadyRspBuilder{}.WithSrc(c.topPort).WithDst(m.Src).WithRspTo(m.ID).WithData(data).Build()
+		rsp := mem.DataReadyRspBuilder{}.WithSrc(m.Dst).WithDst(m.Src).WithRspTo(m.ID).WithData(data).Build()
 		c.queueRsp(rsp, s.msg, at)
 		c.srcStats(m.Src).s.Messages++
 	case *mem.WriteReq:
-		rsp := mem.WriteDoneRspBuilder{}.WithSrc(c.topPort).WithDst(m.Src).WithRspTo(m.ID).Build()
+		rsp := mem.WriteDoneRspBuilder{}.WithSrc(m.Dst).WithDst(m.Src).WithRspTo(m.ID).Build()
 		c.queueRsp(rsp, s.msg, at)
 		c.srcStats(m.Src).s.Messages++
 	case *protocol.BurstReq:
@@ -692,7 +720,7 @@ func (c *Controller) answerBurst(s *ctrlStream, done int64, now sim.VTimeInSec) 
 	}
 	rsp := &protocol.BurstRsp{RspTo: m.ID, Done: done}
 	rsp.ID = sim.GetIDGenerator().Generate()
-	rsp.Src, rsp.Dst = c.topPort, m.Src
+	rsp.Src, rsp.Dst = m.Dst, m.Src
 	rsp.TrafficBytes = protocol.HeaderBytes
 	if !m.Write {
 		rsp.TrafficBytes += int(s.words * int64(c.wordBytes))
@@ -719,7 +747,7 @@ func (c *Controller) send(now sim.VTimeInSec) {
 	for len(c.rsps) > 0 && c.rsps[0].at <= now {
 		h := c.rsps[0]
 		h.rsp.Meta().SendTime = now
-		if c.topPort.Send(h.rsp) != nil {
+		if h.rsp.Meta().Src.Send(h.rsp) != nil {
 			return
 		}
 		if c.NumHooks() > 0 {

@@ -194,3 +194,35 @@ func TestFrequencyMHz(t *testing.T) {
 		t.Errorf("ddr4 stall cycles %d, %d, %d at 500, 1000, 2000 MHz: want increasing", slow, base, fast)
 	}
 }
+
+// TestMulticoreDRAMReport: a multi-core run over npusim's DRAM model
+// writes DRAM_REPORT.csv, three rows per layer with every core's requests,
+// the same in two runs.
+func TestMulticoreDRAMReport(t *testing.T) {
+	cfg := mcTestConfigMem(t, "auto", "[dram]\nModel = hbm2\n")
+	var outs []string
+	for range 2 {
+		dir := t.TempDir()
+		if _, err := Run(cfg, mcTestLayers, Options{LogDir: dir}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, cfg.RunName, "DRAM_REPORT.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, string(data))
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("two runs differ:\n%s\n%s", outs[0], outs[1])
+	}
+	lines := strings.Split(strings.TrimSuffix(outs[0], "\n"), "\n")
+	if len(lines) != 1+3*len(mcTestLayers) {
+		t.Fatalf("DRAM_REPORT.csv:\n%s", outs[0])
+	}
+	for _, line := range lines[1:] {
+		f := strings.Split(strings.TrimSuffix(line, ","), ", ")
+		if n, err := strconv.ParseInt(f[2], 10, 64); err != nil || n <= 0 || len(f) != 19 || f[13] == "" {
+			t.Errorf("row %q: want requests and the command columns", line)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"fmt"
-	"github.com/npusim/npusim/dram"
 	"io"
 
 	"github.com/npusim/npusim/config"
@@ -34,6 +33,7 @@ func multicoreConfig(cfg config.Config) multicore.Config {
 		Bandwidth: bw,
 		WordBytes: cfg.WordBytes,
 		Offsets:   cfg.Offsets(),
+		Freq:      cfg.Clock(),
 	}
 }
 
@@ -64,14 +64,11 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 	if opts.Traces {
 		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
 	}
-	if cfg.DRAM.IsDRAMsim() {
-		return nil, fmt.Errorf("config %s: [%s]: multi-core runs do not take npusim's DRAM model (%s) yet; use Model = fixed, %s or %s", cfg.Path, "dram", cfg.DRAM.Model, dram.AkitaDDR4, dram.AkitaHBM2)
-	}
 	con := opts.Console
 	if con == nil {
 		con = io.Discard
 	}
-	ms := newMemorySystem(cfg, sim.NewSerialEngine(), config.AccelFreq, max(cfg.WordBytes, 1))
+	ms := newMemorySystem(cfg, sim.NewSerialEngine(), cfg.Clock(), max(cfg.WordBytes, 1))
 	if err := ms.checkCapacity(cfg, layers); err != nil {
 		return nil, err
 	}
@@ -83,15 +80,10 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 	}
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)
 	mls := make([]mcLayer, 0, len(layers))
-	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
-	// CORE_REPORT.csv replaces DRAM_REPORT.csv (its DRAM Bytes are the
-	// memory requests' bytes per core).
-	var specs []report.Format
-	for _, s := range report.Formats(cfg) {
-		if s.Name() != "DRAM_REPORT.csv" {
-			specs = append(specs, s)
-		}
-	}
+	// SCALE-Sim's reports, ENERGY_REPORT.csv and DRAM_REPORT.csv (with a
+	// real memory) describe the NPU, CORE_REPORT.csv each core (its DRAM
+	// Bytes are the memory requests' bytes per core).
+	specs := report.Formats(cfg)
 	specs = append(specs, report.CoreFormat(cfg, func(i int) (multicore.LayerRun, []multicore.CoreRun) {
 		return mls[i].run, mls[i].alone
 	}))
@@ -139,6 +131,7 @@ func npuReport(cfg config.Config, i int, l systolic.Layer, run multicore.LayerRu
 	rep.StallCycles = run.Cores[run.Slowest].Result.StallCycles
 	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
 	rep.Shape = l
+	rep.Memory, rep.DRAMCommands = run.Memory, run.DRAMCommands
 	var folds int
 	var seen [2][3]bool
 	for _, cr := range run.Cores {
