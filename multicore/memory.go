@@ -75,6 +75,8 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 				WithBytesPerCycle(bytesPerCycle).WithRequestsPerCycle(max(1, wordsPerCycle)).
 				Build(m.name)
 			m.Ctrl.Reset() // cycle 0 is the first burst's
+			// Other clients (a traffic generator) reach it through Conn.
+			m.Conn.PlugIn(m.Ctrl.GetPortByName("Top"), 256)
 		}
 		p := m.Ctrl.NewTopPort(fmt.Sprintf("Top[%d]", len(m.bufs)))
 		acc := b.WithEngine(m.engine).WithWordBytes(wordBytes).WithBandwidth(wordsPerCycle).WithFreq(m.freq).
@@ -187,4 +189,18 @@ func (m *Memory) DRAMCommands() *dramsim.Stats {
 	}
 	d := m.Ctrl.Stats().DRAM
 	return &d
+}
+
+// Route returns where a client on Conn sends a request for byte address
+// addr: the address the memory expects (akita memories' bank interleaving
+// applied, as the adapters apply it) and the port that serves it. With
+// npusim's DRAM model, call it after the first Attach.
+func (m *Memory) Route(addr uint64) (uint64, sim.Port) {
+	if m.Ctrl != nil {
+		return addr, m.Ctrl.GetPortByName("Top")
+	}
+	if m.Converter != nil {
+		addr = m.Converter.ConvertExternalToInternal(addr)
+	}
+	return addr, m.Finder.Find(addr)
 }

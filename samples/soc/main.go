@@ -175,12 +175,9 @@ func (g *trafficGen) Tick(now sim.VTimeInSec) bool {
 		progress = true
 	}
 	if g.left > 0 && g.inflight < 256 && now >= g.nextIssue {
-		addr := g.base + g.next*64
-		if g.mem.Converter != nil { // the memory's bank interleaving, as the adapters apply it
-			addr = g.mem.Converter.ConvertExternalToInternal(addr)
-		}
+		addr, dst := g.mem.Route(g.base + g.next*64)
 		req := mem.ReadReqBuilder{}.WithSendTime(now).WithSrc(g.port).
-			WithDst(g.mem.Finder.Find(addr)).WithAddress(addr).WithByteSize(64).Build()
+			WithDst(dst).WithAddress(addr).WithByteSize(64).Build()
 		if g.port.Send(req) == nil {
 			g.next++
 			g.left--
