@@ -56,8 +56,13 @@ type Controller struct {
 	topPort     sim.Port
 	ports       []sim.Port // Top and the ports NewTopPort added
 	topBuf      int
-	cfg         *dramsim.Config
-	model       *dramsim.Model
+	cfg         *dramsim.Config // nil for a fixed-latency memory
+	model       timingModel
+	newModel    func() timingModel
+	minLead     int64 // the fewest cycles from a request's acceptance to its completion
+	readLead    int64 // the same for a read not served from the write buffer
+	room        int64 // requests the memory can hold before it refuses (all channels)
+	freePerCyc  int64 // the most slots it frees per cycle
 	dramFreq    sim.Freq
 	accelFreq   sim.Freq
 	wordBytes   uint64
@@ -143,6 +148,7 @@ type ControllerStats struct {
 type ControllerBuilder struct {
 	engine      sim.Engine
 	cfg         *dramsim.Config
+	fixed       *fixedSpec
 	accelFreq   sim.Freq
 	wordBytes   int
 	perCycle    int
@@ -166,6 +172,15 @@ func (b ControllerBuilder) WithEngine(e sim.Engine) ControllerBuilder { b.engine
 // WithConfig sets the memory (see dramsim.Preset and dramsim.LoadConfig);
 // its tCK is the controller's clock.
 func (b ControllerBuilder) WithConfig(c *dramsim.Config) ControllerBuilder { b.cfg = c; return b }
+
+// WithFixed makes the memory a fixed-latency one instead of a DRAM
+// (npusim's Model = fixed): it runs on the accelerator clock, takes up to
+// width requests of reqBytes bytes per cycle while fewer than maxInFlight
+// are outstanding, and completes each latency cycles after it took it.
+func (b ControllerBuilder) WithFixed(latency, width, maxInFlight, reqBytes int) ControllerBuilder {
+	b.fixed = &fixedSpec{latency: int64(latency), width: width, maxInFlight: maxInFlight, reqBytes: reqBytes}
+	return b
+}
 
 // WithAcceleratorFreq sets the clock the cycles of protocol.BurstReq and
 // BurstRsp count (the senders').
@@ -202,19 +217,19 @@ func (b ControllerBuilder) Build(name string) *Controller {
 	switch {
 	case b.engine == nil:
 		panic("dram: ControllerBuilder needs an engine (WithEngine)")
-	case b.cfg == nil:
-		panic("dram: ControllerBuilder needs a DRAM config (WithConfig)")
+	case b.cfg == nil && b.fixed == nil:
+		panic("dram: ControllerBuilder needs a DRAM config (WithConfig) or WithFixed")
+	case b.fixed != nil && (b.fixed.latency < 0 || b.fixed.width <= 0 || b.fixed.maxInFlight <= 0 ||
+		b.fixed.reqBytes <= 0 || b.fixed.reqBytes&(b.fixed.reqBytes-1) != 0 || b.accelFreq <= 0):
+		panic(fmt.Sprintf("dram: bad fixed memory %+v (or no accelerator clock)", *b.fixed))
 	case b.wordBytes <= 0 || b.perCycle <= 0 || b.bytesPerCyc < 0 || b.topBuf <= 0:
 		panic(fmt.Sprintf("dram: bad controller sizes: word %d, requests per cycle %d, bytes per cycle %d, port buffer %d",
 			b.wordBytes, b.perCycle, b.bytesPerCyc, b.topBuf))
 	}
 	c := &Controller{
 		cfg:         b.cfg,
-		model:       dramsim.NewModel(b.cfg),
-		dramFreq:    sim.Freq(b.cfg.FreqHz()),
 		accelFreq:   b.accelFreq,
 		wordBytes:   uint64(b.wordBytes),
-		reqBytes:    uint64(b.cfg.RequestBytes),
 		perCycle:    b.perCycle,
 		bytesPerCyc: int64(b.bytesPerCyc),
 		storage:     b.storage,
@@ -225,7 +240,23 @@ func (b ControllerBuilder) Build(name string) *Controller {
 		stats:       map[sim.Port]*srcStats{},
 		t0Set:       true,
 	}
-	c.model.OnRead = c.readDone
+	if f := b.fixed; f != nil {
+		c.dramFreq, c.reqBytes = b.accelFreq, uint64(f.reqBytes)
+		c.newModel = func() timingModel { return &fixedModel{fixedSpec: *f, cycle: -1} }
+		c.minLead, c.readLead = f.latency, f.latency
+		c.room, c.freePerCyc = int64(f.width), int64(f.width)
+	} else {
+		cfg := b.cfg
+		c.dramFreq, c.reqBytes = sim.Freq(cfg.FreqHz()), uint64(cfg.RequestBytes)
+		c.newModel = func() timingModel {
+			m := dramsim.NewModel(cfg)
+			m.OnRead = c.readDone
+			return m
+		}
+		c.minLead, c.readLead = 2, int64(max(cfg.ReadDelay, 2))
+		c.room, c.freePerCyc = int64(cfg.Channels*cfg.TransQueueSize), int64(cfg.Channels)
+	}
+	c.model = c.newModel()
 	c.TickingComponent = sim.NewTickingComponent(name, b.engine, c.dramFreq, c)
 	c.topPort = sim.NewLimitNumMsgPort(c, b.topBuf, name+".Top")
 	c.AddPort("Top", c.topPort)
@@ -238,10 +269,14 @@ func (b ControllerBuilder) Build(name string) *Controller {
 // clock of frequency f: two transfers of the bus width per memory clock
 // (double data rate), all channels.
 func (c *Controller) PeakBytesPerCycle(f sim.Freq) float64 {
+	if c.cfg == nil {
+		return float64(c.room) * float64(c.reqBytes) * float64(c.dramFreq) / float64(f)
+	}
 	return float64(c.cfg.Channels*c.cfg.BusWidth/8) * 2 * c.cfg.FreqHz() / float64(f)
 }
 
-// Config returns the memory's configuration.
+// Config returns the memory's configuration (nil for a fixed-latency
+// memory).
 func (c *Controller) Config() *dramsim.Config { return c.cfg }
 
 // Err reports a memory that stopped making progress (a config whose
@@ -307,8 +342,7 @@ func (c *Controller) Reset() {
 	if c.Busy() {
 		panic(fmt.Sprintf("dram: controller %s reset while busy", c.Name()))
 	}
-	c.model = dramsim.NewModel(c.cfg)
-	c.model.OnRead = c.readDone
+	c.model = c.newModel()
 	c.pending, c.slots, c.freeSlots = nil, nil, nil
 	c.pace = map[sim.Port]*pacer{}
 	c.evaluated, c.next, c.t0, c.t0Set = -1, math.MaxInt64, 0, false
@@ -770,7 +804,7 @@ func (c *Controller) send(now sim.VTimeInSec) {
 func (c *Controller) wake(now sim.VTimeInSec) {
 	t := sim.VTimeInSec(math.Inf(1))
 	if c.next != math.MaxInt64 {
-		rd := int64(max(c.cfg.ReadDelay, 2))
+		rd := c.readLead
 		early := sim.VTimeInSec(0) // a burst's answer leaves up to an accelerator cycle early (see answerBurst)
 		if c.accelFreq > 0 {
 			early = c.accelTime(1)
@@ -781,16 +815,16 @@ func (c *Controller) wake(now sim.VTimeInSec) {
 		}
 		if len(c.pending) > maxBoundStreams {
 			// Too many to bound one by one: the earliest any can be due.
-			t = min(t, c.dramTime(c.next+2)-early)
+			t = min(t, c.dramTime(c.next+c.minLead)-early)
 		} else {
 			for _, s := range c.pending {
 				// A read served from the write buffer completes two cycles
 				// after it is accepted, any other at least a read delay.
 				lead := rd
 				if s.write || c.mayForward(s) {
-					lead = 2
+					lead = c.minLead
 				}
-				at := c.dramTime(max(c.next, s.arrival[len(s.arrival)-1], c.lastAccept(s, lead == 2 && !s.write)) + lead)
+				at := c.dramTime(max(c.next, s.arrival[len(s.arrival)-1], c.lastAccept(s, !s.write && lead < rd)) + lead)
 				if s.burst != nil {
 					at -= early
 				}
@@ -824,8 +858,7 @@ func (c *Controller) wake(now sim.VTimeInSec) {
 // hold such an address, or reads may be served from the write buffer
 // (forward), there is no bound.
 func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
-	cfg := c.cfg
-	room := int64(cfg.Channels * cfg.TransQueueSize)
+	room := c.room
 	k := int64(len(s.blocks) - s.next)
 	if forward || k <= room {
 		return 0
@@ -842,7 +875,7 @@ func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
 	if need <= room {
 		return 0
 	}
-	ch := int64(cfg.Channels)
+	ch := c.freePerCyc
 	return c.next + (need-room+ch-1)/ch
 }
 

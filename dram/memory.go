@@ -26,6 +26,17 @@ const (
 	AkitaHBM2 = "akita-hbm2"
 )
 
+// UsesController reports whether the spec is served by a Controller:
+// npusim's DRAM model, or Fixed (a Controller with a fixed latency, which
+// does not tick per cycle).
+func (s MemorySpec) UsesController() bool { return s.IsDRAMsim() || s.Model == Fixed }
+
+// Defaults returns the spec with its zero fields set to their defaults.
+func (s MemorySpec) Defaults() MemorySpec { return s.withDefaults() }
+
+// FixedCapacity is the bytes a Fixed memory holds per channel.
+const FixedCapacity = 4 << 30
+
 // IsDRAMsim reports whether the spec runs npusim's DRAM model
 // (Controller) rather than an akita memory or the ideal channels.
 func (s MemorySpec) IsDRAMsim() bool {

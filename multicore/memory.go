@@ -40,9 +40,14 @@ type Memory struct {
 // The controllers join the connection when the clients-th accelerator is
 // attached: attach exactly clients.
 func NewMemory(engine sim.Engine, freq sim.Freq, name string, spec dram.MemorySpec, clients int) (*Memory, error) {
-	if spec.IsDRAMsim() {
-		if _, err := spec.LoadDRAMsim(); err != nil {
+	if spec.UsesController() {
+		if err := spec.Validate(); err != nil {
 			return nil, err
+		}
+		if spec.IsDRAMsim() {
+			if _, err := spec.LoadDRAMsim(); err != nil {
+				return nil, err
+			}
 		}
 		// The controller is built at the first Attach, which knows the
 		// cores' word size and interface width.
@@ -67,13 +72,21 @@ func NewMemory(engine sim.Engine, freq sim.Freq, name string, spec dram.MemorySp
 func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCycle int) *components.Accelerator {
 	wordBytes = max(wordBytes, 1)
 	bytesPerCycle := wordsPerCycle * wordBytes
-	if m.spec.IsDRAMsim() {
+	if m.spec.UsesController() {
 		if m.Ctrl == nil {
-			cfg, _ := m.spec.LoadDRAMsim() // NewMemory loaded it
-			m.Ctrl = dram.MakeControllerBuilder().WithEngine(m.engine).WithConfig(cfg).
+			b := dram.MakeControllerBuilder().WithEngine(m.engine).
 				WithAcceleratorFreq(m.freq).WithWordBytes(wordBytes).
-				WithBytesPerCycle(bytesPerCycle).WithRequestsPerCycle(max(1, wordsPerCycle)).
-				Build(m.name)
+				WithBytesPerCycle(bytesPerCycle).WithRequestsPerCycle(max(1, wordsPerCycle))
+			if m.spec.IsDRAMsim() {
+				cfg, _ := m.spec.LoadDRAMsim() // NewMemory loaded it
+				b = b.WithConfig(cfg)
+			} else {
+				// Fixed: MaxInFlight per operand of every core, as the
+				// adapters had.
+				s := m.spec.Defaults()
+				b = b.WithFixed(s.Latency, s.Width*s.Channels, 3*m.clients*s.MaxInFlight, s.RequestBytes)
+			}
+			m.Ctrl = b.Build(m.name)
 			m.Ctrl.Reset() // cycle 0 is the first burst's
 			// Other clients (a traffic generator) reach it through Conn.
 			m.Conn.PlugIn(m.Ctrl.GetPortByName("Top"), 256)

@@ -28,7 +28,8 @@ type memorySystem struct {
 	// adapters are nil): the three buffers send it their bursts directly.
 	ctrl       *dram.Controller
 	continuous bool
-	bufs       [3]sim.Port // the buffers' Bottom ports, to split its figures by operand
+	bufs       [3]sim.Port     // the buffers' Bottom ports, to split its figures by operand
+	fixed      dram.MemorySpec // Model = fixed (ctrl a fixed-latency memory)
 }
 
 // newMemorySystem builds the memory cfg.DRAM describes on engine, with
@@ -48,6 +49,19 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 	// request: a fill whose words are scattered over many blocks is not
 	// held to one block per cycle.
 	issue := max(1, bytesPerCycle/wordBytes)
+	if cfg.DRAM.Model == dram.Fixed {
+		// A fixed latency (accelerator cycles), Width requests per cycle
+		// per channel, MaxInFlight outstanding per operand, as the akita
+		// controllers behind adapters had; no tick per cycle.
+		s := cfg.DRAM.Defaults()
+		ctrl := dram.MakeControllerBuilder().WithEngine(engine).
+			WithFixed(s.Latency, s.Width*s.Channels, 3*s.MaxInFlight, s.RequestBytes).
+			WithAcceleratorFreq(freq).WithWordBytes(wordBytes).
+			WithBytesPerCycle(bytesPerCycle).WithRequestsPerCycle(issue).
+			Build("NPU.Memory")
+		ctrl.Reset()
+		return &memorySystem{ctrl: ctrl, wordBytes: wordBytes, freq: freq, fixed: s}
+	}
 	if cfg.DRAM.IsDRAMsim() {
 		dcfg, err := cfg.DRAM.LoadDRAMsim()
 		if err != nil {
@@ -130,6 +144,9 @@ func (ms *memorySystem) attach(acc *components.Accelerator) {
 func (ms *memorySystem) printBanner(w io.Writer) {
 	switch {
 	case ms == nil:
+	case ms.ctrl != nil && ms.ctrl.Config() == nil:
+		f := ms.fixed
+		fmt.Fprintf(w, "DRAM: fixed latency %d cycles, %d requests/cycle, %d-byte requests (no tick per cycle)\n", f.Latency, f.Width*f.Channels, f.RequestBytes)
 	case ms.ctrl != nil:
 		c := ms.ctrl.Config()
 		fmt.Fprintf(w, "DRAM: %s (npusim's DRAM model, DRAMsim3 timing): %s, %d channel(s) x %d rank(s) x %d banks, tCK %g ns\n",
@@ -176,12 +193,17 @@ func (ms *memorySystem) checkCapacity(cfg config.Config, layers []systolic.Layer
 	if ms.ctrl != nil {
 		// DRAMsim3 drops the address bits above its mapping (addresses
 		// wrap); npusim refuses operands beyond the memory instead.
-		c := ms.ctrl.Config()
-		capacity := uint64(c.Channels) * uint64(c.ChannelSizeMB) << 20
+		var capacity uint64
+		name := dram.Fixed
+		if c := ms.ctrl.Config(); c != nil {
+			capacity, name = uint64(c.Channels)*uint64(c.ChannelSizeMB)<<20, c.Name
+		} else {
+			capacity = uint64(ms.fixed.Channels) * dram.FixedCapacity
+		}
 		for _, sp := range spans {
 			if end := uint64(sp.End) * uint64(ms.wordBytes); sp.End < 0 || end > capacity {
 				return fmt.Errorf("config %s: [dram]: %s occupies bytes %d to %d, beyond the %s memory's %d bytes (%d MiB)",
-					cfg.Path, sp.Operand, uint64(sp.Start)*uint64(ms.wordBytes), end, c.Name, capacity, capacity>>20)
+					cfg.Path, sp.Operand, uint64(sp.Start)*uint64(ms.wordBytes), end, name, capacity, capacity>>20)
 			}
 		}
 		return nil
@@ -208,9 +230,11 @@ func (ms *memorySystem) collect(rep *report.Layer) {
 				LatencySum: s.LatencySum, P99Latency: s.P99Latency, MeanLatency: s.MeanLatency}
 			rep.DRAM[op] = report.Access{Start: s.First, Stop: s.Last, Words: s.Words}
 		}
-		d := ms.ctrl.Stats().DRAM
-		rep.DRAMCommands = &d
-		rep.DRAMEnergyPJ = ms.energy(d, rep)
+		if ms.ctrl.Config() != nil {
+			d := ms.ctrl.Stats().DRAM
+			rep.DRAMCommands = &d
+			rep.DRAMEnergyPJ = ms.energy(d, rep)
+		}
 		if ms.continuous {
 			ms.ctrl.ResetStats()
 		} else {
