@@ -14,7 +14,10 @@ import (
 // The memory models a MemorySpec can name.
 const (
 	Ideal = "ideal" // SCALE-Sim's ideal channel (Channel); no akita memory
-	Fixed = "fixed" // akita mem/idealmemcontroller: fixed latency, Width requests per cycle
+	// Fixed is a fixed latency, Width requests per cycle: the runner and
+	// multicore serve it with a Controller (WithFixed, no tick per cycle);
+	// BuildMemory still builds akita's mem/idealmemcontroller for it.
+	Fixed = "fixed"
 	// npusim's DRAM model (Controller), DRAMsim3's timing, with DRAMsim3's
 	// configs DDR4_8Gb_x8_3200, HBM2_8Gb_x128 and LPDDR4_8Gb_x16_2400
 	// (dramsim.Presets); MemorySpec.Config names any other DRAMsim3 .ini.
