@@ -215,6 +215,15 @@ func TestMulticoreDRAMReport(t *testing.T) {
 	if outs[0] != outs[1] {
 		t.Errorf("two runs differ:\n%s\n%s", outs[0], outs[1])
 	}
+	reps, err := Run(cfg, mcTestLayers, Options{LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if r.DRAMEnergyPJ == nil || r.DRAMEnergyPJ[0]+r.DRAMEnergyPJ[1]+r.DRAMEnergyPJ[2] <= 0 {
+			t.Errorf("layer %d: no DRAM energy from the memory's [power] section", r.Layer)
+		}
+	}
 	lines := strings.Split(strings.TrimSuffix(outs[0], "\n"), "\n")
 	if len(lines) != 1+3*len(mcTestLayers) {
 		t.Fatalf("DRAM_REPORT.csv:\n%s", outs[0])

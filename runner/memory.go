@@ -101,8 +101,13 @@ func newMemorySystem(cfg config.Config, engine sim.Engine, freq sim.Freq, wordBy
 // by their requests, WRITE energy to the ofmap, the rest (activates,
 // refreshes, standby) to the three by their requests.
 func (ms *memorySystem) energy(d dramsim.Stats, rep *report.Layer) *[3]float64 {
-	c := ms.ctrl.Config()
-	cycles := int64(math.Ceil(float64(rep.TotalCycles) * c.FreqHz() / float64(ms.freq)))
+	return dramEnergy(ms.ctrl.Config(), d, rep, ms.freq)
+}
+
+// dramEnergy is memorySystem.energy for a memory of config c behind an
+// accelerator clocked at freq.
+func dramEnergy(c *dramsim.Config, d dramsim.Stats, rep *report.Layer, freq sim.Freq) *[3]float64 {
+	cycles := int64(math.Ceil(float64(rep.TotalCycles) * c.FreqHz() / float64(freq)))
 	e := c.Energy(d, cycles)
 	var req [3]float64
 	for op := range req {

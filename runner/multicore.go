@@ -132,6 +132,11 @@ func npuReport(cfg config.Config, i int, l systolic.Layer, run multicore.LayerRu
 	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
 	rep.Shape = l
 	rep.Memory, rep.DRAMCommands = run.Memory, run.DRAMCommands
+	if run.DRAMCommands != nil && run.Memory != nil {
+		if c, err := cfg.DRAM.LoadDRAMsim(); err == nil { // ParseConfig loaded it
+			rep.DRAMEnergyPJ = dramEnergy(c, *run.DRAMCommands, &rep, cfg.Clock())
+		}
+	}
 	var folds int
 	var seen [2][3]bool
 	for _, cr := range run.Cores {
