@@ -76,8 +76,9 @@ type Controller struct {
 	slots     []*ctrlStream // streams by id (the model's request ids)
 	freeSlots []int
 	pace      map[sim.Port]*pacer
-	evaluated int64 // last DRAM cycle evaluated
-	next      int64 // next DRAM cycle to evaluate
+	rates     map[sim.Port][2]int // SetSenderRate: requests, bytes per cycle
+	evaluated int64               // last DRAM cycle evaluated
+	next      int64               // next DRAM cycle to evaluate
 	rsps      rspHeap
 	waking    sim.VTimeInSec
 	err       error
@@ -116,9 +117,11 @@ type ctrlStream struct {
 // pacer is a sender's interface: the accelerator cycles its requests may
 // leave.
 type pacer struct {
-	cycle     int64 // cycle of the last request
-	count     int   // requests in cycle
-	ifaceFree int64 // interface time in bytes (cycle x BytesPerCycle) at which it is free
+	perCycle    int   // requests per cycle
+	bytesPerCyc int64 // interface width (0: unlimited)
+	cycle       int64 // cycle of the last request
+	count       int   // requests in cycle
+	ifaceFree   int64 // interface time in bytes (cycle x BytesPerCycle) at which it is free
 }
 
 // ControllerStats is what a controller served since its last ResetStats.
@@ -498,29 +501,55 @@ func (c *Controller) blocksOf(addr, size uint64) []uint64 {
 	return blocks
 }
 
+// pacer returns a sender's interface, with the builder's rates unless
+// SetSenderRate gave it its own.
+func (c *Controller) pacer(src sim.Port) *pacer {
+	p := c.pace[src]
+	if p == nil {
+		p = &pacer{cycle: -1, perCycle: c.perCycle, bytesPerCyc: c.bytesPerCyc}
+		if r, ok := c.rates[src]; ok {
+			p.perCycle, p.bytesPerCyc = r[0], int64(r[1])
+		}
+		c.pace[src] = p
+	}
+	return p
+}
+
+// SetSenderRate gives the bursts of one sender (its port) their own pace:
+// requestsPerCycle requests and bytesPerCycle bytes (0: unlimited) per
+// accelerator cycle, for senders whose interfaces differ (the
+// accelerators of a SoC).
+func (c *Controller) SetSenderRate(src sim.Port, requestsPerCycle, bytesPerCycle int) {
+	if requestsPerCycle <= 0 || bytesPerCycle < 0 {
+		panic(fmt.Sprintf("dram: controller %s: bad sender rate %d requests, %d bytes per cycle", c.Name(), requestsPerCycle, bytesPerCycle))
+	}
+	if c.rates == nil {
+		c.rates = map[sim.Port][2]int{}
+	}
+	c.rates[src] = [2]int{requestsPerCycle, bytesPerCycle}
+	delete(c.pace, src)
+}
+
 // paceBurst returns the DRAM cycle each block of a burst is offered from:
 // the accelerator cycle its sender lets it go (no earlier than Origin+At,
 // RequestsPerCycle per cycle, the interface rate), in DRAM cycles, and no
 // earlier than first.
 func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int64) []int64 {
-	p := c.pace[m.Src]
-	if p == nil {
-		p = &pacer{cycle: -1}
-		c.pace[m.Src] = p
-	}
+	p := c.pacer(m.Src)
+	perCycle, bpc := p.perCycle, p.bytesPerCyc
 	start := m.Origin + m.At
 	arr := make([]int64, len(payload))
 	for k, bytes := range payload {
 		slot := start
-		if c.bytesPerCyc > 0 {
-			from := max(p.ifaceFree, start*c.bytesPerCyc)
+		if bpc > 0 {
+			from := max(p.ifaceFree, start*bpc)
 			p.ifaceFree = from + bytes
-			slot = max(slot, (p.ifaceFree+c.bytesPerCyc-1)/c.bytesPerCyc-1)
+			slot = max(slot, (p.ifaceFree+bpc-1)/bpc-1)
 		}
 		if slot < p.cycle {
 			slot = p.cycle
 		}
-		if slot == p.cycle && p.count >= c.perCycle {
+		if slot == p.cycle && p.count >= perCycle {
 			slot++
 		}
 		if slot != p.cycle {

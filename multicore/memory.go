@@ -94,7 +94,12 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 		p := m.Ctrl.NewTopPort(fmt.Sprintf("Top[%d]", len(m.bufs)))
 		acc := b.WithEngine(m.engine).WithWordBytes(wordBytes).WithBandwidth(wordsPerCycle).WithFreq(m.freq).
 			WithDRAM(p, p, p).Build(name)
-		m.bufs = append(m.bufs, [3]sim.Port{acc.Ifmap.GetPortByName("Bottom"), acc.Filter.GetPortByName("Bottom"), acc.Ofmap.GetPortByName("Bottom")})
+		bufs := [3]sim.Port{acc.Ifmap.GetPortByName("Bottom"), acc.Filter.GetPortByName("Bottom"), acc.Ofmap.GetPortByName("Bottom")}
+		for _, b := range bufs {
+			// Each accelerator's interface paces its own bursts.
+			m.Ctrl.SetSenderRate(b, max(1, wordsPerCycle), bytesPerCycle)
+		}
+		m.bufs = append(m.bufs, bufs)
 		return acc
 	}
 	issue := max(1, (bytesPerCycle+m.Spec.RequestBytes-1)/m.Spec.RequestBytes)
