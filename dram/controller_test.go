@@ -275,3 +275,35 @@ func ExampleController() {
 	fmt.Println(ctrl.Name(), cfg.Channels, "channel,", cfg.Ranks, "ranks,", cfg.RequestBytes, "bytes per request")
 	// Output: Mem 1 channel, 2 ranks, 64 bytes per request
 }
+
+// TestSenderRate: a sender given a wider interface (SetSenderRate) gets
+// its burst's requests in sooner, and so its answer.
+func TestSenderRate(t *testing.T) {
+	done := func(rate int) int64 {
+		cfg, _ := dramsim.Preset("hbm2")
+		engine := sim.NewSerialEngine()
+		ctrl := MakeControllerBuilder().WithEngine(engine).WithConfig(cfg).WithAcceleratorFreq(sim.GHz).Build("Mem")
+		b := &protocol.BurstReq{Origin: 10, Lines: 64, LineWords: 64, Ranges: []protocol.AddrRange{{Start: 0, End: 64 * 512}}}
+		b.ID = sim.GetIDGenerator().Generate()
+		s := &burstSender{bursts: []*protocol.BurstReq{b}, rsps: map[string]*protocol.BurstRsp{}, arrived: map[string]int64{}, freq: sim.GHz}
+		s.TickingComponent = sim.NewTickingComponent("Buf", engine, sim.GHz, s)
+		s.port = sim.NewLimitNumMsgPort(s, 4, "Buf.Port")
+		s.dst = ctrl.GetPortByName("Top")
+		if rate > 0 {
+			ctrl.SetSenderRate(s.port, rate, 0)
+		}
+		conn := sim.NewDirectConnection("Conn", engine, sim.GHz)
+		conn.PlugIn(s.port, 4)
+		conn.PlugIn(ctrl.GetPortByName("Top"), 4)
+		s.TickLater(0)
+		if err := engine.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return s.rsps[b.ID].Done
+	}
+	one, eight := done(0), done(8)
+	// 512 requests one per cycle take at least 511 cycles to arrive.
+	if one < 511 || eight >= one {
+		t.Errorf("done %d at one request per cycle, %d at eight", one, eight)
+	}
+}
