@@ -235,3 +235,26 @@ func TestMulticoreDRAMReport(t *testing.T) {
 		}
 	}
 }
+
+// TestDRAMModelNoProgress: a DRAMsim3 config whose timings leave no room
+// to serve a request (refreshes too close together to let a READ follow
+// its ACTIVATE) stops the run with an error naming the memory, as no
+// cycle would ever finish the layer.
+func TestDRAMModelNoProgress(t *testing.T) {
+	data, err := os.ReadFile("../testdata/dram-golden/DDR4_8Gb_x8_3200.ini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ini := filepath.Join(t.TempDir(), "tight.ini")
+	if err := os.WriteFile(ini, []byte(strings.Replace(string(data), "tREFI = 12480", "tREFI = 580", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig("mem.cfg", []byte(memBaseConfig+"[dram]\nConfig = "+ini+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(cfg, memLayers[:1], Options{LogDir: t.TempDir(), Workers: 1, NoReuse: true})
+	if err == nil || !strings.Contains(err.Error(), "made no progress") {
+		t.Errorf("error %v, want the memory's no-progress error", err)
+	}
+}

@@ -134,6 +134,15 @@ func dramEnergy(c *dramsim.Config, d dramsim.Stats, rep *report.Layer, freq sim.
 	return &out
 }
 
+// err is the memory's own error (a config whose timings leave no room to
+// serve its requests), if any.
+func (ms *memorySystem) err() error {
+	if ms == nil || ms.ctrl == nil {
+		return nil
+	}
+	return ms.ctrl.Err()
+}
+
 // attach records the buffers whose bursts the memory serves, to report
 // its figures by operand.
 func (ms *memorySystem) attach(acc *components.Accelerator) {
@@ -240,9 +249,13 @@ func (ms *memorySystem) collect(rep *report.Layer) {
 			rep.DRAMCommands = &d
 			rep.DRAMEnergyPJ = ms.energy(d, rep)
 		}
-		if ms.continuous {
+		switch {
+		case ms.continuous:
 			ms.ctrl.ResetStats()
-		} else {
+		case ms.ctrl.Busy():
+			// The layer stopped (an error or a stopped run): the worker
+			// serves no more layers.
+		default:
 			ms.ctrl.Reset()
 		}
 		return

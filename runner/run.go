@@ -203,6 +203,9 @@ func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (rep
 		}
 	}
 	rep, err := w.stop.runLayer(w.acc, i, l)
+	if merr := w.ms.err(); merr != nil && err != nil {
+		err = fmt.Errorf("layer %d: %w", i, merr)
+	}
 	w.ms.collect(&rep)
 	if cerr := report.CloseTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
 		err = fmt.Errorf("layer %d trace: %w", i, cerr)
