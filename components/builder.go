@@ -1,7 +1,3 @@
-// Package components assembles npusim accelerators: a fold sequencer, a
-// systolic PE array, three SRAM buffers and their DRAM channels, all akita
-// components wired port to port. The messages they exchange are in
-// components/protocol.
 package components
 
 import (
@@ -11,6 +7,7 @@ import (
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 )
 
@@ -36,8 +33,16 @@ type Accelerator struct {
 	// a*WordBytes for a memory that counts bytes.
 	WordBytes int
 
+	// Vector is the vector unit (WithVectorUnit), nil without one.
+	Vector *vector.Unit
+
 	engine sim.Engine
-	host   *host // the driver behind RunLayer, made on first use
+	freq   sim.Freq
+	host   *host       // the driver behind RunLayer, made on first use
+	vhost  *vectorHost // the driver behind RunVectorLayer
+	// the components behind the memory ports given to the builder (those
+	// with statistics are reset by ResetStats)
+	memory []sim.Component
 }
 
 // Builder builds Accelerators. Its zero configuration is SCALE-Sim's
@@ -52,13 +57,20 @@ type Builder struct {
 	offsets    systolic.Offsets
 	bandwidth  int
 	dramPorts  [3]sim.Port
+	userWired  bool // the caller wires the memory ports (WithMemoryPorts)
 	sparsity   systolic.Sparsity
 	wordBytes  int
 	inline     bool
+	vector     *vector.Builder // WithVectorUnit
 }
 
 // NewAcceleratorBuilder returns a Builder with the defaults.
-func NewAcceleratorBuilder() Builder {
+//
+// Deprecated: use MakeBuilder, akita's spelling.
+func NewAcceleratorBuilder() Builder { return MakeBuilder() }
+
+// MakeBuilder returns a Builder with the defaults.
+func MakeBuilder() Builder {
 	return Builder{
 		freq:     1 * sim.GHz,
 		rows:     32,
@@ -120,35 +132,85 @@ func (b Builder) WithInlineWalks(on bool) Builder { b.inline = on; return b }
 // the ideal channel for that operand. The buffers' bursts then carry the
 // word addresses they move (protocol.BurstReq.Ranges), which a real memory
 // needs and the ideal channel does not.
+//
+// The builder plugs these ports and the buffers into a connection of its
+// own, so they must serve this accelerator only: a port plugged into two
+// connections answers on the last one. To share a memory between
+// accelerators, or to put it behind a NoC, use WithMemoryPorts.
 func (b Builder) WithDRAM(ifmap, filter, ofmap sim.Port) Builder {
 	b.dramPorts = [3]sim.Port{ifmap, filter, ofmap}
+	b.userWired = false
 	return b
+}
+
+// WithMemoryPorts is WithDRAM for memory the caller wires: the buffers
+// send their bursts to these ports (all three required), and the builder
+// plugs neither them nor the buffers' own memory ports anywhere. Plug
+// Accelerator.MemoryPorts and the memory side into connections of your
+// own: one connection shared by several accelerators and their memory, an
+// on-chip network, a link model. A component behind a port that says
+// which clock it counts bursts in (protocol.BurstServer, as dram.Adapter
+// does) must run the builder's clock.
+func (b Builder) WithMemoryPorts(ifmap, filter, ofmap sim.Port) Builder {
+	b.dramPorts = [3]sim.Port{ifmap, filter, ofmap}
+	b.userWired = true
+	return b
+}
+
+// Check reports what makes the configuration unable to work, or nil.
+// Build panics with the same error, as akita's builders do: a wrong
+// configuration is a programming error (runner validates user input).
+func (b Builder) Check() error {
+	if b.engine == nil {
+		return fmt.Errorf("components: Builder needs an engine (WithEngine)")
+	}
+	if b.freq <= 0 {
+		return fmt.Errorf("components: clock must be positive, got %v Hz", float64(b.freq))
+	}
+	if b.rows <= 0 || b.cols <= 0 {
+		return fmt.Errorf("components: array must be at least 1x1, got %dx%d", b.rows, b.cols)
+	}
+	for i, kb := range b.sramKB {
+		if kb <= 0 {
+			return fmt.Errorf("components: %s buffer size must be positive, got %d kB", protocol.Operand(i), kb)
+		}
+	}
+	if b.wordBytes < 0 || int64(min(b.sramKB[0], b.sramKB[1], b.sramKB[2]))*1024 < int64(b.wordBytes) {
+		return fmt.Errorf("components: word size %d bytes does not fit the buffers", b.wordBytes)
+	}
+	if b.bandwidth < 0 {
+		return fmt.Errorf("components: bandwidth must be >= 0 (0 = CALC), got %d", b.bandwidth)
+	}
+	replaced := b.dramPorts != [3]sim.Port{}
+	if replaced && b.bandwidth == 0 {
+		// CALC mode's read buffers date fetches backwards from an estimate
+		// and never wait: a memory behind them would time nothing.
+		return fmt.Errorf("components: CALC mode (bandwidth 0) works with the ideal channels only; set WithBandwidth to use another memory")
+	}
+	for i, p := range b.dramPorts {
+		if p == nil {
+			if b.userWired {
+				return fmt.Errorf("components: WithMemoryPorts needs all three ports, the %s one is nil", protocol.Operand(i))
+			}
+			continue
+		}
+		if s, ok := p.Component().(protocol.BurstServer); ok && s.BurstFreq() != b.freq {
+			return fmt.Errorf("components: %s memory port %s counts bursts at %v Hz, the accelerator runs at %v Hz: give both the same clock",
+				protocol.Operand(i), p.Name(), float64(s.BurstFreq()), float64(b.freq))
+		}
+	}
+	return nil
 }
 
 // Build creates and wires the accelerator. Component names start with name.
 func (b Builder) Build(name string) *Accelerator {
-	// Like akita's builders, Build panics on a configuration that cannot
-	// work: these are programming errors (runner validates user input).
-	if b.engine == nil {
-		panic("components: Builder needs an engine (WithEngine)")
-	}
-	if b.rows <= 0 || b.cols <= 0 {
-		panic(fmt.Sprintf("components: array must be at least 1x1, got %dx%d", b.rows, b.cols))
-	}
-	for i, kb := range b.sramKB {
-		if kb <= 0 {
-			panic(fmt.Sprintf("components: %s buffer size must be positive, got %d kB", protocol.Operand(i), kb))
-		}
-	}
-	if b.wordBytes < 0 || int64(min(b.sramKB[0], b.sramKB[1], b.sramKB[2]))*1024 < int64(b.wordBytes) {
-		panic(fmt.Sprintf("components: word size %d bytes does not fit the buffers", b.wordBytes))
-	}
-	if b.bandwidth < 0 {
-		panic(fmt.Sprintf("components: bandwidth must be >= 0 (0 = CALC), got %d", b.bandwidth))
+	if err := b.Check(); err != nil {
+		panic(err.Error())
 	}
 	acc := &Accelerator{
 		Name: name, Rows: b.rows, Cols: b.cols,
-		Dataflow: b.dataflow, Offsets: b.offsets, Sparsity: b.sparsity, WordBytes: max(b.wordBytes, 1), engine: b.engine,
+		Dataflow: b.dataflow, Offsets: b.offsets, Sparsity: b.sparsity, WordBytes: max(b.wordBytes, 1),
+		engine: b.engine, freq: b.freq,
 	}
 	ab := systolic.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).
 		WithArray(b.rows, b.cols).WithDataflow(b.dataflow).WithOffsets(b.offsets).WithSparsity(b.sparsity)
@@ -158,6 +220,7 @@ func (b Builder) Build(name string) *Accelerator {
 	replaced := b.dramPorts != [3]sim.Port{}
 	sb := sram.MakeBuilder().WithEngine(b.engine).WithFreq(b.freq).WithBandwidth(b.bandwidth).
 		WithAddressRanges(replaced). // a memory other than the ideal channel gets real addresses
+		WithCausalDrains(replaced).  // and drains it can start when they are dated
 		WithInlineWalks(b.inline)
 	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
 	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
@@ -181,6 +244,19 @@ func (b Builder) Build(name string) *Accelerator {
 	}
 	acc.Array.Connect(acc.Ifmap.GetPortByName("Top"), acc.Filter.GetPortByName("Top"), acc.Ofmap.GetPortByName("Top"))
 
+	seen := map[sim.Component]bool{}
+	for _, p := range b.dramPorts {
+		if p != nil && !seen[p.Component()] {
+			seen[p.Component()] = true
+			acc.memory = append(acc.memory, p.Component())
+		}
+	}
+	if b.userWired {
+		for i, buf := range bufs {
+			buf.(interface{ SetDRAM(sim.Port) }).SetDRAM(b.dramPorts[i])
+		}
+		return acc
+	}
 	offChip := sim.NewDirectConnection(name+".DRAMConn", b.engine, b.freq)
 	plugged := map[sim.Port]bool{}
 	dramNames := [3]string{"IfmapDRAM", "FilterDRAM", "OfmapDRAM"}
@@ -201,6 +277,7 @@ func (b Builder) Build(name string) *Accelerator {
 		offChip.PlugIn(buf.GetPortByName("Bottom"), 4)
 		buf.(interface{ SetDRAM(sim.Port) }).SetDRAM(port)
 	}
+	b.buildVector(acc, onChip)
 	return acc
 }
 
@@ -212,13 +289,33 @@ func (b Builder) Build(name string) *Accelerator {
 // or the other on an accelerator, not both.
 func (acc *Accelerator) ControlPort() sim.Port { return acc.Sequencer.GetPortByName("Ctrl") }
 
+// MemoryPorts returns the buffers' memory-side ports (ifmap, filter,
+// ofmap), the ones that send protocol.BurstReq. With WithMemoryPorts the
+// caller plugs them into a connection of its own; otherwise the builder
+// has plugged them already.
+func (acc *Accelerator) MemoryPorts() [3]sim.Port {
+	return [3]sim.Port{acc.Ifmap.GetPortByName("Bottom"), acc.Filter.GetPortByName("Bottom"), acc.Ofmap.GetPortByName("Bottom")}
+}
+
+// Freq is the accelerator's clock: the cycles of its results and of its
+// bursts are cycles of it.
+func (acc *Accelerator) Freq() sim.Freq { return acc.freq }
+
 // ResetStats starts new per-layer statistics in the ideal DRAM channels
-// (the buffers reset theirs when a layer begins). A component driving the
-// accelerator through its control port calls it between layers.
+// and in the components behind the memory ports given to the builder that
+// keep statistics (a ResetStats method, as dram.Adapter has); the buffers
+// reset theirs when a layer begins. A component driving the accelerator
+// through its control port calls it between layers. A memory component
+// shared with other accelerators is reset for all of them.
 func (acc *Accelerator) ResetStats() {
 	for _, ch := range acc.DRAM {
 		if ch != nil {
 			ch.ResetStats()
+		}
+	}
+	for _, c := range acc.memory {
+		if r, ok := c.(interface{ ResetStats() }); ok {
+			r.ResetStats()
 		}
 	}
 }
@@ -230,8 +327,8 @@ func (acc *Accelerator) ResetStats() {
 // own and runs the engine until everything on it is idle.
 func (acc *Accelerator) RunLayer(index int, l systolic.Layer) (systolic.LayerResult, error) {
 	if acc.host == nil {
-		acc.host = newHost(acc.Name+".Host", acc.engine)
-		conn := sim.NewDirectConnection(acc.Name+".HostConn", acc.engine, acc.host.Freq)
+		acc.host = newHost(acc.Name+".Host", acc.engine, acc.freq)
+		conn := sim.NewDirectConnection(acc.Name+".HostConn", acc.engine, acc.freq)
 		conn.PlugIn(acc.host.port, 4)
 		conn.PlugIn(acc.ControlPort(), 4)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestRunLayerRejectsBadGeometry(t *testing.T) {
-	acc := components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).Build("NPU")
+	acc := components.MakeBuilder().WithEngine(sim.NewSerialEngine()).Build("NPU")
 	cases := []struct {
 		layer systolic.Layer
 		want  string
@@ -37,10 +37,10 @@ func TestRunLayerRejectsBadGeometry(t *testing.T) {
 
 func TestBuildPanicsOnImpossibleConfig(t *testing.T) {
 	cases := map[string]components.Builder{
-		"array must be at least 1x1": components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).WithArray(0, 4),
-		"FILTER buffer size must be": components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).WithSRAMKB(1, 0, 1),
-		"needs an engine":            components.NewAcceleratorBuilder(),
-		"bandwidth must be >= 0":     components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).WithBandwidth(-1),
+		"array must be at least 1x1": components.MakeBuilder().WithEngine(sim.NewSerialEngine()).WithArray(0, 4),
+		"FILTER buffer size must be": components.MakeBuilder().WithEngine(sim.NewSerialEngine()).WithSRAMKB(1, 0, 1),
+		"needs an engine":            components.MakeBuilder(),
+		"bandwidth must be >= 0":     components.MakeBuilder().WithEngine(sim.NewSerialEngine()).WithBandwidth(-1),
 	}
 	for want, b := range cases {
 		func() {
@@ -63,7 +63,7 @@ func TestChannelBandwidthShapesStalls(t *testing.T) {
 	layer := systolic.Layer{Name: "conv", H: 12, W: 12, Fh: 3, Fw: 3, Ch: 4, N: 12, Sh: 1, Sw: 1}
 	run := func(channelWords int) (systolic.LayerResult, [3]int64) {
 		engine := sim.NewSerialEngine()
-		b := components.NewAcceleratorBuilder().WithEngine(engine).
+		b := components.MakeBuilder().WithEngine(engine).
 			WithArray(8, 8).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(4)
 		var chans [3]*dram.Channel
 		if channelWords > 0 {
@@ -109,7 +109,7 @@ func TestChannelBandwidthShapesStalls(t *testing.T) {
 // the ports hold; the buffers and channels must keep draining each other
 // instead of waiting on each other.
 func TestManyFetchesPerFold(t *testing.T) {
-	acc := components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).
+	acc := components.MakeBuilder().WithEngine(sim.NewSerialEngine()).
 		WithArray(4, 4).WithSRAMKB(1, 1, 1).Build("NPU")
 	res, err := acc.RunLayer(0, systolic.GEMM("long", 8, 8, 4000))
 	if err != nil {

@@ -69,8 +69,8 @@ func (m *metronome) Tick(now sim.VTimeInSec) bool {
 }
 
 var (
-	cosimBig   = components.NewAcceleratorBuilder().WithArray(16, 16).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2).WithBandwidth(4)
-	cosimSmall = components.NewAcceleratorBuilder().WithArray(8, 4).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(2)
+	cosimBig   = components.MakeBuilder().WithArray(16, 16).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2).WithBandwidth(4)
+	cosimSmall = components.MakeBuilder().WithArray(8, 4).WithDataflow(systolic.OS).WithSRAMKB(1, 1, 1).WithBandwidth(2)
 	cosimL1    = systolic.GEMM("fc1", 96, 48, 200)
 	cosimL2    = systolic.Layer{Name: "conv", H: 20, W: 20, Fh: 3, Fw: 3, Ch: 4, N: 12, Sh: 1, Sw: 1}
 )
@@ -79,8 +79,21 @@ var (
 // through their control ports, beside a component that keeps its own time,
 // and checks that each finishes a layer at the same modelled cycles, with
 // the same figures, as when it runs alone: with ideal channels nothing is
-// shared, so nothing may change.
+// shared, so nothing may change. It does so on akita's serial engine, then
+// 20 times on its parallel engine.
 func TestTwoAcceleratorsShareAnEngine(t *testing.T) {
+	cosimOn(t, sim.NewSerialEngine())
+	runs := 20
+	if testing.Short() {
+		runs = 3
+	}
+	for i := 0; i < runs; i++ {
+		cosimOn(t, sim.NewParallelEngine())
+	}
+}
+
+func cosimOn(t *testing.T, engine sim.Engine) {
+	t.Helper()
 	alone := func(b components.Builder, l systolic.Layer) (systolic.LayerResult, [3]int64) {
 		acc := b.WithEngine(sim.NewSerialEngine()).Build("NPU")
 		res, err := acc.RunLayer(0, l)
@@ -99,7 +112,6 @@ func TestTwoAcceleratorsShareAnEngine(t *testing.T) {
 		t.Fatalf("test setup: want stalls in both solo runs, got %d and %d", soloA.StallCycles, soloB.StallCycles)
 	}
 
-	engine := sim.NewSerialEngine()
 	a := cosimBig.WithEngine(engine).Build("NPUA")
 	b := cosimSmall.WithEngine(engine).Build("NPUB")
 	host := newTestHost(engine)

@@ -68,7 +68,7 @@ func (d *slowDRAM) Tick(now sim.VTimeInSec) bool {
 // swapBuilder is the accelerator both runs use: USER bandwidth mode with
 // buffers small enough that fills and drains stall the array.
 func swapBuilder(engine sim.Engine) components.Builder {
-	return components.NewAcceleratorBuilder().
+	return components.MakeBuilder().
 		WithEngine(engine).
 		WithArray(8, 8).
 		WithDataflow(systolic.WS).

@@ -9,15 +9,15 @@ import (
 // host is the driver behind Accelerator.RunLayer: it sends one request to
 // the accelerator's control port and keeps the answer.
 type host struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	port   sim.Port
 	outbox protocol.Outbox
 	rsp    *systolic.RunLayerRsp
 }
 
-func newHost(name string, engine sim.Engine) *host {
+func newHost(name string, engine sim.Engine, freq sim.Freq) *host {
 	h := &host{}
-	h.TickingComponent = sim.NewTickingComponent(name, engine, 1*sim.GHz, h)
+	h.TickingComponent = protocol.NewTickingComponent(name, engine, freq, h)
 	h.port = sim.NewLimitNumMsgPort(h, 4, name+".Port")
 	h.AddPort("Port", h.port)
 	return h

@@ -76,6 +76,8 @@ type Config struct {
 	// Multicore is the optional [multicore] section (multicoreconfig.go);
 	// the zero value is one core.
 	Multicore MulticoreConfig
+	// Vector is the optional [vector] section (vector.go); nil without one.
+	Vector *VectorConfig
 }
 
 // Section names. configparser compares them case-sensitively.
@@ -132,6 +134,10 @@ type cfgParser struct {
 	// configparser would see it (see scan).
 	raw      map[string]map[string]string
 	sections map[string]bool // sections present in the file, excluding DEFAULT
+	// line and spelling hold, per section and lower-cased key, its line
+	// number and its spelling in the file.
+	line     map[string]map[string]int
+	spelling map[string]map[string]string
 	file     *ini.File
 }
 
@@ -140,7 +146,7 @@ func (p *cfgParser) errf(format string, args ...any) error {
 }
 
 func (p *cfgParser) keyErrf(section, key, format string, args ...any) error {
-	return fmt.Errorf("config %s: [%s] %s: %s", p.path, section, key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("config %s: [%s] %s: %s%s", p.path, section, key, fmt.Sprintf(format, args...), p.inlineCommentHint(section, key))
 }
 
 // scan walks the file line by line with ini.v1's line rules and checks the
@@ -156,6 +162,8 @@ func (p *cfgParser) keyErrf(section, key, format string, args ...any) error {
 func (p *cfgParser) scan(data []byte) error {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // ini.v1 skips a UTF-8 BOM
 	p.raw = map[string]map[string]string{}
+	p.line = map[string]map[string]int{}
+	p.spelling = map[string]map[string]string{}
 	p.sections = map[string]bool{}
 	firstLine := map[string]int{} // "section\x00key" or "[section" -> line number
 	section := ""
@@ -195,6 +203,8 @@ func (p *cfgParser) scan(data []byte) error {
 			}
 			if p.raw[section] == nil {
 				p.raw[section] = map[string]string{}
+				p.line[section] = map[string]int{}
+				p.spelling[section] = map[string]string{}
 			}
 			continue
 		}
@@ -216,6 +226,8 @@ func (p *cfgParser) scan(data []byte) error {
 		}
 		firstLine[id] = n
 		p.raw[section][key] = strings.TrimSpace(body[d+1:])
+		p.line[section][key] = n
+		p.spelling[section][key] = name
 		inKey = true
 		keyIndent = indent
 	}
@@ -311,6 +323,9 @@ func (p *cfgParser) build() (Config, error) {
 		if !p.sections[s] {
 			return Config{}, p.errf("missing section [%s]", s)
 		}
+	}
+	if err := p.checkKeys(); err != nil {
+		return Config{}, err
 	}
 
 	name, err := p.require(secGeneral, "run_name")
@@ -437,6 +452,9 @@ func (p *cfgParser) build() (Config, error) {
 		return Config{}, err
 	}
 	if err := p.multicoreSection(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := p.vectorSection(&cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil

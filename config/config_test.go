@@ -240,7 +240,7 @@ func TestParseConfigBad(t *testing.T) {
 		{"empty int", func(t *testing.T) string { return edit(t, "ArrayHeight", "ArrayHeight:") },
 			`config a.cfg: [architecture_presets] ArrayHeight: "" is not an integer`},
 		{"inline comment kept", func(t *testing.T) string { return edit(t, "ArrayWidth", "ArrayWidth: 4 ; x") },
-			`config a.cfg: [architecture_presets] ArrayWidth: "4 ; x" is not an integer`},
+			`config a.cfg: [architecture_presets] ArrayWidth: "4 ; x" is not an integer; inline comments are not stripped (SCALE-Sim's configparser keeps them in the value): put the comment on a line of its own`},
 		{"zero", func(t *testing.T) string { return edit(t, "ArrayHeight", "ArrayHeight: 0") },
 			`config a.cfg: [architecture_presets] ArrayHeight: must be positive, got 0`},
 		{"negative sram", func(t *testing.T) string { return edit(t, "OfmapSramSzkB", "OfmapSramSzkB: -1") },

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -63,22 +62,22 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 		}
 	}
 	ints := []struct {
-		key    string
-		min    int64
-		dst    *int
-		models []string // the models the key applies to; nil: every real one
+		key      string
+		min, max int64
+		dst      *int
+		models   []string // the models the key applies to; nil: every real one
 	}{
-		{"Channels", 1, &spec.Channels, nil},
-		{"Latency", 0, &spec.Latency, []string{dram.Fixed}},
-		{"Width", 1, &spec.Width, []string{dram.Fixed}},
-		{"RequestBytes", 1, &spec.RequestBytes, nil},
-		{"MaxInFlight", 1, &spec.MaxInFlight, nil},
+		{"Channels", 1, MaxDRAMChannels, &spec.Channels, nil},
+		{"Latency", 0, MaxDRAMLatency, &spec.Latency, []string{dram.Fixed}},
+		{"Width", 1, MaxDRAMWidth, &spec.Width, []string{dram.Fixed}},
+		{"RequestBytes", 1, MaxDRAMRequestBytes, &spec.RequestBytes, nil},
+		{"MaxInFlight", 1, MaxDRAMInFlight, &spec.MaxInFlight, nil},
 	}
 	for _, k := range ints {
 		if _, ok := p.get(secDRAM, k.key); !ok {
 			continue
 		}
-		v, err := p.intKey(secDRAM, k.key, k.min, math.MaxInt32)
+		v, err := p.intKey(secDRAM, k.key, k.min, k.max)
 		if err != nil {
 			return err
 		}
@@ -98,7 +97,8 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 	}
 	if err := spec.Validate(); err != nil {
 		// Validate's messages start with the key name.
-		return p.errf("[%s] %v", secDRAM, err)
+		key, _, _ := strings.Cut(err.Error(), ":")
+		return p.errf("[%s] %v%s", secDRAM, err, p.inlineCommentHint(secDRAM, key))
 	}
 	if !spec.IsIdeal() && cfg.BandwidthMode != USER {
 		return p.keyErrf(secDRAM, "Model", "a real memory (%s) needs InterfaceBandwidth: USER in [%s]; CALC mode estimates the bandwidth a layer needs and never waits for memory", spec.Model, secRun)

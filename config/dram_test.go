@@ -22,6 +22,9 @@ func TestParseDRAMSection(t *testing.T) {
 		{"[dram]\nModel = fixed\nLatency = 0\nWidth = 4\nChannels = 3\n",
 			dram.MemorySpec{Model: "fixed", Latency: 0, Width: 4, Channels: 3}},
 		{"[dram]\nModel = fixed\n", dram.MemorySpec{Model: "fixed", Latency: 100}},
+		{"[dram]\nModel = fixed\nChannels = 1024\nWidth = 1024\nRequestBytes = 65536\nMaxInFlight = 65536\nLatency = 2147483647\n",
+			dram.MemorySpec{Model: "fixed", Channels: 1024, Width: 1024, RequestBytes: 65536, MaxInFlight: 65536, Latency: 2147483647}},
+		{"[dram]\nModel = akita-hbm2\nRequestBytes = 1024\nChannels = 1\n", dram.MemorySpec{Model: "akita-hbm2", Channels: 1, RequestBytes: 1024}},
 	}
 	for _, tt := range good {
 		cfg, err := Parse("a.cfg", []byte(baseConfig+tt.section))
@@ -59,6 +62,17 @@ func TestParseDRAMSection(t *testing.T) {
 		{baseConfig, "[dram]\nModel = fixed\nMaxInFlight = 0\n", "config a.cfg: [dram] MaxInFlight: must be positive, got 0"},
 		{baseConfig, "[npusim]\nFrequencyMHz = fast\n", `config a.cfg: [npusim] FrequencyMHz: "fast" is not a clock in MHz (a positive number up to 1e6)`},
 		{baseConfig, "[npusim]\nFrequencyMHz = 0\n", `config a.cfg: [npusim] FrequencyMHz: "0" is not a clock in MHz (a positive number up to 1e6)`},
+		// Upper bounds (docs/limits.md): these ran out of memory or never
+		// finished.
+		{baseConfig, "[dram]\nModel = fixed\nChannels = 1048576\n", "config a.cfg: [dram] Channels: must be at most 1024, got 1048576"},
+		{baseConfig, "[dram]\nModel = fixed\nRequestBytes = 1073741824\n", "config a.cfg: [dram] RequestBytes: must be at most 65536, got 1073741824"},
+		{baseConfig, "[dram]\nModel = fixed\nWidth = 2147483647\n", "config a.cfg: [dram] Width: must be at most 1024, got 2147483647"},
+		{baseConfig, "[dram]\nModel = fixed\nMaxInFlight = 65537\n", "config a.cfg: [dram] MaxInFlight: must be at most 65536, got 65537"},
+		{baseConfig, "[dram]\nModel = fixed\nLatency = 2147483648\n", "config a.cfg: [dram] Latency: must be at most 2147483647, got 2147483648"},
+		// A request lies within a bank row: 1024 bytes for hbm2 (was "Channels:
+		// ... up to 0").
+		{baseConfig, "[dram]\nModel = akita-hbm2\nRequestBytes = 4096\n", "config a.cfg: [dram] RequestBytes: must be at most 1024 for akita-hbm2 (a bank row: 64 columns of 16 bytes), got 4096"},
+		{baseConfig, "[dram]\nModel = akita-ddr4\nRequestBytes = 16384\n", "config a.cfg: [dram] RequestBytes: must be at most 8192 for akita-ddr4 (a bank row: 1024 columns of 8 bytes), got 16384"},
 		{calc, "[dram]\nModel = ddr4\n", "config a.cfg: [dram] Model: a real memory (ddr4) needs InterfaceBandwidth: USER in [run_presets]; CALC mode estimates the bandwidth a layer needs and never waits for memory"},
 	}
 	for _, tt := range bad {

@@ -26,3 +26,16 @@ const MaxArrayDim = 1 << 16
 // grow with it; 2^32 keeps them within int64 (2^62 made them wrap to
 // negative, 2^63-1 overflowed a division).
 const MaxBandwidth = 1 << 32
+
+// Bounds of the [dram] keys. Each is far beyond a real memory, and keeps
+// the memory's state and the work per cycle small: a controller keeps a
+// few kB of state (2^20 Channels ran out of memory), a request holds its
+// RequestBytes of data (2^30 ran out of memory), and a controller's tick
+// looks at each of its Width request slots (2^31-1 never finished).
+const (
+	MaxDRAMChannels     = 1024    // Channels: memory controllers
+	MaxDRAMWidth        = 1024    // Width: requests a fixed memory starts per cycle
+	MaxDRAMRequestBytes = 1 << 16 // RequestBytes: 64 KiB
+	MaxDRAMInFlight     = 1 << 16 // MaxInFlight: an adapter's outstanding requests
+	MaxDRAMLatency      = 1<<31 - 1
+)

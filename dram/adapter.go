@@ -7,6 +7,7 @@ import (
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/mem/mem"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // Adapter connects one operand buffer to a real akita memory. On its "Top"
@@ -40,7 +41,7 @@ import (
 // start, and wakes itself at the cycle the interface rate lets the next
 // request go: it never ticks idle.
 type Adapter struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	top, bottom   sim.Port
 	finder        mem.LowModuleFinder
@@ -51,6 +52,8 @@ type Adapter struct {
 	issuePerCycle int
 	bytesPerCycle int64
 	zeros         []byte // write payload, shared by every write request
+	clean         []bool // its dirty mask: no byte is written
+	writeData     func(addr uint64, data []byte)
 
 	queue    []*burst // bursts with requests left to issue, FIFO
 	inflight map[string]inflightReq
@@ -95,13 +98,16 @@ type AdapterBuilder struct {
 	maxInFlight   int
 	issuePerCycle int
 	bytesPerCycle int
+	writeData     func(addr uint64, data []byte)
 }
 
-// MakeAdapterBuilder returns a builder with the defaults: 1 GHz, 1-byte
-// words (SCALE-Sim's), 64-byte requests, 64 requests in flight, one request
-// issued per cycle and no interface rate limit.
+// MakeAdapterBuilder returns a builder with the defaults: 1-byte words
+// (SCALE-Sim's), 64-byte requests, 64 requests in flight, one request
+// issued per cycle and no interface rate limit. It has no clock: the
+// adapter must run the accelerator's (WithFreq), since a burst's cycles
+// are the accelerator's, and there is no safe default.
 func MakeAdapterBuilder() AdapterBuilder {
-	return AdapterBuilder{freq: 1 * sim.GHz, wordBytes: 1, reqBytes: 64, maxInFlight: 64, issuePerCycle: 1}
+	return AdapterBuilder{wordBytes: 1, reqBytes: 64, maxInFlight: 64, issuePerCycle: 1}
 }
 
 // WithEngine sets the engine.
@@ -143,6 +149,19 @@ func (b AdapterBuilder) WithIssuePerCycle(n int) AdapterBuilder { b.issuePerCycl
 // (0: unlimited), which paces the requests of a burst (see Adapter).
 func (b AdapterBuilder) WithBytesPerCycle(n int) AdapterBuilder { b.bytesPerCycle = n; return b }
 
+// WithWriteData asks for a functional co-simulation: f fills the payload
+// of each write request (the block at byte address addr, before any
+// address conversion), which the memory stores. Without it the adapter
+// only times the traffic: its write requests carry a dirty mask with no
+// byte set, so that a memory that honours masks (akita's
+// idealmemcontroller, the Fixed model) keeps what another component
+// stored there. (akita v3's mem/dram controller ignores dirty masks and
+// stores the zero payload whatever the mask says.)
+func (b AdapterBuilder) WithWriteData(f func(addr uint64, data []byte)) AdapterBuilder {
+	b.writeData = f
+	return b
+}
+
 // Build creates an adapter with ports "Top" and "Bottom". It panics on a
 // configuration that cannot work (programming errors; runner validates
 // user input).
@@ -150,6 +169,8 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 	switch {
 	case b.engine == nil:
 		panic("dram: AdapterBuilder needs an engine (WithEngine)")
+	case b.freq <= 0:
+		panic("dram: AdapterBuilder needs the accelerator's clock (WithFreq): a burst's cycles are the accelerator's")
 	case b.finder == nil:
 		panic("dram: AdapterBuilder needs a low module finder (WithLowModuleFinder)")
 	case b.wordBytes <= 0:
@@ -167,10 +188,12 @@ func (b AdapterBuilder) Build(name string) *Adapter {
 		maxInFlight: b.maxInFlight, issuePerCycle: b.issuePerCycle,
 		bytesPerCycle: int64(b.bytesPerCycle),
 		zeros:         make([]byte, b.reqBytes),
+		clean:         make([]bool, b.reqBytes),
+		writeData:     b.writeData,
 		inflight:      map[string]inflightReq{},
 		issueCycle:    -1,
 	}
-	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, a)
 	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.top = sim.NewLimitNumMsgPort(a, 4, name+".Top")
 	a.AddPort("Top", a.top)
@@ -208,6 +231,11 @@ func (a *Adapter) Stats() AdapterStats {
 	return s
 }
 
+// BurstFreq is the clock the adapter counts a burst's cycles in: the
+// accelerator whose buffers it serves must run the same one
+// (components.Builder checks it).
+func (a *Adapter) BurstFreq() sim.Freq { return a.Freq }
+
 // ResetStats starts a new layer.
 func (a *Adapter) ResetStats() {
 	a.stats = AdapterStats{}
@@ -241,6 +269,13 @@ func (a *Adapter) receiveBurst(now sim.VTimeInSec) bool {
 		panic(fmt.Sprintf("dram: adapter %s got %T, expects *protocol.BurstReq", a.Name(), msg))
 	}
 	a.active++
+	// Tracing: the adapter's work on the burst is a "req_in" task under the
+	// burst's own task, and each memory request a "req_out" task under it,
+	// which akita's memory controllers continue with their "req_in".
+	traced := a.NumHooks() > 0
+	if traced {
+		tracing.StartTask(tracing.MsgIDAtReceiver(req, a), req.ID, a, "req_in", "BurstReq", req)
+	}
 	b := &burst{req: req, start: req.Origin + req.At, slot: -1}
 	b.blocks, b.payload, b.words = a.split(req.Ranges)
 	if len(b.blocks) == 0 {
@@ -332,20 +367,31 @@ func (a *Adapter) issue(now sim.VTimeInSec, cycle int64) bool {
 		return false
 	}
 	addr := b.blocks[b.next]
+	block := addr
 	if a.conv != nil {
 		addr = a.conv.ConvertExternalToInternal(addr)
 	}
 	dst := a.finder.Find(addr)
 	var msg sim.Msg
 	if b.req.Write {
-		msg = mem.WriteReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).
-			WithAddress(addr).WithData(a.zeros).Build()
+		wb := mem.WriteReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).WithAddress(addr)
+		if a.writeData != nil {
+			data := make([]byte, a.reqBytes)
+			a.writeData(block, data)
+			wb = wb.WithData(data)
+		} else {
+			wb = wb.WithData(a.zeros).WithDirtyMask(a.clean)
+		}
+		msg = wb.Build()
 	} else {
 		msg = mem.ReadReqBuilder{}.WithSendTime(now).WithSrc(a.bottom).WithDst(dst).
 			WithAddress(addr).WithByteSize(a.reqBytes).Build()
 	}
 	if a.bottom.Send(msg) != nil {
 		return false // NotifyPortFree wakes us
+	}
+	if a.NumHooks() > 0 {
+		tracing.TraceReqInitiate(msg, a, tracing.MsgIDAtReceiver(b.req, a))
 	}
 	if cycle != a.issueCycle {
 		a.issueCycle, a.issuedThen = cycle, 0
@@ -382,6 +428,9 @@ func (a *Adapter) receiveRsp(now sim.VTimeInSec, cycle int64) bool {
 		panic(fmt.Sprintf("dram: adapter %s got a response to unknown request %s", a.Name(), id))
 	}
 	delete(a.inflight, id)
+	if a.NumHooks() > 0 {
+		tracing.EndTask(id+"_req_out", a)
+	}
 	b := r.b
 	b.outstanding--
 	done := cycle - b.req.Origin
@@ -417,6 +466,9 @@ func (a *Adapter) answer(b *burst, done int64, now sim.VTimeInSec) {
 		at = max(now, a.clock.Time(b.req.Origin+done-1))
 	}
 	a.outbox.QueueAt(a.top, b.req.Src, rsp, at)
+	if a.NumHooks() > 0 {
+		tracing.EndTask(tracing.MsgIDAtReceiver(b.req, a), a)
+	}
 	a.stats.Bursts++
 	a.active--
 }

@@ -91,7 +91,7 @@ func newMemRig(t testing.TB, spec MemorySpec, wordBytes, bytesPerCycle int, burs
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := m.AdapterBuilder().WithEngine(engine).WithWordBytes(wordBytes).
+	a := m.AdapterBuilder().WithEngine(engine).WithFreq(1 * sim.GHz).WithWordBytes(wordBytes).
 		WithBytesPerCycle(bytesPerCycle).Build("Adapter")
 	d := newDriver(engine, bursts)
 	d.dst = a.GetPortByName("Top")

@@ -18,6 +18,7 @@ package dram
 import (
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
+	"github.com/sarchlab/akita/v3/tracing"
 )
 
 // Stats is what a channel moved during a layer.
@@ -36,7 +37,7 @@ type Stats struct {
 
 // Channel is the ideal DRAM channel.
 type Channel struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	top           sim.Port
 	clock         *protocol.Clock
@@ -84,11 +85,21 @@ func (b Builder) WithWordsPerCycle(n int) Builder { b.wordsPerCycle = n; return 
 // Build creates a channel; its port is named "Top".
 func (b Builder) Build(name string) *Channel {
 	c := &Channel{readLatency: b.readLatency, writeLatency: b.writeLatency, wordsPerCycle: b.wordsPerCycle}
-	c.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, c)
+	c.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, c)
 	c.clock = protocol.NewClock(b.engine, b.freq, c.TickingComponent)
 	c.top = sim.NewLimitNumMsgPort(c, 4, name+".Top")
 	c.AddPort("Top", c.top)
+	c.outbox.OnSend = c.traceAnswer
 	return c
+}
+
+// traceAnswer ends the channel's task for a burst when its answer leaves.
+// The task ("req_in", under the burst's own task) exists only for tracers
+// attached with tracing.CollectTrace.
+func (c *Channel) traceAnswer(m sim.Msg) {
+	if rsp, ok := m.(*protocol.BurstRsp); ok && c.NumHooks() > 0 {
+		tracing.EndTask(rsp.RspTo+"@"+c.Name(), c)
+	}
 }
 
 // SetTracer sets where trace rows go (nil: nowhere).
@@ -99,6 +110,9 @@ func (c *Channel) Stats() Stats { return c.stats }
 
 // ResetStats starts a new layer.
 func (c *Channel) ResetStats() { c.stats = Stats{} }
+
+// BurstFreq is the clock the channel counts a burst's cycles in.
+func (c *Channel) BurstFreq() sim.Freq { return c.Freq }
 
 // Tick serves the queued requests. Like every npusim component, it works
 // until it has nothing left to do and then sleeps: a new request, a free
@@ -116,6 +130,9 @@ func (c *Channel) step(now sim.VTimeInSec) bool {
 		return progress
 	}
 	req := msg.(*protocol.BurstReq)
+	if c.NumHooks() > 0 {
+		tracing.StartTask(tracing.MsgIDAtReceiver(req, c), req.ID, c, "req_in", "BurstReq", req)
+	}
 	rsp := &protocol.BurstRsp{RspTo: req.ID, Done: c.serve(req)}
 	rsp.TrafficBytes = protocol.HeaderBytes
 	if !req.Write {

@@ -51,7 +51,7 @@ import (
 // keeps no data unless built WithStorage, so its memory does not grow with
 // the bytes a run touches.
 type Controller struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	topPort     sim.Port
 	ports       []sim.Port // Top and the ports NewTopPort added
@@ -80,7 +80,6 @@ type Controller struct {
 	evaluated int64               // last DRAM cycle evaluated
 	next      int64               // next DRAM cycle to evaluate
 	rsps      rspHeap
-	waking    sim.VTimeInSec
 	err       error
 
 	// t0 is the engine time of the memory's cycle 0; unset (after Reset)
@@ -239,14 +238,13 @@ func (b ControllerBuilder) Build(name string) *Controller {
 		pace:        map[sim.Port]*pacer{},
 		evaluated:   -1,
 		next:        math.MaxInt64,
-		waking:      -1,
 		stats:       map[sim.Port]*srcStats{},
 		t0Set:       true,
 	}
 	if f := b.fixed; f != nil {
 		c.dramFreq, c.reqBytes = b.accelFreq, uint64(f.reqBytes)
 		c.newModel = func() timingModel { return &fixedModel{fixedSpec: *f, cycle: -1} }
-		c.minLead, c.readLead = f.latency, f.latency
+		c.minLead, c.readLead = f.latency+fixedHops, f.latency+fixedHops
 		c.room, c.freePerCyc = int64(f.width), int64(f.width)
 	} else {
 		cfg := b.cfg
@@ -260,7 +258,7 @@ func (b ControllerBuilder) Build(name string) *Controller {
 		c.room, c.freePerCyc = int64(cfg.Channels*cfg.TransQueueSize), int64(cfg.Channels)
 	}
 	c.model = c.newModel()
-	c.TickingComponent = sim.NewTickingComponent(name, b.engine, c.dramFreq, c)
+	c.TickingComponent = protocol.NewTickingComponent(name, b.engine, c.dramFreq, c)
 	c.topPort = sim.NewLimitNumMsgPort(c, b.topBuf, name+".Top")
 	c.AddPort("Top", c.topPort)
 	c.ports = []sim.Port{c.topPort}
@@ -419,7 +417,12 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 		return false
 	}
 	if c.NumHooks() > 0 {
-		tracing.TraceReqReceive(msg, c)
+		if b, ok := msg.(*protocol.BurstReq); ok {
+			// The burst's task, under the buffer's (causal traces).
+			tracing.StartTask(tracing.MsgIDAtReceiver(b, c), b.ID, c, "req_in", "BurstReq", b)
+		} else {
+			tracing.TraceReqReceive(msg, c)
+		}
 	}
 	s := &ctrlStream{msg: msg, seq: c.seq, lastDone: -1}
 	c.seq++
@@ -735,6 +738,15 @@ func (c *Controller) complete(s *ctrlStream, k int, done int64) {
 	st.s.ReqBytes += int64(c.reqBytes)
 	st.s.LatencySum += lat
 	st.hist.add(lat)
+	if m := s.burst; m != nil {
+		// First and Last are the first and the last request completion,
+		// in accelerator cycles relative to the burst's Origin.
+		d := int64(math.Ceil(float64(c.dramTime(done))*float64(c.accelFreq)-1e-6)) - m.Origin
+		if !st.s.Any || d < st.s.First {
+			st.s.First = d
+		}
+		st.s.Last, st.s.Any = max(st.s.Last, d), true
+	}
 	if s.outstanding == 0 && s.next == len(s.blocks) {
 		c.finish(s)
 	}
@@ -764,10 +776,6 @@ func (c *Controller) finish(s *ctrlStream) {
 		st := &c.srcStats(m.Src).s
 		st.Words += s.words
 		st.Bytes += s.words * int64(c.wordBytes)
-		if !st.Any || done < st.First {
-			st.First = done
-		}
-		st.Last, st.Any = max(st.Last, done), true
 		c.answerBurst(s, done, 0)
 	}
 	c.slots[s.id] = nil
@@ -814,7 +822,11 @@ func (c *Controller) send(now sim.VTimeInSec) {
 			return
 		}
 		if c.NumHooks() > 0 {
-			tracing.TraceReqComplete(h.req, c)
+			if _, ok := h.req.(*protocol.BurstReq); ok {
+				tracing.EndTask(tracing.MsgIDAtReceiver(h.req, c), c)
+			} else {
+				tracing.TraceReqComplete(h.req, c)
+			}
 		}
 		heap.Pop(&c.rsps)
 	}
@@ -871,11 +883,9 @@ func (c *Controller) wake(now sim.VTimeInSec) {
 	if math.IsInf(float64(t), 1) || t <= now {
 		return
 	}
-	if c.waking > now && c.waking <= t {
-		return
-	}
-	c.waking = t
-	c.Engine.Schedule(sim.MakeTickEvent(t, c))
+	// One tick per instant, whatever else wakes the controller (the
+	// parallel engine would run two at once).
+	c.WakeAt(now, t)
 }
 
 // lastAccept is a lower bound on the cycle the last request of stream s

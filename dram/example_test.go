@@ -18,7 +18,7 @@ func ExampleBuildMemory() {
 		panic(err)
 	}
 	// The interface moves 8 one-byte words per cycle, as WithBandwidth(8).
-	ab := m.AdapterBuilder().WithEngine(engine).WithBytesPerCycle(8).WithIssuePerCycle(8)
+	ab := m.AdapterBuilder().WithEngine(engine).WithFreq(1 * sim.GHz).WithBytesPerCycle(8).WithIssuePerCycle(8)
 	conn := sim.NewDirectConnection("MemConn", engine, 1*sim.GHz)
 	var adapters [3]*dram.Adapter
 	for i, name := range []string{"Ifmap", "Filter", "Ofmap"} {
@@ -28,7 +28,7 @@ func ExampleBuildMemory() {
 	for _, p := range m.Ports() {
 		conn.PlugIn(p, 192)
 	}
-	acc := components.NewAcceleratorBuilder().
+	acc := components.MakeBuilder().
 		WithEngine(engine).
 		WithArray(16, 16).
 		WithDataflow(systolic.WS).

@@ -20,6 +20,12 @@ type timingModel interface {
 	Stats() dramsim.Stats
 }
 
+// fixedHops is what a fixed memory adds to its Latency: the cycle a
+// request took to reach akita's controller and the cycle its answer took
+// back, in the adapter wiring this model replaces (docs/real-memory.md:
+// a fixed memory's request latency is Latency + 2).
+const fixedHops = 2
+
 type fixedSpec struct {
 	latency            int64
 	width, maxInFlight int
@@ -69,10 +75,10 @@ func (f *fixedModel) WillAccept(uint64, bool) bool {
 func (f *fixedModel) Add(_ uint64, write bool, _, t int64) (int64, bool) {
 	f.count++
 	f.progress = t
-	done := t + f.latency
-	if f.latency > 0 {
-		f.done = append(f.done, done)
-	}
+	// Plus the two port hops a request and its answer took between an
+	// adapter and akita's controller, which this model replaces.
+	done := t + f.latency + fixedHops
+	f.done = append(f.done, done)
 	if write {
 		f.stats.Writes++
 		f.stats.WriteCmds++

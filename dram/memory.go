@@ -151,6 +151,11 @@ func (s MemorySpec) Validate() error {
 		if d.RequestBytes < t.accessBytes() {
 			return fmt.Errorf("RequestBytes: must be at least %d (the %s access unit), got %d", t.accessBytes(), d.Model, d.RequestBytes)
 		}
+		// A request lies within one row of a bank (the column bits above
+		// it must not be negative).
+		if most := t.busWidth / 8 * t.cols; d.RequestBytes > most {
+			return fmt.Errorf("RequestBytes: must be at most %d for %s (a bank row: %d columns of %d bytes), got %d", most, d.Model, t.cols, t.busWidth/8, d.RequestBytes)
+		}
 		if most := 1 << t.colBits(d.RequestBytes); d.Channels&(d.Channels-1) != 0 || d.Channels > most {
 			return fmt.Errorf("Channels: must be a power of two up to %d for %s with %d-byte requests, got %d", most, d.Model, d.RequestBytes, d.Channels)
 		}

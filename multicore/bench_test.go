@@ -30,7 +30,7 @@ func BenchmarkResNet50Multicore(b *testing.B) {
 	layers = layers[benchFirst:benchLast]
 	for _, cores := range []int{1, 4} {
 		c := multicore.Config{
-			Core:      components.NewAcceleratorBuilder().WithArray(32, 32).WithDataflow(systolic.WS).WithSRAMKB(64, 64, 64),
+			Core:      components.MakeBuilder().WithArray(32, 32).WithDataflow(systolic.WS).WithSRAMKB(64, 64, 64),
 			Cores:     cores,
 			Partition: multicore.Filters,
 			Memory:    dram.MemorySpec{Model: dram.AkitaHBM2},

@@ -10,7 +10,7 @@ import (
 // and keeps the answers: the host side of a multi-core NPU. Plug Port into
 // a connection with the accelerators' ControlPorts.
 type Controller struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	Port   sim.Port
 	outbox protocol.Outbox
 	rsps   map[string]*systolic.RunLayerRsp // by request ID
@@ -19,7 +19,7 @@ type Controller struct {
 // NewController builds a controller on engine at freq.
 func NewController(name string, engine sim.Engine, freq sim.Freq) *Controller {
 	c := &Controller{rsps: map[string]*systolic.RunLayerRsp{}}
-	c.TickingComponent = sim.NewTickingComponent(name, engine, freq, c)
+	c.TickingComponent = protocol.NewTickingComponent(name, engine, freq, c)
 	c.Port = sim.NewLimitNumMsgPort(c, 16, name+".Port")
 	c.AddPort("Port", c.Port)
 	return c

@@ -11,17 +11,18 @@ import (
 	"github.com/npusim/npusim/systolic"
 )
 
-// testLayers cover a strided conv whose Eh SCALE-Sim rounds up, a conv
+// testLayers cover a strided conv whose Eh SCALE-Sim rounds up (H=16, Fh=3,
+// Sh=2: Eh = ceil(13/2)+1 = 8, whose last window would reach row 17), a conv
 // with few output rows and a GEMM.
 var testLayers = []systolic.Layer{
-	{Name: "conv", H: 15, W: 13, Fh: 3, Fw: 3, Ch: 4, N: 20, Sh: 2, Sw: 2},
+	{Name: "conv", H: 16, W: 13, Fh: 3, Fw: 3, Ch: 4, N: 20, Sh: 2, Sw: 2},
 	{Name: "narrow", H: 6, W: 30, Fh: 3, Fw: 3, Ch: 4, N: 24, Sh: 1, Sw: 1},
 	systolic.GEMM("fc", 48, 36, 32),
 }
 
 func testConfig(model string, partition multicore.Partition) multicore.Config {
 	return multicore.Config{
-		Core:      components.NewAcceleratorBuilder().WithArray(8, 8).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2),
+		Core:      components.MakeBuilder().WithArray(8, 8).WithDataflow(systolic.WS).WithSRAMKB(2, 2, 2),
 		Cores:     4,
 		Partition: partition,
 		Memory:    dram.MemorySpec{Model: model},

@@ -38,6 +38,8 @@ type Config struct {
 	// Freq is the clock of the cores, the memory adapters and the
 	// controller (0 means 1 GHz, the core builder's default).
 	Freq sim.Freq
+	// Parallel runs each layer on akita's parallel engine.
+	Parallel bool
 }
 
 // Traffic is one operand's activity with one memory during a layer: the
@@ -114,7 +116,10 @@ func (c Config) RunLayer(index int, l systolic.Layer) (LayerRun, error) {
 // Run simulates shares concurrently, each on its own core, on a fresh
 // engine and memory, and returns what each core did.
 func (c Config) Run(index int, shares []Share) (LayerRun, error) {
-	engine := sim.NewSerialEngine()
+	var engine sim.Engine = sim.NewSerialEngine()
+	if c.Parallel {
+		engine = sim.NewParallelEngine()
+	}
 	for _, h := range c.EngineHooks {
 		engine.AcceptHook(h)
 	}

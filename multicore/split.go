@@ -1,12 +1,3 @@
-// Package multicore builds multi-core NPUs: several accelerators (cores),
-// each with its own PE array and SRAM buffers, sharing one memory system
-// through akita connections, and runs a layer split across them. A
-// Controller starts each core's share through its control port and waits
-// for all; the layer ends when the last core ends. With a real memory
-// (dram.MemorySpec other than ideal) the cores' adapters contend for the
-// same controllers, so the slowdown of sharing comes out of the
-// simulation; with the ideal channels each core has its own channels and
-// nothing is shared.
 package multicore
 
 import (

@@ -1,8 +1,10 @@
 package onnx
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -122,6 +124,11 @@ func FuzzParse(f *testing.F) {
 	f.Add(attentionGraph().bytes(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse("fuzz", data)
+		// Load reads the same bytes as a stream, dropping long tensor
+		// data: when both load, they must agree.
+		if ml, errL := loadFrom("fuzz", bytes.NewReader(data), int64(len(data))); err == nil && errL == nil && !reflect.DeepEqual(m, ml) {
+			t.Fatalf("Parse gives %+v, Load %+v", m, ml)
+		}
 		if err != nil {
 			return
 		}

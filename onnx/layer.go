@@ -250,7 +250,7 @@ func (e *env) convGeom(n *onnxpb.NodeProto) (Layer, error) {
 	}
 	x, wt := e.shapeOf(in[0]), e.shapeOf(in[1])
 	if !x.static() {
-		return Layer{}, fmt.Errorf("input %q has no static shape (%v): a dynamic shape that could not be resolved", in[0], x)
+		return Layer{}, notStatic(in[0], x)
 	}
 	if len(x) != 3 && len(x) != 4 {
 		return Layer{}, fmt.Errorf("input %q has shape %v: only 1-D and 2-D convolutions (rank 3 or 4) are supported", in[0], x)
@@ -407,7 +407,7 @@ func (e *env) layer(n *onnxpb.NodeProto) (Layer, error) {
 	a, b := e.shapeOf(in[0]), e.shapeOf(in[1])
 	for i, s := range []shape{a, b} {
 		if !s.static() || len(s) == 0 {
-			return Layer{}, fmt.Errorf("input %q has no static shape (%v): a dynamic shape that could not be resolved", in[i], s)
+			return Layer{}, notStatic(in[i], s)
 		}
 	}
 	l := Layer{Kind: GEMMKind, Batch: 1, SharedB: true}
@@ -467,4 +467,14 @@ func (e *env) layer(n *onnxpb.NodeProto) (Layer, error) {
 		}
 	}
 	return l, nil
+}
+
+// notStatic is the error for a compute node's input whose shape is not
+// known: a dimension above maxDim is known but too large, anything else is
+// a dynamic shape the importer could not resolve.
+func notStatic(name string, s shape) error {
+	if s.tooLarge() {
+		return fmt.Errorf("input %q has shape %v: a dimension or element count is larger than %d, npusim's limit", name, s, int64(maxDim))
+	}
+	return fmt.Errorf("input %q has no static shape (%v): a dynamic shape that could not be resolved", name, s)
 }

@@ -1,23 +1,15 @@
-// Package onnx turns an ONNX model into the layers npusim simulates. Every
-// compute node (Conv, ConvTranspose, Gemm, MatMul) becomes a Layer that keeps
-// the model's own view of it (unpadded input, pads, groups, batch of
-// independent GEMMs); Model.Systolic then lowers the layers to SCALE-Sim's
-// convolutions under a padding convention (PadNone or PadInclude) and a batch
-// size. Other nodes carry no MACs that SCALE-Sim can model (it has no pooling
-// or activation layers): they are skipped and counted, and only used to work
-// out tensor shapes where the file's value_info lacks them.
-//
-// Only shapes are read: initializers need their dims, never their data, so a
-// model stripped of its weights loads.
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 
@@ -25,8 +17,9 @@ import (
 )
 
 // MaxFileSize bounds the model files Load reads. A model with its weights
-// can be large, but npusim needs only its graph; 2 GiB is protobuf's own
-// message limit.
+// can be large, but npusim needs only its graph: Load drops the weights
+// while it reads (see MaxGraphSize). 2 GiB is protobuf's own message
+// limit.
 const MaxFileSize = 2 << 30
 
 // Model is an imported ONNX graph: its compute layers in node order and the
@@ -36,6 +29,10 @@ type Model struct {
 	Layers  []Layer        // one per compute node, in graph order
 	Nodes   int            // nodes in the main graph
 	Skipped map[string]int // op type -> number of skipped (non-compute) nodes
+	// Vector are the non-GEMM nodes kept for the vector unit, in graph
+	// order; Dropped the others, with the reason (see vector.go).
+	Vector  []VectorLayer
+	Dropped []Dropped
 }
 
 // IsModel reports whether data looks like an ONNX model rather than a
@@ -48,21 +45,56 @@ func IsModel(data []byte) bool { return len(data) > 0 && data[0] == 0x08 }
 func Load(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("onnx %s: %w", path, err)
+		return nil, oneLine(fmt.Errorf("onnx %s: %w", path, err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("onnx %s: %w", path, err)
+	return loadFrom(path, f, MaxFileSize)
+}
+
+// loadFrom imports a model of at most limit bytes read from r. The cap and the
+// weights are dealt with while reading: a regular file over the cap is
+// refused before it is read, and a stream (a pipe, /dev/zero) fails at its
+// first bytes that are not ONNX or at the cap, in memory of about
+// MaxGraphSize.
+func loadFrom(path string, r io.Reader, limit int64) (*Model, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+			return nil, oneLine(fmt.Errorf("onnx %s: larger than %d bytes", path, limit))
+		}
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("onnx %s: larger than %d bytes", path, MaxFileSize)
+	data, err := readStripped(r, limit)
+	if err != nil {
+		return nil, oneLine(fmt.Errorf("onnx %s: %w", path, err))
 	}
 	return Parse(path, data)
 }
 
 // Parse imports an ONNX model held in data; name is used in messages.
 func Parse(name string, data []byte) (*Model, error) {
+	m, err := parse(name, data)
+	return m, oneLine(err)
+}
+
+// oneLine keeps an error to one printable line: names and op types come
+// from the file, and may hold newlines or terminal escapes.
+func oneLine(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
+			return '?'
+		}
+		return r
+	}, msg)
+	if clean == msg {
+		return err
+	}
+	return errors.New(clean)
+}
+
+func parse(name string, data []byte) (*Model, error) {
 	var mp onnxpb.ModelProto
 	if err := proto.Unmarshal(data, &mp); err != nil {
 		return nil, fmt.Errorf("onnx %s: not a readable ONNX model (malformed or truncated protobuf): %w", name, err)
@@ -122,6 +154,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		}
 	}
 	seenNames := map[string]int{}
+	vs := newVecState(g)
 	for i, n := range g.GetNode() {
 		label := nodeLabel(n, i)
 		if d := n.GetDomain(); d != "" && d != "ai.onnx" {
@@ -130,6 +163,9 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		op := n.GetOpType()
 		if unsupportedCompute[op] {
 			return fmt.Errorf("node %s: operator %s is not supported (npusim imports Conv, ConvTranspose, Gemm and MatMul)", label, op)
+		}
+		if attr, inner, innerOp, ok := subgraphCompute(n); ok {
+			return fmt.Errorf("node %s (%s): compute inside its %s graph (%s node %s) is not supported: whether and how often a subgraph runs is known only at run time (unroll or constant-fold the model first)", label, op, attr, innerOp, inner)
 		}
 		inferErr := e.infer(n)
 		for _, out := range n.GetOutput() {
@@ -146,6 +182,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		}
 		if !computeOps[op] {
 			m.Skipped[op]++
+			m.vectorNode(vs, e, n, i)
 			continue
 		}
 		if inferErr != nil {
@@ -159,6 +196,7 @@ func (m *Model) walk(g *onnxpb.GraphProto, opset int64) error {
 		l.Name = uniqueName(Sanitize(n.GetName(), op, i), seenNames)
 		l.Op = op
 		m.Layers = append(m.Layers, l)
+		vs.gemm(n, l.Name)
 	}
 	return nil
 }
@@ -241,4 +279,29 @@ func countList(c map[string]int) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// subgraphCompute finds the first compute node (or one npusim refuses) in
+// the graphs that n carries as attributes (If's branches, Loop's and
+// Scan's bodies), at any depth. Such compute is not imported: it would be
+// counted once, or skipped, where the model runs it zero, one or many
+// times, so the model is refused instead.
+func subgraphCompute(n *onnxpb.NodeProto) (attr, node, op string, found bool) {
+	for _, a := range n.GetAttribute() {
+		graphs := a.GetGraphs()
+		if g := a.GetG(); g != nil {
+			graphs = append([]*onnxpb.GraphProto{g}, graphs...)
+		}
+		for _, g := range graphs {
+			for i, in := range g.GetNode() {
+				if computeOps[in.GetOpType()] || unsupportedCompute[in.GetOpType()] {
+					return a.GetName(), nodeLabel(in, i), in.GetOpType(), true
+				}
+				if _, node, op, ok := subgraphCompute(in); ok {
+					return a.GetName(), node, op, true
+				}
+			}
+		}
+	}
+	return "", "", "", false
 }

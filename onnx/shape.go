@@ -16,8 +16,23 @@ const maxDim = 1<<31 - 1
 // that are propagated.
 const maxVals = 1 << 12
 
-// shape is a tensor shape: nil is an unknown rank, -1 an unknown dimension.
+// shape is a tensor shape: nil is an unknown rank, -1 an unknown dimension,
+// tooLarge a known one above maxDim.
 type shape []int64
+
+// tooLarge marks a static dimension (or element count) above maxDim: known,
+// but too large to simulate, which errors must not call dynamic.
+const tooLarge = -2
+
+// tooLarge reports whether s has a dimension above maxDim.
+func (s shape) tooLarge() bool {
+	for _, d := range s {
+		if d == tooLarge {
+			return true
+		}
+	}
+	return false
+}
 
 func (s shape) static() bool {
 	if s == nil {
@@ -40,7 +55,9 @@ func (s shape) String() string {
 		if i > 0 {
 			out += ","
 		}
-		if d < 0 {
+		if d == tooLarge {
+			out += fmt.Sprintf(">%d", int64(maxDim))
+		} else if d < 0 {
 			out += "?"
 		} else {
 			out += fmt.Sprint(d)
@@ -49,17 +66,27 @@ func (s shape) String() string {
 	return out + "]"
 }
 
-// size is the element count of a static shape, or -1.
+// size is the element count of a static shape, tooLarge if it (or a
+// dimension) is above maxDim, or -1.
 func (s shape) size() int64 {
-	if !s.static() {
+	if s == nil {
 		return -1
 	}
-	n := int64(1)
+	n, big := int64(1), false
 	for _, d := range s {
-		n *= d
-		if n > maxDim {
+		switch {
+		case d == tooLarge:
+			big = true
+		case d < 0:
 			return -1
+		default:
+			if n *= d; n > maxDim {
+				big, n = true, 1
+			}
 		}
+	}
+	if big && n != 0 {
+		return tooLarge
 	}
 	return n
 }
@@ -107,7 +134,9 @@ func (e *env) valOf(name string) []int64 {
 func (e *env) setTensor(name string, tp *onnxpb.TensorProto) {
 	s := shape{}
 	for _, d := range tp.GetDims() {
-		if d < 0 || d > maxDim {
+		if d > maxDim {
+			s = append(s, tooLarge)
+		} else if d < 0 {
 			s = append(s, -1)
 		} else {
 			s = append(s, d)
@@ -171,6 +200,8 @@ func declaredShape(vi *onnxpb.ValueInfoProto, syms map[string]int64) shape {
 		case *onnxpb.TensorShapeProto_Dimension_DimValue:
 			if v.DimValue >= 0 && v.DimValue <= maxDim {
 				s = append(s, v.DimValue)
+			} else if v.DimValue > maxDim {
+				s = append(s, tooLarge)
 			} else {
 				s = append(s, -1)
 			}
@@ -248,6 +279,8 @@ func broadcast(shapes ...shape) shape {
 				continue
 			}
 			switch x := s[j]; {
+			case x == tooLarge:
+				d = tooLarge
 			case x < 0:
 				if d == 1 {
 					d = -1
@@ -421,9 +454,14 @@ func (e *env) infer(n *onnxpb.NodeProto) error {
 			if err != nil {
 				return err
 			}
-			if s[ax] < 0 || si[ax] < 0 {
+			switch {
+			case s[ax] == tooLarge || si[ax] == tooLarge:
+				s[ax] = tooLarge
+			case s[ax] < 0 || si[ax] < 0:
 				s[ax] = -1
-			} else {
+			case s[ax]+si[ax] > maxDim:
+				s[ax] = tooLarge
+			default:
 				s[ax] += si[ax]
 			}
 			if v := e.valOf(name); vals != nil && v != nil && len(s) == 1 {
@@ -505,7 +543,7 @@ func attrAt(v []int64, i int, def int64) int64 {
 func outSize(in, k, s, d, padB, padE int64, autoPad string, ceil bool) (int64, [2]int64, error) {
 	pads := [2]int64{padB, padE}
 	if in < 0 {
-		return -1, pads, nil
+		return in, pads, nil // unknown, or too large, stays so
 	}
 	if k <= 0 || s <= 0 || d <= 0 || padB < 0 || padE < 0 || k > maxDim || s > maxDim || d > maxDim || padB > maxDim || padE > maxDim {
 		return 0, pads, fmt.Errorf("kernel %d, stride %d, dilation %d and pads %d,%d must be positive (pads non-negative) and at most %d", k, s, d, padB, padE, int64(maxDim))
@@ -531,7 +569,14 @@ func outSize(in, k, s, d, padB, padE int64, autoPad string, ceil bool) (int64, [
 		return 0, pads, fmt.Errorf("window %d (kernel %d, dilation %d) is larger than the padded input %d", ext, k, d, in+pads[0]+pads[1])
 	}
 	if ceil {
-		return (span+s-1)/s + 1, pads, nil
+		out := (span+s-1)/s + 1
+		// Rounding up may add a window that starts in the end padding,
+		// reading no input: it is dropped (PyTorch's rule, which ONNX
+		// Runtime follows).
+		if (out-1)*s >= in+pads[0] {
+			out--
+		}
+		return out, pads, nil
 	}
 	return span/s + 1, pads, nil
 }
@@ -592,7 +637,9 @@ func reshape(x shape, target []int64, allowZero bool) shape {
 		s[infer] = 1
 		known := s.size()
 		total := x.size()
-		if known <= 0 || total < 0 || total%known != 0 {
+		if total == tooLarge && known > 0 {
+			s[infer] = tooLarge
+		} else if known <= 0 || total < 0 || total%known != 0 {
 			s[infer] = -1
 		} else {
 			s[infer] = total / known

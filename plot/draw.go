@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	gplot "gonum.org/v1/plot"
@@ -17,15 +18,15 @@ import (
 // Plot names (without extension); each is written as .svg and .png.
 const (
 	CyclesPlot = "cycles"      // stacked bars of cycles per layer, per configuration
-	UtilPlot   = "util_aspect" // utilisation against aspect ratio, a line per dataflow
-	DRAMPlot   = "dram_bw"     // DRAM bandwidth per operand, per configuration
+	UtilPlot   = "util_aspect" // utilization against aspect ratio, a line per dataflow
+	DRAMPlot   = "dram_bw"     // average DRAM bandwidth per operand, per configuration
 )
 
 // Plots lists the plots in page order, with their titles.
 var Plots = []struct{ Name, Title string }{
 	{CyclesPlot, "Cycles per layer"},
-	{UtilPlot, "Utilisation vs. aspect ratio"},
-	{DRAMPlot, "DRAM bandwidth per operand"},
+	{UtilPlot, "Utilization vs. aspect ratio"},
+	{DRAMPlot, "Average DRAM bandwidth per operand"},
 }
 
 var operandNames = [3]string{"IFMAP", "Filter", "OFMAP"}
@@ -49,16 +50,46 @@ func rotateX(p *gplot.Plot) {
 	p.X.Tick.Label.YAlign = text.YCenter
 }
 
+// siTicks are gonum's default ticks labelled with SI suffixes (1.2M,
+// 350k), readable where cycle counts run to millions.
+type siTicks struct{}
+
+func (siTicks) Ticks(lo, hi float64) []gplot.Tick {
+	ts := gplot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = SI(ts[i].Value)
+		}
+	}
+	return ts
+}
+
+// SI writes x with at most 3 significant digits and a k, M, G or T
+// suffix: 1200000 is "1.2M", 950 is "950".
+func SI(x float64) string {
+	for _, u := range []struct {
+		div    float64
+		suffix string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if math.Abs(x) >= u.div {
+			return strconv.FormatFloat(x/u.div, 'g', 3, 64) + u.suffix
+		}
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
 // drawCycles stacks each configuration's layer cycles, as the tutorial's
-// plot_stacked_bar does.
+// plot_stacked_bar does, and marks the best configuration.
 func drawCycles(cfgs []Config, dir string) error {
 	p := gplot.New()
 	p.Title.Text = "Cycles per layer"
-	p.Y.Label.Text = "Total cycles"
+	p.X.Label.Text = "configuration"
+	p.Y.Label.Text = "total cycles"
+	p.Y.Tick.Marker = siTicks{}
 	names := make([]string, len(cfgs))
 	layers := 0
 	for i, c := range cfgs {
-		names[i] = c.Name
+		names[i] = c.Label
 		layers = max(layers, len(c.LayerCycles))
 	}
 	var below *plotter.BarChart
@@ -87,9 +118,24 @@ func drawCycles(cfgs []Config, dir string) error {
 		}
 	}
 	var top int64
-	for _, c := range cfgs {
+	best, bestX := Best(cfgs), 0
+	for i, c := range cfgs {
 		top = max(top, c.TotalCycles)
+		if c.ID == best.ID {
+			bestX = i
+		}
 	}
+	mark, err := plotter.NewLabels(plotter.XYLabels{
+		XYs:    plotter.XYs{{X: float64(bestX), Y: float64(best.TotalCycles)}},
+		Labels: []string{"best"},
+	})
+	if err != nil {
+		return err
+	}
+	mark.TextStyle[0].XAlign = text.XCenter
+	mark.TextStyle[0].YAlign = text.YBottom
+	mark.Offset.Y = vg.Points(2)
+	p.Add(mark)
 	p.Y.Min, p.Y.Max = 0, 1.25*float64(top) // room for the legend
 	p.Legend.Top = true
 	p.NominalX(names...)
@@ -97,8 +143,9 @@ func drawCycles(cfgs []Config, dir string) error {
 	return save(p, dir, CyclesPlot, len(cfgs))
 }
 
-// seriesKey names the series a configuration belongs to in the
-// utilisation plot: its dataflow and any other setting that varies.
+// seriesKeys name the series a configuration belongs to in the
+// utilization plot: its dataflow and any other setting that varies, as
+// KEY=VALUE.
 func seriesKeys(cfgs []Config) []string {
 	varies := map[string]bool{}
 	for _, c := range cfgs {
@@ -117,20 +164,20 @@ func seriesKeys(cfgs []Config) []string {
 	for i, c := range cfgs {
 		parts := []string{c.Dataflow}
 		for _, k := range vk {
-			parts = append(parts, k+"="+c.Settings[k])
+			parts = append(parts, keyOf(k)+"="+c.Settings[k])
 		}
 		keys[i] = strings.Join(parts, " ")
 	}
 	return keys
 }
 
-// drawUtil draws the network's utilisation against log2(rows/cols), one
+// drawUtil draws the network's utilization against log2(rows/cols), one
 // line per dataflow (and other varying setting).
 func drawUtil(cfgs []Config, dir string) error {
 	p := gplot.New()
-	p.Title.Text = "Utilisation vs. aspect ratio"
+	p.Title.Text = "Utilization vs. aspect ratio"
 	p.X.Label.Text = "array shape (rows x cols)"
-	p.Y.Label.Text = "Utilisation (%)"
+	p.Y.Label.Text = "utilization (%)"
 	keys := seriesKeys(cfgs)
 	var order []string
 	series := map[string]plotter.XYs{}
@@ -173,15 +220,31 @@ func drawUtil(cfgs []Config, dir string) error {
 	return save(p, dir, UtilPlot, 0)
 }
 
-// drawDRAM draws each configuration's DRAM words per cycle, a bar per
-// operand side by side.
+// drawDRAM draws each configuration's average DRAM words per cycle (the
+// operand's DRAM words over the network's cycles), a bar per operand side
+// by side. In CALC mode SCALE-Sim sizes the interface to the demand, so
+// the bars are the bandwidth needed.
 func drawDRAM(cfgs []Config, dir string) error {
 	p := gplot.New()
-	p.Title.Text = "DRAM bandwidth per operand"
-	p.Y.Label.Text = "DRAM words / cycle"
+	p.Title.Text = "Average DRAM bandwidth per operand"
+	p.X.Label.Text = "configuration"
+	calc := 0
+	for _, c := range cfgs {
+		if c.Settings["bandwidth_mode"] == "CALC" {
+			calc++
+		}
+	}
+	switch calc {
+	case len(cfgs):
+		p.Y.Label.Text = "average DRAM bandwidth needed (words/cycle)"
+	case 0:
+		p.Y.Label.Text = "average DRAM bandwidth (words/cycle)"
+	default:
+		p.Y.Label.Text = "average DRAM bandwidth (words/cycle; needed, in CALC mode)"
+	}
 	names := make([]string, len(cfgs))
 	for i, c := range cfgs {
-		names[i] = c.Name
+		names[i] = c.Label
 	}
 	w := vg.Points(5)
 	for op := range 3 {

@@ -89,8 +89,8 @@ func pageData(t *sweep.Table, cfgs []Config, csvName string) pageView {
 		}
 	}
 	v.Header = append([]string{"#", "configuration", "rows", "cols", "dataflow"}, settings...)
-	v.Header = append(v.Header, "total cycles", "stall cycles", "utilisation %",
-		"IFMAP DRAM BW", "Filter DRAM BW", "OFMAP DRAM BW")
+	v.Header = append(v.Header, "total cycles", "stall cycles", "utilization %",
+		"IFMAP DRAM BW (words/cycle)", "Filter DRAM BW (words/cycle)", "OFMAP DRAM BW (words/cycle)")
 	num := func(x int64) cell { return cell{strconv.FormatInt(x, 10), true} }
 	flt := func(x float64) cell { return cell{strconv.FormatFloat(x, 'f', 3, 64), true} }
 	for _, c := range cfgs {
@@ -126,9 +126,8 @@ tr.best { background: #e3f6e3; font-weight: bold; }
 </head>
 <body>
 <h1>npusim sweep: {{.Configs}} configurations</h1>
-<p id="best">Best configuration by total cycles: <strong id="best-name">{{.Best.Name}}</strong>,
-{{.Best.TotalCycles}} cycles ({{.Speedup}}x fewer than the slowest, {{.Worst.Name}}, {{.Worst.TotalCycles}} cycles).</p>
-<p id="plot-status">Plots not loaded.</p>
+<p id="best">Best configuration by total cycles: <strong id="best-name">{{.Best.Name}}</strong> ({{.Best.Label}}),
+{{.Best.TotalCycles}} cycles ({{.Speedup}}x fewer than the slowest, {{.Worst.Name}} ({{.Worst.Label}}), {{.Worst.TotalCycles}} cycles).</p>
 {{range .Plots}}<figure id="{{.Name}}">
 <img class="plot" src="{{.Name}}.svg" alt="{{.Title}}">
 <figcaption>{{.Title}} (<a href="{{.Name}}.svg">SVG</a>, <a href="{{.Name}}.png">PNG</a>)</figcaption>
@@ -166,11 +165,12 @@ if (location.hash.indexOf("#sort=") === 0) {
   var want = decodeURIComponent(location.hash.slice(6));
   document.querySelectorAll("#configs th").forEach(function (th) { if (th.textContent === want) { th.click(); } });
 }
-// Say how many plots the browser could show.
+// Record, for tests, how many plots the browser could show (not shown on
+// the page: a reader sees the plots).
 window.addEventListener("load", function () {
-  var imgs = document.querySelectorAll("img.plot"), shown = 0;
-  imgs.forEach(function (i) { if (i.complete && i.naturalWidth > 0) { shown++; } });
-  document.getElementById("plot-status").textContent = shown + " of " + imgs.length + " plots shown.";
+  var shown = 0;
+  document.querySelectorAll("img.plot").forEach(function (i) { if (i.complete && i.naturalWidth > 0) { shown++; } });
+  document.body.setAttribute("data-plots-shown", shown);
 });
 </script>
 </body>

@@ -102,6 +102,16 @@ func hex(c color.Color) string {
 	return fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
 }
 
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -121,10 +131,14 @@ func TestPlotFiles(t *testing.T) {
 	}
 	texts, fills := svgOf(t, filepath.Join(dir, CyclesPlot+".svg"))
 	for _, want := range []string{"Cycles per layer", "layer 0 (tiny_conv)", "layer 1 (tiny_stride2)", "layer 2 (tiny_fc)",
-		"2x8_os", "2x8_ws", "4x4_os", "4x4_ws", "8x2_os", "8x2_ws"} {
+		"2x8 Dataflow=os", "2x8 Dataflow=ws", "4x4 Dataflow=os", "4x4 Dataflow=ws", "8x2 Dataflow=os", "8x2 Dataflow=ws",
+		"configuration", "total cycles", "1.2k"} {
 		if !contains(texts, want) {
 			t.Errorf("cycles.svg lacks the text %q (has %q)", want, texts)
 		}
+	}
+	if n := count(texts, "best"); n != 1 {
+		t.Errorf("cycles.svg: %d \"best\" marks, want 1", n)
 	}
 	for l := range 3 { // 6 bars and a legend swatch per layer
 		if got := fills[hex(plotutil.Color(l))]; got != 7 {
@@ -132,12 +146,17 @@ func TestPlotFiles(t *testing.T) {
 		}
 	}
 	texts, _ = svgOf(t, filepath.Join(dir, UtilPlot+".svg"))
-	for _, want := range []string{"os", "ws", "2x8", "4x4", "8x2", "Utilisation (%)"} {
+	for _, want := range []string{"os", "ws", "2x8", "4x4", "8x2", "utilization (%)"} {
 		if !contains(texts, want) {
 			t.Errorf("util_aspect.svg lacks %q (has %q)", want, texts)
 		}
 	}
 	texts, fills = svgOf(t, filepath.Join(dir, DRAMPlot+".svg"))
+	for _, want := range []string{"Average DRAM bandwidth per operand", "configuration", "average DRAM bandwidth needed (words/cycle)", "4x4 Dataflow=ws"} {
+		if !contains(texts, want) {
+			t.Errorf("dram_bw.svg lacks %q (has %q)", want, texts)
+		}
+	}
 	for op, name := range operandNames {
 		if !contains(texts, name) || fills[hex(plotutil.Color(op))] != 7 {
 			t.Errorf("dram_bw.svg: operand %s: %d bars (want 7 with the legend), texts %q", name, fills[hex(plotutil.Color(op))], texts)
@@ -213,5 +232,62 @@ func TestSummarise(t *testing.T) {
 	want := fmt.Sprintf(`<strong id="best-name">%s</strong>`, best.Name)
 	if !strings.Contains(string(page), want) || strings.Count(string(page), `<tr class="best">`) != 1 {
 		t.Errorf("index.html lacks %s or its best row", want)
+	}
+}
+
+func TestSI(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{{0, "0"}, {950, "950"}, {1000, "1k"}, {1200, "1.2k"}, {350000, "350k"}, {1200000, "1.2M"}, {1234567, "1.23M"}, {2.5e9, "2.5G"}, {0.25, "0.25"}} {
+		if got := SI(c.x); got != c.want {
+			t.Errorf("SI(%g) = %q, want %q", c.x, got, c.want)
+		}
+	}
+}
+
+// TestLabelsAndPEs summarises a hand-written table of a multi-core sweep
+// over Bandwidth: configurations are named with their keys (Bandwidth=4,
+// not 4), and the utilization divides by every core's PEs (the pes
+// column), not by one core's rows x cols.
+func TestLabelsAndPEs(t *testing.T) {
+	header := strings.Split("config_id,config,rows,cols,pes,dataflow,ifmap_sram_kb,filter_sram_kb,ofmap_sram_kb,bandwidth_mode,bandwidth,"+
+		"layer,layer_name,macs,total_cycles,stall_cycles,ifmap_dram_reads,filter_dram_reads,ofmap_dram_writes", ",")
+	row := func(s string) []string { return strings.Split(s, ",") }
+	tab := &sweep.Table{Header: header, Records: [][]string{
+		row("0,4,4,4,64,os,1,1,1,USER,4,0,l0,1000,100,0,10,20,30"),
+		row("0,4,4,4,64,os,1,1,1,USER,4,1,l1,600,60,0,10,20,30"),
+		row("1,8,4,4,64,os,1,1,1,USER,8,0,l0,1000,50,0,10,20,30"),
+		row("1,8,4,4,64,os,1,1,1,USER,8,1,l1,600,30,0,10,20,30"),
+	}}
+	cfgs, err := Summarise(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1600 MACs over 160 cycles of 64 PEs is 15.625%; 80 cycles, 31.25%.
+	for i, want := range []struct {
+		label string
+		util  float64
+	}{{"Bandwidth=4", 15.625}, {"Bandwidth=8", 31.25}} {
+		if c := cfgs[i]; c.Label != want.label || c.PEs != 64 || c.Util != want.util {
+			t.Errorf("configuration %d: label %q, %d PEs, util %g; want %q, 64, %g", i, c.Label, c.PEs, c.Util, want.label, want.util)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := Write(dir, tab, "sweep.csv"); err != nil {
+		t.Fatal(err)
+	}
+	texts, _ := svgOf(t, filepath.Join(dir, DRAMPlot+".svg"))
+	if !contains(texts, "Bandwidth=8") || !contains(texts, "average DRAM bandwidth (words/cycle)") {
+		t.Errorf("dram_bw.svg texts %q", texts)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, PageFile))
+	for _, want := range []string{`<strong id="best-name">8</strong> (Bandwidth=8)`, "<th>OFMAP DRAM BW (words/cycle)</th>", "<th>utilization %</th>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	if strings.Contains(string(page), "plots shown") {
+		t.Error("index.html still says how many plots are shown")
 	}
 }

@@ -8,16 +8,21 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/npusim/npusim/sweep"
 )
 
 // Config is one configuration of a sweep, its layers summed up.
 type Config struct {
-	ID         int
-	Name       string
-	Rows, Cols int
-	Dataflow   string
+	ID int
+	// Name is the configuration's folder name ("16x256_os"); Label names
+	// it with its keys ("16x256 Dataflow=os"): the array shape, then each
+	// setting that varies in the sweep as KEY=VALUE.
+	Name, Label string
+	// Rows and Cols are one core's array; PEs counts every core's PEs.
+	Rows, Cols, PEs int
+	Dataflow        string
 	// Settings are the configuration columns of the CSV (SRAM sizes,
 	// bandwidth, any other swept key), by column name.
 	Settings map[string]string
@@ -26,7 +31,8 @@ type Config struct {
 	LayerCycles []int64
 	TotalCycles int64
 	StallCycles int64
-	// Util is the whole network's utilisation, MACs over PE-cycles (%).
+	// Util is the whole network's utilization, MACs over PE-cycles of
+	// all PEs (%).
 	Util float64
 	// DRAMBandwidth is each operand's DRAM words over the network's total
 	// cycles (ifmap, filter, ofmap), words per cycle.
@@ -69,6 +75,14 @@ func Summarise(t *sweep.Table) ([]Config, error) {
 		if len(out) == 0 || out[len(out)-1].ID != id {
 			c := Config{ID: id, Name: r[col["config"]], Rows: int(num("rows")), Cols: int(num("cols")),
 				Dataflow: r[col["dataflow"]], Settings: map[string]string{}}
+			c.PEs = c.Rows * c.Cols
+			if pes := t.Col("pes"); pes >= 0 {
+				v, perr := strconv.Atoi(r[pes])
+				if perr != nil || v <= 0 {
+					return nil, fmt.Errorf("sweep table line %d: pes %q is not a positive integer", n+2, r[pes])
+				}
+				c.PEs = v
+			}
 			for _, s := range settings {
 				c.Settings[s] = r[t.Col(s)]
 			}
@@ -95,13 +109,66 @@ func Summarise(t *sweep.Table) ([]Config, error) {
 	for i := range out {
 		c := &out[i]
 		if c.TotalCycles > 0 {
-			c.Util = float64(macs[i]) * 100 / (float64(c.TotalCycles) * float64(c.Rows*c.Cols))
+			c.Util = float64(macs[i]) * 100 / (float64(c.TotalCycles) * float64(c.PEs))
 			for op := range 3 {
 				c.DRAMBandwidth[op] /= float64(c.TotalCycles)
 			}
 		}
 	}
+	labels(out, settings)
 	return out, nil
+}
+
+// settingKeys are the config keys of the CSV's configuration columns;
+// other columns are swept keys under their own names.
+var settingKeys = map[string]string{"ifmap_sram_kb": "IfmapSramSzkB", "filter_sram_kb": "FilterSramSzkB",
+	"ofmap_sram_kb": "OfmapSramSzkB", "bandwidth_mode": "InterfaceBandwidth", "bandwidth": "Bandwidth"}
+
+// keyOf is the config key a configuration column shows.
+func keyOf(col string) string {
+	if k, ok := settingKeys[col]; ok {
+		return k
+	}
+	return col
+}
+
+// labels names each configuration with what varies in the sweep: its
+// array shape, then Dataflow and the other settings as KEY=VALUE, in the
+// CSV's column order. A sweep of one configuration keeps its name.
+func labels(cfgs []Config, settings []string) {
+	varies := func(f func(Config) string) bool {
+		for _, c := range cfgs {
+			if f(c) != f(cfgs[0]) {
+				return true
+			}
+		}
+		return false
+	}
+	shape := varies(func(c Config) string { return fmt.Sprintf("%dx%d", c.Rows, c.Cols) })
+	dataflow := varies(func(c Config) string { return c.Dataflow })
+	var vary []string
+	for _, s := range settings {
+		if varies(func(c Config) string { return c.Settings[s] }) {
+			vary = append(vary, s)
+		}
+	}
+	for i := range cfgs {
+		c := &cfgs[i]
+		var parts []string
+		if shape {
+			parts = append(parts, fmt.Sprintf("%dx%d", c.Rows, c.Cols))
+		}
+		if dataflow {
+			parts = append(parts, "Dataflow="+c.Dataflow)
+		}
+		for _, s := range vary {
+			parts = append(parts, keyOf(s)+"="+c.Settings[s])
+		}
+		c.Label = strings.Join(parts, " ")
+		if c.Label == "" {
+			c.Label = c.Name
+		}
+	}
 }
 
 // Best returns the configuration with the fewest total cycles (the first

@@ -36,11 +36,20 @@ func dramReports(cfg config.Config) []Format {
 		return nil
 	}
 	clock := float64(cfg.Clock())
-	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader, row: func(r *Layer) string { return dramRows(r, clock) }}}
+	return []Format{{name: "DRAM_REPORT.csv", header: DRAMHeader,
+		row:  func(r *Layer) string { return dramRows(r, clock) },
+		vrow: func(v *VectorLayer) string { return dramRowsID(vectorID(v), v.asLayer(), clock) }}}
 }
 
 // dramRows formats a layer's three DRAM_REPORT.csv rows.
-func dramRows(r *Layer, clock float64) string {
+func dramRows(r *Layer, clock float64) string { return dramRowsID(strconv.Itoa(r.Layer), r, clock) }
+
+// dramRowsID formats the rows with the given LayerID; a layer without
+// memory figures (a fused vector layer) has none.
+func dramRowsID(id string, r *Layer, clock float64) string {
+	if r.Memory == nil {
+		return ""
+	}
 	var rows strings.Builder
 	cmd := []string{"", "", "", "", "", ""}
 	if d := r.DRAMCommands; d != nil {
@@ -53,7 +62,7 @@ func dramRows(r *Layer, clock float64) string {
 			gbs = float64(s.Bytes) / cycles * clock / 1e9
 			wpc = float64(s.Words) / cycles
 		}
-		items := []string{strconv.Itoa(r.Layer), protocol.Operand(op).String(),
+		items := []string{id, protocol.Operand(op).String(),
 			itoa(s.Requests), itoa(s.ReqBytes), itoa(s.Words), itoa(s.Bytes),
 			itoa(s.First), itoa(s.Last), py.Float(gbs), py.Float(wpc),
 			py.Float(s.MeanLatency), itoa(s.P99Latency), itoa(r.StallBy[op])}

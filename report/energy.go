@@ -43,11 +43,16 @@ type LayerEnergy struct {
 	Cycles  int64
 	Actions [NumActions]Action
 	ClockHz float64
+	// VectorPJ is the vector unit's arithmetic (vector layers only).
+	VectorPJ float64
+	// ID, if set, replaces Layer in the report (V0, V1... for vector layers).
+	ID string
 }
 
 // TotalPJ is the sum of the actions' energies.
 func (e LayerEnergy) TotalPJ() float64 {
 	var s float64
+	s += e.VectorPJ
 	for _, a := range e.Actions {
 		s += a.EnergyPJ
 	}
@@ -58,7 +63,12 @@ func (e LayerEnergy) TotalPJ() float64 {
 func (e LayerEnergy) Seconds() float64 { return float64(e.Cycles) / e.ClockHz }
 
 // PowerW is the average power.
-func (e LayerEnergy) PowerW() float64 { return e.TotalPJ() * 1e-12 / e.Seconds() }
+func (e LayerEnergy) PowerW() float64 {
+	if e.Cycles == 0 { // a fused vector layer
+		return 0
+	}
+	return e.TotalPJ() * 1e-12 / e.Seconds()
+}
 
 // EDP is the energy-delay product in joule-seconds.
 func (e LayerEnergy) EDP() float64 { return e.TotalPJ() * 1e-12 * e.Seconds() }
@@ -118,6 +128,7 @@ func Energy(cfg config.Config, layers []systolic.Layer, reports []Layer) []Layer
 // add adds e's cycles and actions to t.
 func (t *LayerEnergy) add(e LayerEnergy) {
 	t.Cycles += e.Cycles
+	t.VectorPJ += e.VectorPJ
 	for a := range e.Actions {
 		t.Actions[a].Count += e.Actions[a].Count
 		t.Actions[a].Bytes += e.Actions[a].Bytes
@@ -126,10 +137,13 @@ func (t *LayerEnergy) add(e LayerEnergy) {
 }
 
 // energyHeader lists ENERGY_REPORT.csv's columns.
-func energyHeader() string {
+func energyHeader(withVector bool) string {
 	items := []string{"LayerID", "Cycles", "MACs", "MAC Energy (pJ)", "Idle PE Cycles", "Idle PE Energy (pJ)"}
 	for _, name := range ActionNames[ActIfmapSRAM:] {
 		items = append(items, name+"s (words)", name+"s (bytes)", name+" Energy (pJ)")
+	}
+	if withVector {
+		items = append(items, "Vector Op Energy (pJ)")
 	}
 	items = append(items, "Total Energy (pJ)", "Average Power (mW)", "EDP (J*s)")
 	return strings.Join(items, ", ") + ","
@@ -144,10 +158,13 @@ func count(x float64) string {
 	return py.Float(x)
 }
 
-func (e LayerEnergy) row() string {
+func (e LayerEnergy) row(withVector bool) string {
 	id := strconv.Itoa(e.Layer)
 	if e.Layer < 0 {
 		id = "Total"
+	}
+	if e.ID != "" {
+		id = e.ID
 	}
 	items := []string{id, itoa(e.Cycles)}
 	for a, act := range e.Actions {
@@ -157,31 +174,75 @@ func (e LayerEnergy) row() string {
 		}
 		items = append(items, py.Float(act.EnergyPJ))
 	}
+	if withVector {
+		items = append(items, py.Float(e.VectorPJ))
+	}
 	items = append(items, py.Float(e.TotalPJ()), py.Float(e.PowerW()*1e3), py.Float(e.EDP()))
 	return csvLine(items...)
 }
 
 // energyReport is ENERGY_REPORT.csv: a row per layer as it finishes and a
-// Total row when the run completes.
+// Total row when the run completes. With a vector unit it has a Vector Op
+// Energy column and a row per vector layer (LayerID V<n>), in the Total
+// too.
 func energyReport(cfg config.Config) Format {
 	var total *LayerEnergy
-	return Format{
+	vec := cfg.Vector != nil
+	add := func(e LayerEnergy) {
+		if total == nil {
+			total = &e
+		} else {
+			total.add(e)
+		}
+	}
+	f := Format{
 		name:   "ENERGY_REPORT.csv",
-		header: energyHeader(),
+		header: energyHeader(vec),
 		row: func(r *Layer) string {
 			e := Energy(cfg, []systolic.Layer{r.Shape}, []Layer{*r})
-			if total == nil {
-				total = &e[1]
-			} else {
-				total.add(e[1])
-			}
-			return e[0].row()
+			add(e[1])
+			return e[0].row(vec)
 		},
 		footer: func() string {
 			if total == nil {
 				return ""
 			}
-			return total.row()
+			return total.row(vec)
 		},
 	}
+	if vec {
+		f.vrow = func(v *VectorLayer) string {
+			e := vectorEnergy(cfg, v)
+			add(e)
+			return e.row(true)
+		}
+	}
+	return f
+}
+
+// vectorEnergy is a vector layer's energy: the unit's arithmetic, the
+// array idle for the layer's cycles, and the buffers' and DRAM's traffic,
+// priced as a GEMM layer's.
+func vectorEnergy(cfg config.Config, v *VectorLayer) LayerEnergy {
+	t := cfg.Energy
+	if t.ClockMHz == 0 {
+		t = config.DefaultEnergy(cfg)
+	}
+	wb := float64(max(cfg.WordBytes, 1))
+	r := v.asLayer()
+	e := LayerEnergy{Layer: v.ID, ID: vectorID(v), Cycles: r.TotalCycles, ClockHz: t.ClockMHz * 1e6}
+	idle := float64(r.TotalCycles) * float64(r.ArrayPEs)
+	e.Actions[ActIdlePE] = Action{Count: idle, EnergyPJ: idle * t.IdlePEPJ}
+	mem := func(words, pj64 float64) Action {
+		b := words * wb
+		return Action{Count: words, Bytes: b, EnergyPJ: b / 8 * pj64}
+	}
+	e.Actions[ActIfmapSRAM] = mem(float64(r.SRAM[protocol.Ifmap].Words), t.SRAMPJ[0])
+	e.Actions[ActFilterSRAM] = mem(float64(r.SRAM[protocol.Filter].Words), t.SRAMPJ[1])
+	e.Actions[ActOfmapSRAM] = mem(float64(r.SRAM[protocol.Ofmap].Words), t.SRAMPJ[2])
+	e.Actions[ActIfmapDRAM] = mem(float64(r.DRAM[protocol.Ifmap].Words), t.DRAMReadPJ)
+	e.Actions[ActFilterDRAM] = mem(float64(r.DRAM[protocol.Filter].Words), t.DRAMReadPJ)
+	e.Actions[ActOfmapDRAM] = mem(float64(r.DRAM[protocol.Ofmap].Words), t.DRAMWritePJ)
+	e.VectorPJ = vectorEnergyPJ(cfg, t, v)
+	return e
 }

@@ -40,6 +40,8 @@ type Format struct {
 	name, header string
 	row          func(*Layer) string
 	footer       func() string
+	// vrow, if set, is the report's row for a vector layer (vector.go).
+	vrow func(*VectorLayer) string
 }
 
 // Name is the file name of the report.
@@ -73,7 +75,8 @@ func Formats(cfg config.Config) []Format {
 		}
 	}
 	specs = append(specs, energyReport(cfg))
-	return append(specs, dramReports(cfg)...)
+	specs = append(specs, dramReports(cfg)...)
+	return append(specs, vectorReports(cfg)...)
 }
 
 // fileErr makes err name path, once: errors of the os package already
@@ -92,9 +95,10 @@ type reportFile struct {
 	path, header string
 	row          func(*Layer) string
 	footer       func() string // the last row, written when the run completes
-	f            fileio.File   // nil until the first row
-	size         int64         // bytes of the header and the complete rows
-	pending      int64         // size after the row being added
+	vrow         func(*VectorLayer) string
+	f            fileio.File // nil until the first row
+	size         int64       // bytes of the header and the complete rows
+	pending      int64       // size after the row being added
 }
 
 // add writes r's row (and the header first, if the file is new).
@@ -160,7 +164,7 @@ type Output struct {
 func newOutput(dir string, specs []Format, total int) *Output {
 	o := &Output{dir: dir, total: total}
 	for _, r := range specs {
-		o.reports = append(o.reports, &reportFile{path: filepath.Join(dir, r.name), header: r.header, row: r.row, footer: r.footer})
+		o.reports = append(o.reports, &reportFile{path: filepath.Join(dir, r.name), header: r.header, row: r.row, footer: r.footer, vrow: r.vrow})
 	}
 	return o
 }
@@ -328,6 +332,9 @@ func isLayerDir(name string) bool {
 // left empty goes too). Everything else stays; cleanRunDir returns those
 // files, relative to dir.
 func cleanRunDir(dir string) (kept []string, err error) {
+	if err := CheckRunDir(dir); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cleaning run folder: %w", err)
@@ -355,6 +362,46 @@ func cleanRunDir(dir string) (kept []string, err error) {
 	return kept, nil
 }
 
+// CheckRunDir refuses a run folder (or a layerN folder in it) holding a
+// symbolic link under a name npusim writes: a report, the marker, a
+// scratch file, a layerN folder or a trace. Writing there would write
+// through the link, outside the log folder. The run folder itself must not
+// be a link either; a folder that does not exist yet holds none.
+func CheckRunDir(dir string) error {
+	if fileio.IsLink(dir) {
+		return fileio.LinkError(dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking run folder: %w", err)
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		switch {
+		case e.Type()&fs.ModeSymlink != 0 && (isRunFile(e.Name()) || isLayerDir(e.Name())):
+			return fileio.LinkError(path)
+		case e.IsDir() && isLayerDir(e.Name()):
+			inner, err := os.ReadDir(path)
+			if err != nil {
+				return fmt.Errorf("checking run folder: %w", err)
+			}
+			for _, f := range inner {
+				if f.Type()&fs.ModeSymlink != 0 && isTraceFile(f.Name()) {
+					return fileio.LinkError(filepath.Join(path, f.Name()))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// isTraceFile reports whether name, in a layerN folder, is a file npusim
+// writes there: a trace or a scratch file.
+func isTraceFile(name string) bool { return strings.HasSuffix(name, "_TRACE.csv") || IsScratch(name) }
+
 // CleanLayerDir removes the traces and scratch files from a layerN
 // folder, and the folder if that empties it; it returns the other files.
 func CleanLayerDir(dir string) (kept []string, err error) {
@@ -363,7 +410,10 @@ func CleanLayerDir(dir string) (kept []string, err error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && (strings.HasSuffix(e.Name(), "_TRACE.csv") || IsScratch(e.Name())) {
+		if e.Type()&fs.ModeSymlink != 0 && isTraceFile(e.Name()) {
+			return nil, fileio.LinkError(filepath.Join(dir, e.Name()))
+		}
+		if e.Type().IsRegular() && isTraceFile(e.Name()) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return nil, err
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/internal/py"
 )
 
@@ -34,7 +35,7 @@ type chunkFile struct {
 }
 
 func createChunkFile(path string) (*chunkFile, error) {
-	f, err := os.Create(path)
+	f, err := fileio.CreateNoFollow(path)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +275,7 @@ func (t *dramTrace) Close() error {
 	}
 	defer os.Remove(t.path + ".rows")
 	defer t.f.Close()
-	out, err := os.Create(t.path + PartSuffix)
+	out, err := fileio.CreateNoFollow(t.path + PartSuffix)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func readReports(t testing.TB, dir string) map[string]string {
 // every preset.
 func TestDRAMModelSameOutput(t *testing.T) {
 	layers := []systolic.Layer{memLayers[0], memLayers[2], memLayers[0], memLayers[1]}
-	for _, model := range []string{"ddr4", "hbm2", "lpddr4", "fixed"} {
+	for _, model := range []string{"ddr4", "hbm2", "lpddr4"} {
 		extra := "[dram]\nModel = " + model + "\n"
 		want := readReports(t, runMemOpts(t, extra, Options{Workers: 1, NoReuse: true}, layers...))
 		for _, opts := range []Options{{Workers: 4}, {Workers: 2, NoReuse: true}, {Workers: 1}} {

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/multicore"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
 )
 
 // Bounds of the layers FuzzRun simulates, and its guards.
@@ -29,18 +32,8 @@ const (
 // fuzzMaxHeap, and a successful run leaves complete reports and no
 // marker.
 func FuzzRun(f *testing.F) {
-	dirs, err := filepath.Glob("../testdata/golden/*")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, d := range dirs {
-		cfg, err1 := os.ReadFile(filepath.Join(d, "scale.cfg"))
-		topo, err2 := os.ReadFile(filepath.Join(d, "topology.csv"))
-		kind, err3 := os.ReadFile(filepath.Join(d, "KIND"))
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
-		}
-		f.Add(cfg, topo, strings.TrimSpace(string(kind)) == "gemm", strings.HasSuffix(d, "_traces"))
+	for _, s := range fuzzRunSeeds(f) {
+		f.Add(s.cfg, s.topo, s.gemm, s.traces)
 	}
 	f.Fuzz(func(t *testing.T, cfgText, topoText []byte, gemm, traces bool) {
 		cfg, err := ParseConfig("f.cfg", cfgText)
@@ -51,7 +44,11 @@ func FuzzRun(f *testing.F) {
 		if gemm {
 			kind = Gemm
 		}
-		layers, err := ParseTopology("f.csv", bytes.NewReader(topoText), kind)
+		parse := topology.Parse
+		if cfg.V3 != nil {
+			parse = topology.ParseV3
+		}
+		layers, err := parse("f.csv", bytes.NewReader(topoText), kind)
 		if err != nil || len(layers) > fuzzMaxLayers || cfg.ArrayHeight*cfg.ArrayWidth > fuzzMaxPEs {
 			return
 		}
@@ -106,3 +103,125 @@ func FuzzRun(f *testing.F) {
 
 // reportFiles are SCALE-Sim's three reports, which every run writes.
 var reportFiles = report.Formats(config.Config{})[:3]
+
+// fuzzSeed is one FuzzRun input.
+type fuzzSeed struct {
+	name         string
+	cfg, topo    []byte
+	gemm, traces bool
+}
+
+// fuzzRunSeeds are FuzzRun's seeds: every golden case (SCALE-Sim v2 and
+// v3, so every SCALE-Sim section and [sparsity]), and the tiny USER-mode
+// case with each of npusim's own sections: [dram] with each model,
+// [multicore] with each partition (alone and over a real memory),
+// [energy] and [npusim]. TestFuzzRunSeedsCoverEverySection checks that
+// they cover every section.
+func fuzzRunSeeds(t testing.TB) []fuzzSeed {
+	var seeds []fuzzSeed
+	for _, pattern := range []string{"../testdata/golden/*", "../testdata/golden-v3/*"} {
+		dirs, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			cfg, err1 := os.ReadFile(filepath.Join(d, "scale.cfg"))
+			topo, err2 := os.ReadFile(filepath.Join(d, "topology.csv"))
+			kind, err3 := os.ReadFile(filepath.Join(d, "KIND"))
+			if err1 != nil || err2 != nil || err3 != nil {
+				continue
+			}
+			seeds = append(seeds, fuzzSeed{filepath.Base(d), cfg, topo, strings.TrimSpace(string(kind)) == "gemm", strings.HasSuffix(d, "_traces")})
+		}
+	}
+	const tiny = "../testdata/golden/tiny_4x4_os_user2_traces"
+	base, err1 := os.ReadFile(filepath.Join(tiny, "scale.cfg"))
+	topo, err2 := os.ReadFile(filepath.Join(tiny, "topology.csv"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	fixed := "[dram]\nModel = fixed\nLatency = 5\nChannels = 2\nWidth = 2\nRequestBytes = 32\nMaxInFlight = 4\n"
+	for _, ext := range []struct {
+		name, text string
+		traces     bool
+	}{
+		{"dram ideal", "[dram]\nModel = ideal\n", true},
+		{"dram fixed", fixed, true},
+		{"dram ddr4", "[dram]\nModel = ddr4\n", false},
+		{"dram hbm2", "[dram]\nModel = hbm2\n", false},
+		{"dram lpddr4 continuous", "[dram]\nModel = lpddr4\nContinuous = true\n", false},
+		{"dram akita-ddr4", "[dram]\nModel = akita-ddr4\nChannels = 2\nMaxInFlight = 8\n", false},
+		{"dram akita-hbm2", "[dram]\nModel = akita-hbm2\n", false},
+		{"multicore filters", "[multicore]\nCores = 2\n", false},
+		{"multicore pixels", "[multicore]\nCores = 3\nPartition = pixels\n", false},
+		{"multicore auto over ddr4", "[multicore]\nCores = 4\nPartition = auto\n\n[dram]\nModel = ddr4\n", false},
+		{"multicore grid over fixed", "[multicore]\nCores = 4\nCoreRows = 2\nCoreCols = 2\n\n" + fixed, false},
+		{"energy", "[energy]\nMultpJ = 2.5\nAddpJ = 0.5\nIdlePEpJ = 0.1\nDRAMReadpJ = 100\nClockMHz = 500\n", true},
+		{"npusim", "[npusim]\nWordBytes = 2\nBatch = 2\n", false},
+		{"vector", "[vector]\nLanes = 8\nLatency = 2\nFuse = true\nSoftmax = 4\n", false},
+		{"every extension", "[npusim]\nWordBytes = 2\n\n[energy]\nClockMHz = 800\n\n[multicore]\nCores = 2\nPartition = pixels\n\n[dram]\nModel = hbm2\n", false},
+	} {
+		seeds = append(seeds, fuzzSeed{ext.name, append(append(append([]byte{}, base...), '\n'), ext.text...), topo, false, ext.traces})
+	}
+	return seeds
+}
+
+// TestFuzzRunSeedsCoverEverySection: FuzzRun's seeds hold every config
+// section (npusim's own ones, from config.StrictSections, and SCALE-Sim's),
+// [dram] with every model and [multicore] with every partition, and each
+// seed is a valid input, so that the fuzzer starts from runs that reach
+// every part of the pipeline.
+func TestFuzzRunSeedsCoverEverySection(t *testing.T) {
+	want := append(config.StrictSections(), "general", "architecture_presets", "run_presets", "layout")
+	models := map[string]bool{dram.Ideal: false, dram.Fixed: false, dram.DDR4: false, dram.HBM2: false,
+		dram.LPDDR4: false, dram.AkitaDDR4: false, dram.AkitaHBM2: false}
+	parts := map[string]bool{}
+	for p := multicore.Filters; p <= multicore.Grid; p++ {
+		parts[p.String()] = false
+	}
+	seen := map[string]bool{}
+	for _, s := range fuzzRunSeeds(t) {
+		cfg, err := ParseConfig("f.cfg", s.cfg)
+		if err != nil {
+			t.Errorf("seed %s: %v", s.name, err)
+			continue
+		}
+		parse := topology.Parse
+		if cfg.V3 != nil {
+			parse = topology.ParseV3
+		}
+		kind := Conv
+		if s.gemm {
+			kind = Gemm
+		}
+		if _, err := parse("f.csv", bytes.NewReader(s.topo), kind); err != nil {
+			t.Errorf("seed %s: %v", s.name, err)
+		}
+		for _, line := range strings.Split(string(s.cfg), "\n") {
+			if sec, ok := strings.CutPrefix(strings.TrimSpace(line), "["); ok {
+				seen[strings.TrimSuffix(sec, "]")] = true
+			}
+		}
+		if cfg.DRAM.Model != "" {
+			models[cfg.DRAM.Model] = true
+		}
+		if cfg.Multicore.Cores > 1 {
+			parts[cfg.Multicore.Partition.String()] = true
+		}
+	}
+	for _, sec := range want {
+		if !seen[sec] {
+			t.Errorf("no seed has a [%s] section", sec)
+		}
+	}
+	for m, ok := range models {
+		if !ok {
+			t.Errorf("no seed has [dram] Model = %s", m)
+		}
+	}
+	for p, ok := range parts {
+		if !ok {
+			t.Errorf("no seed has [multicore] Partition = %s", p)
+		}
+	}
+}

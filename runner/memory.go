@@ -204,6 +204,12 @@ func (ms *memorySystem) checkCapacity(cfg config.Config, layers []systolic.Layer
 			spans[i].End = max(spans[i].End, spans[i].Start+n)
 		}
 	}
+	return ms.checkSpans(cfg, spans)
+}
+
+// checkSpans checks that operands at the given word spans fit in the
+// memory.
+func (ms *memorySystem) checkSpans(cfg config.Config, spans []dram.Span) error {
 	if ms.ctrl != nil {
 		// DRAMsim3 drops the address bits above its mapping (addresses
 		// wrap); npusim refuses operands beyond the memory instead.

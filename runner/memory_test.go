@@ -58,9 +58,12 @@ func runMem(t testing.TB, extra string, layers ...systolic.Layer) ([]report.Laye
 
 // TestFixedZeroLatencyIsIdeal: a fixed memory with no latency and ample
 // width, behind adapters as wide as the configured interface, stalls the
-// array within 1% of SCALE-Sim's ideal channel. (It pays a port hop to
-// the memory and one back per burst, and moves the words the buffers
-// really need rather than SCALE-Sim's count, which includes padding.)
+// array within 1.5% of SCALE-Sim's ideal channel. (It pays a port hop to
+// the memory and one back per burst, moves the words the buffers really
+// need rather than SCALE-Sim's count, which includes padding, and starts a
+// drain when the ofmap buffer can know of it, where SCALE-Sim dates some
+// a few cycles in the past: see sram.Builder.WithCausalDrains. That last
+// one moved these layers from 0.3-0.8% to 0.9-1.2%.)
 func TestFixedZeroLatencyIsIdeal(t *testing.T) {
 	for _, l := range memLayers {
 		ideal, _ := runMem(t, "", l)
@@ -70,7 +73,7 @@ func TestFixedZeroLatencyIsIdeal(t *testing.T) {
 		if is == 0 {
 			t.Fatalf("%s: test setup: no stalls with the ideal channel", l.Name)
 		}
-		if d := math.Abs(float64(rs-is)) / float64(is); d > 0.01 {
+		if d := math.Abs(float64(rs-is)) / float64(is); d > 0.015 {
 			t.Errorf("%s: stalls %d with a zero-latency memory, %d with the ideal channel (%.2f%% apart)", l.Name, rs, is, 100*d)
 		}
 	}
@@ -180,7 +183,16 @@ func TestDRAMReport(t *testing.T) {
 		if num(9) != words/(num(7)-num(6)+1) {
 			t.Errorf("row %q: words/cycle is not words over the active cycles", line)
 		}
-		if mean, p99 := num(10), num(11); mean <= 0 || p99 < math.Floor(mean)*0.5 {
+		// Exact latencies are pinned by TestDRAMReportExact (fixed) and the
+		// DRAM model's own tests; here: no request, not even at the 99th
+		// percentile, is faster than the two port hops plus DDR4's column
+		// latency: tCL = 22 (a read) or tCWL = 16 (a write, the OFMAP)
+		// cycles of its 1.6 GHz clock.
+		least := 2 + 22/1.6
+		if op == 2 {
+			least = 2 + 16/1.6
+		}
+		if mean, p99 := num(10), num(11); mean < least || p99 < least {
 			t.Errorf("row %q: latency mean %v, p99 %v", line, mean, p99)
 		}
 		stallSum[layer] += int64(num(12))

@@ -60,22 +60,18 @@ func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, e
 // across the cores (each on a fresh engine and memory, see
 // multicore.Config.RunLayer), the three reports describe the whole NPU and
 // CORE_REPORT.csv each core.
-func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
-	if opts.Traces {
-		return nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
-	}
+// Run has checked the layers against ms's capacity, and that opts asks for
+// no traces.
+func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts Options, ms *memorySystem) ([]report.Layer, error) {
 	con := opts.Console
 	if con == nil {
 		con = io.Discard
 	}
-	ms := newMemorySystem(cfg, sim.NewSerialEngine(), cfg.Clock(), max(cfg.WordBytes, 1))
-	if err := ms.checkCapacity(cfg, layers); err != nil {
-		return nil, err
-	}
 	ms.printBanner(con)
 	mc := multicoreConfig(cfg)
 	stop := watch(opts.Context, sim.NewSerialEngine()) // its hook goes on each engine of the run
-	if opts.Context != nil {
+	mc.Parallel = opts.Parallel
+	if opts.Context != nil && !opts.Parallel { // see newWorker
 		mc.EngineHooks = []sim.Hook{stop}
 	}
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
@@ -195,7 +196,7 @@ func printLayer(con io.Writer, rep report.Layer, traces bool) {
 // copyTraces copies the trace files of folder from into folder to (the
 // kernel copies the data where it can).
 func copyTraces(from, to string) error {
-	if err := os.MkdirAll(to, 0o755); err != nil {
+	if err := fileio.MkdirNoFollow(to); err != nil {
 		return fmt.Errorf("creating trace folder: %w", err)
 	}
 	names, err := filepath.Glob(filepath.Join(from, "*_TRACE.csv"))
@@ -218,7 +219,7 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst + report.PartSuffix)
+	out, err := fileio.CreateNoFollow(dst + report.PartSuffix)
 	if err != nil {
 		return err
 	}
@@ -249,11 +250,15 @@ func newLayersBar(w io.Writer, n int) *layersBar {
 	if w == nil {
 		return nil
 	}
+	desc := fmt.Sprintf("%d layers", n)
+	if n == 1 {
+		desc = "1 layer"
+	}
 	return &layersBar{
 		parts: make([]int, n),
 		bar: progressbar.NewOptions(n*1000,
 			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%d layers", n)),
+			progressbar.OptionSetDescription(desc),
 			progressbar.OptionSetRenderBlankState(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish()),

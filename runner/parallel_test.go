@@ -145,3 +145,15 @@ func TestOneThreadSameOutput(t *testing.T) {
 		sameTree(t, def.dir, one.dir)
 	}
 }
+
+// TestLayersBarOneLayer checks the run's progress bar names one layer
+// "1 layer", not "1 layers".
+func TestLayersBarOneLayer(t *testing.T) {
+	for n, want := range map[int]string{1: "\r1 layer ", 3: "\r3 layers "} {
+		var buf bytes.Buffer
+		newLayersBar(&buf, n)
+		if !strings.HasPrefix(buf.String(), want) {
+			t.Errorf("%d layers: bar %q, want it to start with %q", n, buf.String(), want)
+		}
+	}
+}

@@ -12,9 +12,12 @@ import (
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
+	"github.com/npusim/npusim/topology"
+	"github.com/npusim/npusim/vector"
 	"github.com/sarchlab/akita/v3/sim"
 	"github.com/schollz/progressbar/v3"
 )
@@ -50,6 +53,28 @@ type Options struct {
 	// the read buffers walk long folds on goroutines of their own), for a
 	// caller that runs several Runs at once on all cores.
 	OneThread bool
+	// Parallel simulates each layer on akita's parallel engine
+	// (sim.NewParallelEngine), which runs the components that tick at the
+	// same instant on goroutines of their own, as MGPUSim's runner offers.
+	// The output is the same as on the serial engine. A stop (Context)
+	// then takes effect between layers: the parallel engine cannot be
+	// left in the middle of one.
+	Parallel bool
+	// TaskTrace, if set, is the file (FILE.csv) akita's CSV tracer writes
+	// the run's task tree to: each layer, its folds, their bursts and
+	// their memory requests, with parent IDs, for akita's Daisen. Every
+	// layer is then simulated (no reuse), one after the other on one
+	// accelerator, so that the trace has one time axis. Multi-core runs
+	// refuse it.
+	TaskTrace string
+}
+
+// newEngine returns the akita engine a layer is simulated on.
+func newEngine(opts Options) sim.Engine {
+	if opts.Parallel {
+		return sim.NewParallelEngine()
+	}
+	return sim.NewSerialEngine()
 }
 
 // NewAccelerator builds the accelerator a config describes on engine.
@@ -66,7 +91,11 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
 	}
-	acc := coreBuilder(cfg).
+	b := coreBuilder(cfg)
+	if cfg.Vector != nil {
+		b = b.WithVectorUnit(vector.MakeBuilder().WithConfig(cfg.Vector.Config))
+	}
+	acc := b.
 		WithEngine(engine).
 		WithFreq(cfg.Clock()).
 		WithBandwidth(bw).
@@ -81,7 +110,7 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 // coreBuilder is the builder of the array and buffers cfg describes, without
 // engine, bandwidth, word size and memory.
 func coreBuilder(cfg config.Config) components.Builder {
-	return components.NewAcceleratorBuilder().
+	return components.MakeBuilder().
 		WithArray(cfg.ArrayHeight, cfg.ArrayWidth).
 		WithDataflow(cfg.Dataflow).
 		WithSRAMKB(cfg.IfmapSRAMKB, cfg.FilterSRAMKB, cfg.OfmapSRAMKB).
@@ -96,6 +125,21 @@ func coreBuilder(cfg config.Config) components.Builder {
 // simulated at the same time (Options.Workers, NoReuse); the output is the
 // same as that of a plain serial run.
 func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Layer, error) {
+	reports, _, err := RunNetwork(cfg, layers, nil, opts)
+	return reports, err
+}
+
+// RunNetwork is Run for a network with vector layers too (docs/vector.md):
+// the GEMM layers run as Run runs them, then the vector layers on the
+// vector unit cfg.Vector describes (the default unit if the config has no
+// [vector] section). Their rows go to VECTOR_REPORT.csv, ENERGY_REPORT.csv
+// and (real memory) DRAM_REPORT.csv, and NETWORK_REPORT.csv splits the
+// cycles. Without vector layers and without a [vector] section the output
+// is exactly Run's.
+func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.VectorLayer, opts Options) ([]report.Layer, []report.VectorLayer, error) {
+	if len(vls) > 0 && cfg.Vector == nil {
+		cfg.Vector = config.DefaultVector()
+	}
 	// akita creates its ID generator on first use, unsynchronised: create it
 	// here, before anything of the run may run on another goroutine. (A
 	// caller running several Runs at once calls sim.GetIDGenerator before
@@ -106,31 +150,62 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 		con = io.Discard
 	}
 	if err := checkRun(cfg, layers, opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
-		return nil, fmt.Errorf("creating log folder: %w", err)
+	if err := checkVector(cfg, vls, len(layers)); err != nil {
+		return nil, nil, err
+	}
+	// Everything that can refuse the run is checked before anything is
+	// printed or created: a refused run prints its error alone and leaves
+	// no folder behind.
+	layers = withBatch(layers, cfg.Batch)
+	var first *worker
+	var ms *memorySystem
+	if cfg.Multicore.Cores > 1 {
+		if opts.Traces {
+			return nil, nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
+		}
+		if opts.TaskTrace != "" {
+			return nil, nil, fmt.Errorf("config %s: [%s]: task traces (-trace-tasks) are not written by multi-core runs", cfg.Path, "multicore")
+		}
+		ms = newMemorySystem(cfg, sim.NewSerialEngine(), cfg.Clock(), max(cfg.WordBytes, 1))
+	} else {
+		if opts.TaskTrace != "" {
+			opts.Workers, opts.NoReuse = 1, true // one accelerator, every layer simulated
+		}
+		first = newWorker(cfg, opts)
+		ms = first.ms
+	}
+	if err := ms.checkCapacity(cfg, layers); err != nil {
+		return nil, nil, err
 	}
 	dir := filepath.Join(opts.LogDir, cfg.RunName)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating run folder: %w", err)
+	if err := report.CheckRunDir(dir); err != nil {
+		return nil, nil, err
 	}
-	// The banner follows the folder checks, so that a bad log folder is the
-	// only thing printed.
+	if err := os.Mkdir(opts.LogDir, 0o755); err != nil && !os.IsExist(err) {
+		return nil, nil, fmt.Errorf("creating log folder: %w", err)
+	}
+	if err := fileio.MkdirNoFollow(dir); err != nil {
+		return nil, nil, fmt.Errorf("creating run folder: %w", err)
+	}
 	printBanner(con, cfg, opts.TopologyPath)
 
-	layers = withBatch(layers, cfg.Batch)
 	if cfg.Multicore.Cores > 1 {
-		return runMulticore(cfg, dir, layers, opts)
+		reports, err := runMulticore(cfg, dir, layers, opts, ms)
+		return reports, nil, err
 	}
-	first := newWorker(cfg, opts)
-	if err := first.ms.checkCapacity(cfg, layers); err != nil {
-		return nil, err
+	if opts.TaskTrace != "" {
+		finish, err := traceTasks(first, opts.TaskTrace)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer finish()
 	}
 	first.ms.printBanner(con)
 	out, err := report.StartOutput(dir, report.Formats(cfg), len(layers), con)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer out.Abandon()
 	run := runSerial
@@ -142,13 +217,17 @@ func Run(cfg config.Config, layers []systolic.Layer, opts Options) ([]report.Lay
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)
 	if err != nil {
-		return nil, out.Fail(err)
+		return nil, nil, out.Fail(err)
+	}
+	vreps, err := runVector(cfg, vls, opts, con, out)
+	if err != nil {
+		return nil, nil, out.Fail(err)
 	}
 	if err := out.Finish(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintln(con, "************ SCALE SIM Run Complete ****************")
-	return reports, nil
+	return reports, vreps, nil
 }
 
 // runSerial simulates the layers one after the other on one accelerator.
@@ -181,12 +260,22 @@ type worker struct {
 	ms      *memorySystem
 	stop    *stopper
 	watched bool // its sequencer reports to the run's progress bar
+	engine  sim.Engine
 }
 
 func newWorker(cfg config.Config, opts Options) *worker {
-	engine := sim.NewSerialEngine()
+	engine := newEngine(opts)
 	acc, ms := newAccelerator(cfg, engine, opts.OneThread)
-	return &worker{acc: acc, ms: ms, stop: watch(opts.Context, engine)}
+	w := &worker{acc: acc, ms: ms, engine: engine}
+	if opts.Parallel {
+		// The stop hook panics out of the engine, which only works on the
+		// goroutine that runs it: on the parallel engine a stop is checked
+		// between layers.
+		w.stop = watch(opts.Context, nil)
+	} else {
+		w.stop = watch(opts.Context, engine)
+	}
+	return w
 }
 
 // simulate runs layer i, writing its traces under dir/layer<i> if traces
@@ -274,7 +363,7 @@ func printBanner(w io.Writer, cfg config.Config, topology string) {
 // buffers and channels; the returned functions close them, completing the
 // traces (keep) or removing them.
 func attachTraces(acc *components.Accelerator, dir string) ([]func(keep bool) error, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := fileio.MkdirNoFollow(dir); err != nil {
 		return nil, fmt.Errorf("creating trace folder: %w", err)
 	}
 	var closers []func(keep bool) error

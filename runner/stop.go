@@ -36,14 +36,17 @@ type stopper struct {
 
 type stopPanic struct{}
 
-// watch makes engine stop once ctx is done; a nil ctx never stops.
+// watch makes engine stop once ctx is done; a nil ctx never stops, and a
+// nil engine is only checked between layers.
 func watch(ctx context.Context, engine sim.Engine) *stopper {
 	s := &stopper{ctx: ctx}
 	if ctx == nil {
 		return s
 	}
 	s.done = ctx.Done()
-	engine.AcceptHook(s)
+	if engine != nil {
+		engine.AcceptHook(s)
+	}
 	return s
 }
 
@@ -90,4 +93,9 @@ func (s *stopper) guard(i int, l systolic.Layer, f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+// guardVector is guard for vector layer i.
+func (s *stopper) guardVector(i int, name string, f func() error) error {
+	return s.guard(i, systolic.Layer{Name: "vector " + name}, f)
 }

@@ -15,6 +15,7 @@ type Builder struct {
 	op     protocol.Operand
 	addrs  bool
 	inline bool // read buffers never walk on a goroutine of their own
+	causal bool // the write buffer never dates a drain before now
 }
 
 // MakeBuilder returns a builder for a 64 kB buffer in CALC mode.
@@ -53,6 +54,14 @@ func (b Builder) WithAddressRanges(on bool) Builder { b.addrs = on; return b }
 // nothing from that and turns it off.
 func (b Builder) WithInlineWalks(on bool) Builder { b.inline = on; return b }
 
+// WithCausalDrains makes the write buffer date a drain that SCALE-Sim
+// would date in the past (before the buffer could know of it) at the cycle
+// it learns of it instead, so that every drain but the final one leaves at
+// its own cycle. For a real memory behind the buffer, whose answers arrive
+// after the completion they report; the ideal channel keeps SCALE-Sim's
+// dating and its numbers.
+func (b Builder) WithCausalDrains(on bool) Builder { b.causal = on; return b }
+
 // WithOperand says which operand a read buffer holds (ifmap or filter).
 func (b Builder) WithOperand(op protocol.Operand) Builder { b.op = op; return b }
 
@@ -69,7 +78,7 @@ func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
 	} else {
 		rb.policy = newEstimate(b.words)
 	}
-	rb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, rb)
+	rb.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, rb)
 	rb.init(rb.TickingComponent, b.engine, b.freq, name)
 	return rb
 }
@@ -81,8 +90,8 @@ func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
 		panic("sram: a write buffer needs a positive bandwidth")
 	}
 	active := (b.words + 1) / 2
-	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs}
-	wb.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, wb)
+	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs, causal: b.causal}
+	wb.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, wb)
 	wb.init(wb.TickingComponent, b.engine, b.freq, name)
 	return wb
 }

@@ -1,7 +1,3 @@
-// Package sram holds npusim's on-chip buffers: the double-buffered operand
-// read buffers (ifmap, filter) and the ofmap write buffer. Each is an akita
-// component with a "Top" port facing the PE array and a "Bottom" port facing
-// a DRAM channel; their prefetch and drain policies are SCALE-Sim v2's.
 package sram
 
 import (
@@ -14,7 +10,7 @@ import (
 // bursts leave at their own cycle, the bursts in flight, and a flag for "the
 // policy cannot go on until the last burst completes".
 type ports struct {
-	comp        *sim.TickingComponent
+	comp        *protocol.TickingComponent
 	clock       *protocol.Clock
 	origin      int64 // engine cycle of the layer's cycle 0
 	top, bottom sim.Port
@@ -25,9 +21,10 @@ type ports struct {
 	lastDone    int64
 	traceSlots  []int64 // scratch for traceRow
 	addrs       bool    // bursts carry their address ranges
+	task        string  // the tracing task bursts queued now belong to
 }
 
-func (p *ports) init(c *sim.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
+func (p *ports) init(c *protocol.TickingComponent, engine sim.Engine, freq sim.Freq, name string) {
 	p.comp = c
 	p.clock = protocol.NewClock(engine, freq, c)
 	p.outbox.OnSend = p.traceSend
@@ -57,6 +54,7 @@ func (p *ports) replyAt(req sim.Msg, msg sim.Msg, cycle int64) {
 // until the response arrives.
 func (p *ports) burst(b *protocol.BurstReq, blocking bool) {
 	b.Origin = p.origin
+	b.ParentTask = p.task
 	b.TrafficBytes = protocol.HeaderBytes
 	if b.Write {
 		b.TrafficBytes += int(b.Words)
@@ -80,7 +78,7 @@ func (p *ports) traceSend(m sim.Msg) {
 	if b.Write {
 		what = "drain"
 	}
-	tracing.StartTask(b.ID, "", p.comp, "burst", what, b)
+	tracing.StartTask(b.ID, b.ParentTask, p.comp, "burst", what, b)
 }
 
 // traceRow writes one SRAM trace row: the cycle, then the width slots of a

@@ -60,7 +60,7 @@ type readPolicy interface {
 // the walk waits inside it. In CALC mode it never waits, so it walks each
 // fold when the array asks for it.
 type ReadBuffer struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	ports
 
 	op     protocol.Operand
@@ -129,24 +129,48 @@ func (b *ReadBuffer) SetTracer(t protocol.Tracer) { b.tracer = t }
 //
 // The walk over the demand is the bulk of the simulation's work and
 // touches nothing but this buffer, so it runs on its own goroutine, started
-// in one tick and joined at the start of the next: the ifmap and filter
-// buffers, which receive their folds in the same cycle, walk them in
-// parallel. The join happens before the buffer does anything else, so the
-// results and the order of events do not depend on the scheduling. When
-// walks are short (a USER-mode buffer that stops for a fill every few
-// rows), handing them to another goroutine costs more than it saves, so a
-// walk whose predecessor covered few rows runs inline.
+// in the tick and joined by a walkJoin event at the same instant: the ifmap
+// and filter buffers, which receive their folds in the same cycle, walk
+// them in parallel, and the buffer then goes on exactly as if it had walked
+// inline, before any message of that instant is delivered, so what it sends
+// leaves at the same engine time in both modes (a fill the walk finds due
+// now leaves now, not one tick later). When walks are short (a USER-mode
+// buffer that stops for a fill every few rows), handing them to another
+// goroutine costs more than it saves, so a walk whose predecessor covered
+// few rows runs inline.
 func (b *ReadBuffer) Tick(now sim.VTimeInSec) bool {
-	if b.walking {
-		<-b.walkDone
-		b.walking = false
-	}
+	b.run(now)
+	return false
+}
+
+// run steps until there is nothing left to do, or until a walk goes to a
+// goroutine: a walkJoin event at the same instant then takes over.
+func (b *ReadBuffer) run(now sim.VTimeInSec) {
 	for b.step(now) {
 		if b.walking {
-			return true // join next tick
+			b.Engine.Schedule(walkJoin{sim.NewEventBase(now, walkJoiner{b})})
+			return
 		}
 	}
-	return false
+}
+
+// walkJoin is the event that joins a walk started on a goroutine at the
+// same instant. It is not a tick: the buffer ticks at most once per
+// instant, and the join only finishes what that tick started. Primary
+// events of an instant all run before its secondary ones (the connections'
+// deliveries) on akita's serial and parallel engines alike, so the join
+// comes before anything the buffer sends can be delivered.
+type walkJoin struct{ *sim.EventBase }
+
+type walkJoiner struct{ b *ReadBuffer }
+
+// Handle joins the walk and goes on with the tick.
+func (j walkJoiner) Handle(e sim.Event) error {
+	b := j.b
+	<-b.walkDone
+	b.walking = false
+	b.run(e.Time())
+	return nil
 }
 
 // step does one thing; it reports whether it did anything.
@@ -221,6 +245,7 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		b.walked, b.nextFold, b.cur, b.ready = 0, 0, nil, nil
 		clear(b.resident)
 		b.stream = nil
+		b.task = m.Task
 		if b.policy.ahead() {
 			b.stream = m.Stream
 		}
@@ -239,6 +264,9 @@ func (b *ReadBuffer) handle(msg sim.Msg) {
 		}
 	case *protocol.ReadFoldReq:
 		b.req = m
+		if m.Task != "" {
+			b.task = m.Task
+		}
 		b.reqEnd = m.Demand.FirstRow() + int64(m.Demand.Rows())
 		b.reported = m.Demand.FirstRow() - 1 // a walk waiting at the first row says so too
 		b.foldReady = b.foldReady[:0]

@@ -15,7 +15,7 @@ import (
 // The buffer keeps just the committed lines not drained yet (their fill, and
 // their addresses when traced), so its memory is bounded by its size.
 type WriteBuffer struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	ports
 
 	total, drain int64 // words
@@ -33,20 +33,22 @@ type WriteBuffer struct {
 	held     rangeQueue // accepted addresses not drained yet, when addrs
 
 	// the request being served
-	req        *protocol.WriteReq
-	t, c       int
-	row        []int64
-	lo, hi     int
-	cyc, cur   int64
-	jumps      []protocol.RowReady
-	ending     *protocol.LayerEndReq
-	fullWait   bool  // a result found the buffer full during a drain: it waits for the drain's answer
-	drainSent  int64 // engine cycle the drain in flight left
-	nowCycle   int64 // engine cycle of the current step
-	finalCycle int64 // start cycle of the next chunk of the final drain
-	final      bool  // the layer's last rows are in: drain everything
-	finalDrain bool  // the final drain has started
-	drained    bool  // the final drain is over
+	req              *protocol.WriteReq
+	t, c             int
+	row              []int64
+	lo, hi           int
+	cyc, cur         int64
+	jumps            []protocol.RowReady
+	ending           *protocol.LayerEndReq
+	fullWait         bool  // a result found the buffer full during a drain: it waits for the drain's answer
+	drainSent        int64 // engine cycle the drain in flight left
+	nowCycle         int64 // engine cycle of the current step
+	finalCycle       int64 // start cycle of the next chunk of the final drain
+	final            bool  // the layer's last rows are in: drain everything
+	finalDrain       bool  // the final drain has started
+	drained          bool  // the final drain is over
+	finalDrainDating bool  // drainChunk dates the chunk as SCALE-Sim does, even in the past
+	causal           bool  // drains are never dated before now (WithCausalDrains)
 
 	stats WriteStats
 }
@@ -104,6 +106,7 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 	switch m := msg.(type) {
 	case *protocol.LayerBeginReq:
 		b.tracing = b.tracer != nil
+		b.task = m.Task
 		b.free, b.drainEnd = b.total, 0
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
@@ -115,6 +118,9 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.origin = m.Origin
 	case *protocol.WriteReq:
 		b.req = m
+		if m.Task != "" {
+			b.task = m.Task
+		}
 		b.t, b.c = m.From, -1
 		b.cyc = m.Cycle
 		b.jumps = nil
@@ -351,7 +357,21 @@ func (b *WriteBuffer) commit() {
 // drainChunk writes up to ceil(drain/bw) committed lines from cycle start.
 // QUIRK (SCALE-Sim): the size counts every line as full except the last,
 // and the space is credited when the drain starts.
+//
+// The policy may start a drain at a cycle the buffer has already passed:
+// the rows of a segment reach the buffer after the cycle of the first (the
+// array learns a row's cycle from a fill that completed in that very
+// cycle, and the news takes two hops), and a real memory's answer arrives
+// one hop after the drain it completes. SCALE-Sim dates such a drain in
+// the past, and with the ideal channels so does the buffer (its numbers
+// are SCALE-Sim's; the drain leaves as soon as it is known, a few cycles
+// late). A causal buffer (WithCausalDrains: a real memory behind it) dates
+// it now, when it can start, so that it leaves at Origin+At like every
+// other burst. The final drain keeps SCALE-Sim's dating in both (finish).
 func (b *WriteBuffer) drainChunk(start int64) {
+	if b.causal && !b.finalDrainDating {
+		start = max(start, b.nowCycle-b.origin)
+	}
 	n := min(ceilDiv64(b.drain, b.bw), int64(len(b.lines)))
 	words := n*b.bw - (b.bw - b.lines[n-1])
 	req := &protocol.BurstReq{Write: true, At: start, Lines: int(n), LineWords: int(b.bw), Words: words}
@@ -390,7 +410,9 @@ func (b *WriteBuffer) finish() {
 		b.finalCycle = b.drainEnd + 1
 	}
 	if len(b.lines) > 0 {
+		b.finalDrainDating = true
 		b.drainChunk(b.finalCycle)
+		b.finalDrainDating = false
 		b.finalDrain = true
 		return
 	}

@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/npusim/npusim/components/protocol"
+	"github.com/npusim/npusim/internal/cpus"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/runner"
 	"github.com/npusim/npusim/systolic"
@@ -42,6 +43,12 @@ type Options struct {
 	// Progress, if not nil, receives a progress bar over the sweep's
 	// configurations; meant for a terminal.
 	Progress io.Writer
+	// Context, if not nil, stops the sweep when it is done: no further
+	// configuration starts, the running ones stop at their next event
+	// (runner.Options.Context), and Run returns an error that matches
+	// context.Cause(Context). Finished configurations keep their
+	// DoneFile, so running the sweep again finishes it.
+	Context context.Context
 }
 
 // Result is a finished sweep (or shard).
@@ -95,10 +102,6 @@ func fingerprint(p Point, layers []systolic.Layer) string {
 // Every row comes from the reports on disk, so a resumed sweep writes the
 // same CSV as an uninterrupted one.
 func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error) {
-	runs := filepath.Join(opts.OutDir, "runs")
-	if err := os.MkdirAll(runs, 0o755); err != nil {
-		return nil, fmt.Errorf("sweep: creating %s: %w", runs, err)
-	}
 	var mine []Point
 	for _, p := range points {
 		if opts.Shards <= 1 || p.ID%opts.Shards == opts.Shard {
@@ -108,9 +111,20 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 	if len(mine) == 0 {
 		return nil, fmt.Errorf("sweep: shard %d/%d has no configurations (the sweep has %d)", opts.Shard, opts.Shards, len(points))
 	}
+	if rows := len(points) * len(layers); rows > MaxRows {
+		return nil, fmt.Errorf("sweep: %d configurations of %d layers make %d CSV rows, more than the %d a sweep may have", len(points), len(layers), rows, MaxRows)
+	}
+	runs := filepath.Join(opts.OutDir, "runs")
+	if err := os.MkdirAll(runs, 0o755); err != nil {
+		return nil, fmt.Errorf("sweep: creating %s: %w", runs, err)
+	}
 	jobs := opts.Jobs
 	if jobs <= 0 {
-		jobs = runtime.NumCPU()
+		jobs = cpus.Count()
+	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	jobs = min(jobs, len(mine))
 	var bar *progressbar.ProgressBar
@@ -128,6 +142,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 	var (
 		next     atomic.Int64
 		ran      atomic.Int64
+		nDone    atomic.Int64
 		failed   atomic.Bool
 		mu       sync.Mutex
 		errs     []error
@@ -141,7 +156,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for !failed.Load() {
+			for !failed.Load() && ctx.Err() == nil {
 				k := int(next.Add(1) - 1)
 				if k >= len(mine) {
 					return
@@ -150,7 +165,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 				// with several jobs, each configuration runs on one
 				// goroutine: its buffers' walks would only compete with
 				// the other jobs for the cores
-				run, fresh, err := runPoint(mine[i], layers, runs, opts.Traces, jobs > 1)
+				run, fresh, err := runPoint(ctx, mine[i], layers, runs, opts.Traces, jobs > 1)
 				if err != nil {
 					failed.Store(true)
 					mu.Lock()
@@ -159,6 +174,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 					return
 				}
 				finished[i] = run
+				nDone.Add(1)
 				if fresh {
 					ran.Add(1)
 				}
@@ -174,12 +190,15 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 	if bar != nil {
 		bar.Finish()
 	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, fmt.Errorf("sweep stopped with %d of %d configurations finished (running it again finishes it): %w", nDone.Load(), len(mine), err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	res.Ran = int(ran.Load())
 	res.Reused = len(mine) - res.Ran
-	res.Table = &Table{Header: header(mine[0])}
+	res.Table = &Table{Header: header(mine[0]), Provenance: newProvenance(points, layers, opts.Shard, opts.Shards)}
 	for i, p := range mine {
 		recs, err := records(p, finished[i], layers)
 		if err != nil {
@@ -195,7 +214,7 @@ func Run(points []Point, layers []systolic.Layer, opts Options) (*Result, error)
 
 // runPoint simulates one configuration unless its folder is already
 // finished, and loads its reports. fresh says it was simulated now.
-func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread bool) (run *report.Run, fresh bool, err error) {
+func runPoint(ctx context.Context, p Point, layers []systolic.Layer, runs string, traces, oneThread bool) (run *report.Run, fresh bool, err error) {
 	dir := filepath.Join(runs, p.Name)
 	done := filepath.Join(dir, DoneFile)
 	fp := fingerprint(p, layers)
@@ -216,7 +235,7 @@ func runPoint(p Point, layers []systolic.Layer, runs string, traces, oneThread b
 	if err := os.WriteFile(filepath.Join(dir, ConfigFile), p.Text, 0o644); err != nil {
 		return nil, false, fmt.Errorf("sweep: %w", err)
 	}
-	if _, err := runner.Run(p.Config, layers, runner.Options{LogDir: runs, Traces: traces, OneThread: oneThread}); err != nil {
+	if _, err := runner.Run(p.Config, layers, runner.Options{LogDir: runs, Traces: traces, OneThread: oneThread, Context: ctx}); err != nil {
 		return nil, false, fmt.Errorf("sweep: configuration %s: %w", p.Name, err)
 	}
 	if err := os.WriteFile(done, []byte(fp), 0o644); err != nil {

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/npusim/npusim/config"
 )
@@ -33,8 +35,13 @@ type Spec struct {
 	PEs int
 }
 
-// ParseSet parses "key=v1,v2,...", the -set flag.
+// ParseSet parses "key=v1,v2,...", the -set flag. Control characters
+// and invalid UTF-8 are refused: keys and values reach folder names, the
+// CSV, the HTML page and error messages.
 func ParseSet(s string) (Param, error) {
+	if err := printable(s); err != nil {
+		return Param{}, fmt.Errorf("-set %q: %w", s, err)
+	}
 	key, vals, ok := strings.Cut(s, "=")
 	key = strings.TrimSpace(key)
 	if !ok || key == "" {
@@ -81,8 +88,12 @@ func ParseFile(path string, r io.Reader) (Spec, error) {
 	return spec, nil
 }
 
-// SetPEs sets the fixed PE count from a single value.
+// SetPEs sets the fixed PE count from a single value; a second pes (in
+// the sweep file or from -pes) is refused rather than silently winning.
 func (s *Spec) SetPEs(vals []string) error {
+	if s.PEs > 0 {
+		return fmt.Errorf("pes is given twice (%d, then %s)", s.PEs, strings.Join(vals, ","))
+	}
 	if len(vals) != 1 {
 		return fmt.Errorf("pes takes one value, got %d", len(vals))
 	}
@@ -109,18 +120,41 @@ type Point struct {
 	Text []byte
 }
 
+// MaxConfigs bounds the configurations of a sweep. Points builds and
+// checks every configuration before anything runs (a few KB each), and a
+// sweep writes a folder of reports per configuration: 10,000 keeps both
+// small (tens of MB, tens of thousands of files). A larger design space
+// is best cut into several sweeps.
+const MaxConfigs = 10_000
+
+// MaxRows bounds a sweep's CSV rows (configurations x layers), so that
+// its CSV stays well inside what merge and plot read (MaxTableBytes).
+const MaxRows = 250_000
+
+// MaxNameBytes bounds a configuration's name, which names its folder:
+// file systems allow 255 bytes, and a name that does not fit must stop
+// the sweep before it starts, not in the middle.
+const MaxNameBytes = 200
+
 // Points expands spec over the base config text (read from path): every
 // configuration is built and validated before anything runs, so a bad
-// value stops the sweep at once.
+// value stops the sweep at once. A sweep has at most MaxConfigs
+// configurations.
 func (s Spec) Points(path string, base []byte) ([]Point, error) {
 	if len(s.Params) == 0 {
 		return nil, fmt.Errorf("sweep: nothing to sweep (give a sweep file or -set KEY=V1,V2,...)")
 	}
 	heightSwept := false
 	for i, p := range s.Params {
+		if err := checkKey(p.Key); err != nil {
+			return nil, err
+		}
 		for _, q := range s.Params[:i] {
-			if strings.EqualFold(q.Key, p.Key) {
-				return nil, fmt.Errorf("sweep: key %s is swept twice", p.Key)
+			if sameKey(q.Key, p.Key) {
+				if q.Key == p.Key {
+					return nil, fmt.Errorf("sweep: key %s is swept twice", p.Key)
+				}
+				return nil, fmt.Errorf("sweep: key %s is swept twice, as %s and as %s", bareKey(p.Key), q.Key, p.Key)
 			}
 		}
 		k := strings.ToLower(bareKey(p.Key))
@@ -135,12 +169,15 @@ func (s Spec) Points(path string, base []byte) ([]Point, error) {
 	if s.PEs > 0 && !heightSwept {
 		return nil, fmt.Errorf("sweep: a fixed PE count needs ArrayHeight to be swept")
 	}
-	total := 1
+	total, product := 1, 1.0
+	for _, p := range s.Params {
+		product *= float64(len(p.Values))
+	}
+	if product > MaxConfigs {
+		return nil, fmt.Errorf("sweep: %.0f configurations, more than the %d a sweep may have: cut the design space into several sweeps", product, MaxConfigs)
+	}
 	for _, p := range s.Params {
 		total *= len(p.Values)
-		if total > 1<<20 {
-			return nil, fmt.Errorf("sweep: more than %d configurations", 1<<20)
-		}
 	}
 	points := make([]Point, 0, total)
 	names := map[string]int{}
@@ -149,6 +186,9 @@ func (s Spec) Points(path string, base []byte) ([]Point, error) {
 		pt, err := s.point(id, idx, path, base)
 		if err != nil {
 			return nil, err
+		}
+		if len(pt.Name) > MaxNameBytes {
+			return nil, fmt.Errorf("sweep: configuration %d is named %q, %d bytes long: a name (made of the swept values) names a folder and may have at most %d; shorten the values", id, ellipsis(pt.Name, 40), len(pt.Name), MaxNameBytes)
 		}
 		if prev, dup := names[pt.Name]; dup {
 			return nil, fmt.Errorf("sweep: configurations %d and %d are both named %q", prev, id, pt.Name)
@@ -270,7 +310,7 @@ func setKey(text []byte, key, val string) ([]byte, error) {
 		return nil, fmt.Errorf("value %q of %s spans lines", val, key)
 	}
 	lines := strings.SplitAfter(string(text), "\n")
-	cur, found, secLine := "", false, -1
+	cur, found, foundIn, secLine := "", false, "", -1
 	for i, line := range lines {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
@@ -287,8 +327,11 @@ func setKey(text []byte, key, val string) ([]byte, error) {
 		if sep < 0 || !strings.EqualFold(strings.TrimSpace(t[:sep]), name) {
 			continue
 		}
+		if found && foundIn != cur {
+			return nil, fmt.Errorf("key %s is in [%s] and in [%s]: write SECTION.%s", key, foundIn, cur, key)
+		}
 		lines[i] = strings.TrimSpace(t[:sep]) + " = " + val + "\n"
-		found = true
+		found, foundIn = true, cur
 	}
 	if found {
 		return []byte(strings.Join(lines, "")), nil
@@ -308,4 +351,65 @@ func setKey(text []byte, key, val string) ([]byte, error) {
 	}
 	lines = append(lines[:secLine+1], append([]string{name + " = " + val + "\n"}, lines[secLine+1:]...)...)
 	return []byte(strings.Join(lines, "")), nil
+}
+
+// printable refuses control characters and invalid UTF-8.
+func printable(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("not valid UTF-8")
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("control character %U at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+// ellipsis shortens s to its first n bytes (on a rune boundary) and "...".
+func ellipsis(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// checkKey refuses a key whose section is not where the key is read from:
+// "general.ArrayHeight" would add a key the simulator never reads, and
+// every configuration would be the base one under another name.
+func checkKey(key string) error {
+	i := strings.LastIndex(key, ".")
+	if i < 0 {
+		return nil
+	}
+	section, name := key[:i], key[i+1:]
+	if section == "" || name == "" {
+		return fmt.Errorf("sweep: key %q: want KEY or SECTION.KEY", key)
+	}
+	if want := knownSections[strings.ToLower(name)]; want != "" && section != want {
+		return fmt.Errorf("sweep: key %s: %s is read from [%s], not [%s]", key, name, want, section)
+	}
+	return nil
+}
+
+// sameKey says whether two swept keys name the same config key: the same
+// name (keys are case-insensitive), and the same section or at least one
+// of them without a section (a bare key is set in every section).
+func sameKey(a, b string) bool {
+	if !strings.EqualFold(bareKey(a), bareKey(b)) {
+		return false
+	}
+	sa, sb := section(a), section(b)
+	return sa == "" || sb == "" || sa == sb
+}
+
+// section is a key's "section." prefix, without the dot ("" if none).
+func section(key string) string {
+	if i := strings.LastIndex(key, "."); i >= 0 {
+		return key[:i]
+	}
+	return ""
 }

@@ -40,7 +40,7 @@ import (
 // (FoldTimingReq), which times what depends on the array's clock (the SRAM
 // trace and SCALE-Sim's CALC-mode DRAM estimate).
 type Array struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	clock                      *protocol.Clock
 	ctrl, ifmap, filter, ofmap sim.Port
@@ -128,7 +128,7 @@ func (b Builder) WithSparsity(s Sparsity) Builder { b.sparsity = s; return b }
 // "Filter", "Ofmap" (to the buffers).
 func (b Builder) Build(name string) *Array {
 	a := &Array{}
-	a.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, a)
+	a.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, a)
 	a.clock = protocol.NewClock(b.engine, b.freq, a.TickingComponent)
 	a.ctrl = sim.NewLimitNumMsgPort(a, 4, name+".Ctrl")
 	a.AddPort("Ctrl", a.ctrl)
@@ -193,9 +193,9 @@ func (a *Array) handle(now sim.VTimeInSec, msg sim.Msg) {
 		}
 		for _, op := range []protocol.Operand{protocol.Ifmap, protocol.Filter} {
 			a.toBuffer(op, &protocol.LayerBeginReq{Layer: m.Layer,
-				Fill: m.Mapping.FillOrder(op), Stream: m.Mapping.Stream(op)})
+				Fill: m.Mapping.FillOrder(op), Stream: m.Mapping.Stream(op), Task: a.layerTask})
 		}
-		a.toBuffer(protocol.Ofmap, &protocol.LayerBeginReq{Layer: m.Layer})
+		a.toBuffer(protocol.Ofmap, &protocol.LayerBeginReq{Layer: m.Layer, Task: a.layerTask})
 	case *protocol.LayerBeginRsp:
 		a.lead = max(a.lead, m.Lead)
 		if a.begun++; a.begun == 3 {
@@ -276,8 +276,8 @@ func (a *Array) startFold(m *FoldReq) {
 	a.through = [2]int64{a.first, a.first}
 	a.heard = [2]bool{}
 	a.segFrom = 0
-	a.toBuffer(protocol.Ifmap, &protocol.ReadFoldReq{Demand: a.demands[protocol.Ifmap]})
-	a.toBuffer(protocol.Filter, &protocol.ReadFoldReq{Demand: a.demands[protocol.Filter]})
+	a.toBuffer(protocol.Ifmap, &protocol.ReadFoldReq{Demand: a.demands[protocol.Ifmap], Task: a.foldTask})
+	a.toBuffer(protocol.Filter, &protocol.ReadFoldReq{Demand: a.demands[protocol.Filter], Task: a.foldTask})
 }
 
 // advance ends the current segment once its last row's reads are known
@@ -310,7 +310,7 @@ func (a *Array) advance() {
 	}
 	last := a.fold.Last && to == d.Rows()
 	a.outbox.QueueAt(a.ofmap, a.bufDst[protocol.Ofmap],
-		&protocol.WriteReq{Demand: d, From: a.segFrom, To: to, Cycle: a.nextCycle, Last: last},
+		&protocol.WriteReq{Demand: d, From: a.segFrom, To: to, Cycle: a.nextCycle, Last: last, Task: a.foldTask},
 		a.clock.Time(a.origin+a.nextCycle))
 	a.writing = true
 	a.segFrom = to

@@ -1,7 +1,3 @@
-// Package systolic holds the compute side of an npusim accelerator: the layer
-// geometry, the operand address functions, the output-, weight- and
-// input-stationary fold mappings of SCALE-Sim v2, and the PE array and fold
-// sequencer components that walk a layer fold by fold.
 package systolic
 
 import (

@@ -25,6 +25,49 @@ type RunLayerReq struct {
 // Meta returns the message meta.
 func (m *RunLayerReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 
+// RunLayerReqBuilder builds RunLayerReqs, with a fresh ID, as akita's
+// message builders do.
+type RunLayerReqBuilder struct {
+	src, dst sim.Port
+	sendTime sim.VTimeInSec
+	index    int
+	layer    Layer
+	offsets  *Offsets
+}
+
+// MakeRunLayerReqBuilder returns an empty builder.
+func MakeRunLayerReqBuilder() RunLayerReqBuilder { return RunLayerReqBuilder{} }
+
+// WithSrc sets the port the answer goes to.
+func (b RunLayerReqBuilder) WithSrc(p sim.Port) RunLayerReqBuilder { b.src = p; return b }
+
+// WithDst sets the accelerator's control port.
+func (b RunLayerReqBuilder) WithDst(p sim.Port) RunLayerReqBuilder { b.dst = p; return b }
+
+// WithSendTime sets the send time.
+func (b RunLayerReqBuilder) WithSendTime(t sim.VTimeInSec) RunLayerReqBuilder {
+	b.sendTime = t
+	return b
+}
+
+// WithIndex sets the layer's number.
+func (b RunLayerReqBuilder) WithIndex(i int) RunLayerReqBuilder { b.index = i; return b }
+
+// WithLayer sets the layer.
+func (b RunLayerReqBuilder) WithLayer(l Layer) RunLayerReqBuilder { b.layer = l; return b }
+
+// WithOffsets replaces the accelerator's operand base addresses for the
+// layer.
+func (b RunLayerReqBuilder) WithOffsets(o Offsets) RunLayerReqBuilder { b.offsets = &o; return b }
+
+// Build returns the request with a new ID.
+func (b RunLayerReqBuilder) Build() *RunLayerReq {
+	r := &RunLayerReq{Index: b.index, Layer: b.layer, Offsets: b.offsets}
+	r.ID = sim.GetIDGenerator().Generate()
+	r.Src, r.Dst, r.SendTime = b.src, b.dst, b.sendTime
+	return r
+}
+
 // RunLayerRsp answers a RunLayerReq. Err is set, and Result empty, when the
 // layer cannot be simulated (it fails Layer.Validate, or the accelerator's
 // sparsity cannot map it).
@@ -140,7 +183,7 @@ type FoldProgress struct {
 // inside), handing the array one fold at a time (or a few consecutive ones
 // when they are short) on its "Out" port. It knows nothing about memory.
 type Sequencer struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 
 	ctrl, out sim.Port
 	arrayDst  sim.Port
@@ -162,7 +205,7 @@ type Sequencer struct {
 // builder's array size, dataflow and offsets.
 func (b Builder) BuildSequencer(name string) *Sequencer {
 	s := &Sequencer{rows: b.rows, cols: b.cols, dataflow: b.dataflow, offsets: b.offsets, sparsity: b.sparsity}
-	s.TickingComponent = sim.NewTickingComponent(name, b.engine, b.freq, s)
+	s.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, s)
 	s.ctrl = sim.NewLimitNumMsgPort(s, 4, name+".Ctrl")
 	s.AddPort("Ctrl", s.ctrl)
 	s.out = sim.NewLimitNumMsgPort(s, 4, name+".Out")
@@ -225,6 +268,15 @@ func (s *Sequencer) step(now sim.VTimeInSec) bool {
 func (s *Sequencer) begin() {
 	req := s.queue[0]
 	s.queue = s.queue[1:]
+	if req.Src == nil {
+		panic(fmt.Sprintf("systolic: %s: RunLayerReq without a source port: nowhere to answer (build it with MakeRunLayerReqBuilder)", s.Name()))
+	}
+	if req.ID == "" {
+		// The answer could not be told from another one: refuse the layer.
+		s.outbox.Queue(s.ctrl, req.Src, &RunLayerRsp{
+			Err: fmt.Errorf("layer %d (%s): RunLayerReq has no ID (build it with MakeRunLayerReqBuilder)", req.Index, req.Layer.Name)})
+		return
+	}
 	off := s.offsets
 	if req.Offsets != nil {
 		off = *req.Offsets

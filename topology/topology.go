@@ -113,6 +113,10 @@ func parseTopology(path string, r io.Reader, kind Kind, v3 bool) ([]systolic.Lay
 	}
 	lines := splitPyLines(string(data))
 	var layers []systolic.Layer
+	kindCol := -1 // the Kind column of the extension (vector.go), if the header has one
+	if !v3 && kind == Conv && len(lines) > 0 {
+		kindCol = kindColumn(lines[0])
+	}
 	for i, raw := range lines {
 		if i == 0 {
 			if hint := headerKindHint(kind, raw); hint != "" {
@@ -149,7 +153,19 @@ func parseTopology(path string, r io.Reader, kind Kind, v3 bool) ([]systolic.Lay
 			continue
 		}
 		var got []systolic.Layer
-		if v3 {
+		rowKind := ""
+		if kindCol >= 0 {
+			fields, dropped, rowKind, err = splitKind(fields, dropped, kindCol)
+			if err != nil {
+				return nil, errf("%v", err)
+			}
+			if strings.HasPrefix(rowKind, "vector:") {
+				continue // a vector layer: LoadVector reads it
+			}
+		}
+		if rowKind == "gemm" {
+			got, err = parseGemmRow(fields[:min(len(fields), len(gemmColumns))], dropped)
+		} else if v3 {
 			got, err = parseV3Row(fields, dropped, kind)
 		} else if kind == Gemm {
 			got, err = parseGemmRow(fields, dropped)

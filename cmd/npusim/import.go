@@ -14,14 +14,15 @@ import (
 	"github.com/npusim/npusim/topology"
 )
 
-const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad none|include] [-o FILE]"
+const importSynopsis = "npusim import MODEL.onnx [-batch N] [-pad include|none] [-ops gemm|all] [-o FILE]"
 
 const importUsage = "usage: " + importSynopsis + `
 
 Writes the model's compute layers as a SCALE-Sim conv-format topology CSV
 (GEMMs in the conv form SCALE-Sim gives them) to standard output or FILE,
-for npusim -t FILE or SCALE-Sim -t FILE -i conv. The import summary goes to
-standard error.`
+for npusim -t FILE or SCALE-Sim -t FILE -i conv. With -ops all the CSV also
+carries the vector layers (the Kind column of docs/vector.md), which npusim
+reads and SCALE-Sim does not. The import summary goes to standard error.`
 
 // importCmd is "npusim import": ONNX model in, topology CSV out.
 func importCmd(args []string) error {
@@ -30,9 +31,10 @@ func importCmd(args []string) error {
 		fmt.Fprintln(fs.Output(), importUsage)
 		fs.PrintDefaults()
 	}
-	pad := fs.String("pad", "none", "padding convention: none (SCALE-Sim's, unpadded ifmap) or include (ifmap grown by the pads)")
+	pad := fs.String("pad", defaultPad, "padding convention: include (ifmap grown by the pads: the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmap)")
 	batch := fs.Int("batch", 1, "number of model inputs (multiplies the exported batch)")
 	outPath := fs.String("o", "", "write the CSV to this file instead of standard output")
+	ops := fs.String("ops", "gemm", "gemm (SCALE-Sim's CSV) or all (also the vector layers, in a Kind column)")
 	// Flags may come before or after the model path.
 	var rest []string
 	for {
@@ -40,7 +42,7 @@ func importCmd(args []string) error {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
-			return err
+			return fmt.Errorf("%w%s", err, didYouMean(fs, err))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -64,14 +66,27 @@ func importCmd(args []string) error {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, m.Summary())
+	write := func(w io.Writer) error { return onnx.WriteCSV(w, layers) }
+	switch *ops {
+	case "gemm":
+	case "all":
+		vls, err := onnxVector(m, *batch)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, m.VectorSummary())
+		write = func(w io.Writer) error { return topology.WriteKindCSV(w, layers, vls) }
+	default:
+		return fmt.Errorf("import: -ops %q: must be gemm or all", *ops)
+	}
 	if *outPath == "" {
-		return onnx.WriteCSV(os.Stdout, layers)
+		return write(os.Stdout)
 	}
 	f, err := os.Create(*outPath)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	if err := onnx.WriteCSV(f, layers); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return fmt.Errorf("import: %s: %w", *outPath, err)
 	}
@@ -105,10 +120,16 @@ func loadTopology(cfg config.Config, path string, kind topology.Kind, pad string
 		return nil, err
 	}
 	if !model {
-		if pad != "none" || batch != 1 {
+		if pad != "" || batch != 1 {
 			return nil, fmt.Errorf("topology %s: -pad and -batch apply to ONNX models only", path)
 		}
 		return topology.LoadFor(cfg, path, kind)
+	}
+	if kind == topology.Gemm {
+		return nil, fmt.Errorf("topology %s: -i gemm is for GEMM topology CSVs; an ONNX model's layers come from the model (drop -i gemm)", path)
+	}
+	if pad == "" {
+		pad = defaultPad
 	}
 	p, err := onnx.ParsePadding(pad)
 	if err != nil {
@@ -123,7 +144,7 @@ func loadTopology(cfg config.Config, path string, kind topology.Kind, pad string
 		return nil, err
 	}
 	if summary != nil {
-		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %d layers)\n", m.Summary(), p, batch, len(layers))
+		fmt.Fprintf(summary, "%s (-pad %s, -batch %d: %s)\n", m.Summary(), p, batch, plural(len(layers), "layer"))
 	}
 	return layers, nil
 }

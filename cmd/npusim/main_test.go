@@ -48,7 +48,7 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "missing -c CONFIG"},
+		{[]string{"-q"}, "missing -c CONFIG"},
 		{[]string{"-c", filepath.Join(dir, "nope.cfg"), "-t", badTopo}, "nope.cfg"},
 		{[]string{"-c", badCfg, "-t", badTopo}, "config " + badCfg + ": missing section [run_presets]"},
 		{[]string{"-c", golden + "/scale.cfg", "-t", badTopo, "-p", dir}, "topology " + badTopo + " line 2:"},

@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"time"
 
 	"github.com/npusim/npusim/plot"
 	"github.com/npusim/npusim/sweep"
-	"golang.org/x/term"
 )
 
 const sweepHelp = `npusim sweep runs every combination of values of some config keys on all cores,
@@ -20,10 +18,13 @@ OUTDIR/index.html. Swept keys come from a sweep file (lines "KEY = V1, V2, ...",
 and "pes = N" to fix the PE count so that ArrayWidth = N / ArrayHeight) and from
 -set flags. Configurations already finished in OUTDIR are not run again.
 With -shard I/N only configurations whose index modulo N is I run, into
-OUTDIR/sweep-shard-I-of-N.csv; "npusim merge" joins the shards.
+OUTDIR/sweep-shard-I-of-N.csv (and its provenance, .provenance.json);
+"npusim merge" joins the shards, and refuses a set that is not all of one
+sweep's shards. A sweep has at most 10000 configurations. Stopped (SIGINT,
+SIGTERM), it says how far it got; run it again to finish it.
 
 Usage:
-  npusim sweep -c CONFIG -t TOPOLOGY -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N]
+  npusim sweep -c CONFIG -t TOPOLOGY|MODEL.onnx -o OUTDIR [-f SWEEPFILE] [-set KEY=V1,V2,...]... [-pes N] [-j N] [-shard I/N] [-pad include|none] [-batch N]
 
 Example:
   npusim sweep -c scale.cfg -t net.csv -o dse -set ArrayHeight=4,16,64 -pes 4096 -set Dataflow=os,ws,is
@@ -34,7 +35,7 @@ Flags:
 func runSweep(args []string) error {
 	fs := newFlags("sweep")
 	cfgPath := fs.String("c", "", "base config file (SCALE-Sim INI format)")
-	topoPath := fs.String("t", "", "topology CSV (overrides the config's TopologyCsvLoc)")
+	topoPath := fs.String("t", "", "topology CSV or ONNX model (overrides the config's TopologyCsvLoc)")
 	kind := fs.String("i", "conv", "topology format: conv or gemm")
 	out := fs.String("o", "sweep", "output folder")
 	file := fs.String("f", "", "sweep file: KEY = V1, V2, ... lines (and pes = N)")
@@ -47,7 +48,9 @@ func runSweep(args []string) error {
 		return err
 	})
 	pes := fs.Int("pes", 0, "fix the PE count: ArrayWidth = PES / ArrayHeight")
-	jobs := fs.Int("j", runtime.NumCPU(), "configurations simulated at once")
+	jobs := fs.Int("j", 0, "configurations simulated at once (0: one per CPU this process may use)")
+	pad := fs.String("pad", "", padUsage)
+	batch := fs.Int("batch", 1, "ONNX models: number of inputs")
 	shard := fs.String("shard", "", "run one share I/N of the sweep (0 <= I < N), e.g. $SLURM_ARRAY_TASK_ID/8")
 	traces := fs.Bool("traces", false, "also write every configuration's traces")
 	quiet := fs.Bool("q", false, "print nothing (no progress bar or summary)")
@@ -57,10 +60,11 @@ func runSweep(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *jobs < 1 {
-		return fmt.Errorf("-j %d: want at least 1", *jobs)
+	nJobs, err := jobsFlag(*jobs)
+	if err != nil {
+		return err
 	}
-	opts := sweep.Options{OutDir: *out, Jobs: *jobs, Traces: *traces}
+	opts := sweep.Options{OutDir: *out, Jobs: nJobs, Traces: *traces, Context: interrupted()}
 	if *shard != "" {
 		var err error
 		if opts.Shard, opts.Shards, err = sweep.ParseShard(*shard); err != nil {
@@ -82,10 +86,10 @@ func runSweep(args []string) error {
 	spec.Params = append(spec.Params, sets...)
 	if *pes != 0 {
 		if err := spec.SetPEs([]string{strconv.Itoa(*pes)}); err != nil {
-			return err
+			return fmt.Errorf("-pes: %w", err)
 		}
 	}
-	in, err := loadRunInputs(*cfgPath, *topoPath, *kind, csvOnly)
+	in, err := loadRunInputs(*cfgPath, *topoPath, *kind, modelFlags{pad: *pad, batch: *batch})
 	if err != nil {
 		return err
 	}
@@ -93,19 +97,19 @@ func runSweep(args []string) error {
 	if err != nil {
 		return err
 	}
-	if !*quiet && term.IsTerminal(int(os.Stderr.Fd())) {
-		opts.Progress = os.Stderr
-	}
+	var stop func()
+	opts.Progress, stop = progressTo(*quiet)
 	start := time.Now()
 	res, err := sweep.Run(points, in.layers, opts)
+	stop()
 	if err != nil {
 		return err
 	}
 	n := res.Ran + res.Reused
 	if opts.Shards > 1 {
 		if !*quiet {
-			fmt.Fprintf(stdout, "Shard %d/%d: %d of %d configurations (%d run, %d already finished) in %.2f s\nCSV: %s\nJoin the shards with: npusim merge -o %s %s\n",
-				opts.Shard, opts.Shards, n, len(points), res.Ran, res.Reused, time.Since(start).Seconds(), res.CSV,
+			fmt.Fprintf(stdout, "Shard %d/%d: %d of %s (%d run, %d already finished) in %.2f s\nCSV: %s\nJoin the shards with: npusim merge -o %s %s\n",
+				opts.Shard, opts.Shards, n, plural(len(points), "configuration"), res.Ran, res.Reused, time.Since(start).Seconds(), res.CSV,
 				filepath.Join(*out, "sweep.csv"), filepath.Join(*out, "sweep-shard-*-of-"+strconv.Itoa(opts.Shards)+".csv"))
 		}
 		return nil
@@ -116,16 +120,20 @@ func runSweep(args []string) error {
 	}
 	if !*quiet {
 		best := plot.Best(cfgs)
-		fmt.Fprintf(stdout, "Sweep: %d configurations (%d run, %d already finished) in %.2f s on %d cores\n",
-			n, res.Ran, res.Reused, time.Since(start).Seconds(), opts.Jobs)
-		fmt.Fprintf(stdout, "Best by total cycles: %s (%d cycles)\nCSV: %s\nReport: %s\n",
-			best.Name, best.TotalCycles, res.CSV, filepath.Join(*out, plot.PageFile))
+		fmt.Fprintf(stdout, "Sweep: %s (%d run, %d already finished) in %.2f s on %s\n",
+			plural(n, "configuration"), res.Ran, res.Reused, time.Since(start).Seconds(), plural(min(opts.Jobs, n), "core"))
+		fmt.Fprintf(stdout, "Best by total cycles: %s (%s, %d cycles)\nCSV: %s\nReport: %s\n",
+			best.Name, best.Label, best.TotalCycles, res.CSV, filepath.Join(*out, plot.PageFile))
 	}
 	return nil
 }
 
 const mergeHelp = `npusim merge joins the CSVs of a sharded sweep into the CSV one unsharded run
-writes (the same bytes).
+writes (the same bytes, and the same provenance file). It checks each CSV's
+provenance (SHARD.provenance.json, beside it) and refuses a set that is not
+exactly one sweep's shards: a shard of another sweep (config, topology,
+swept keys or shard count), a shard given twice, an edited or incomplete
+shard, or a missing one, which it names. Files may have at most 256 MiB.
 
 Usage:
   npusim merge -o SWEEP.csv SHARD.csv...
@@ -139,32 +147,34 @@ Flags:
 func runMerge(args []string) error {
 	fs := newFlags("merge")
 	out := fs.String("o", "", "merged CSV to write")
-	if done, err := parseFlags(fs, args, mergeHelp); done || err != nil {
+	files, done, err := parseInterspersed(fs, args, mergeHelp)
+	if done || err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("merge: missing -o SWEEP.csv")
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		return fmt.Errorf("merge: no shard CSVs given")
 	}
-	t, err := sweep.Merge(fs.Args())
+	t, err := sweep.Merge(files)
 	if err != nil {
 		return err
 	}
 	if err := t.Write(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Merged %d files, %d rows: %s\n", fs.NArg(), len(t.Records), *out)
+	fmt.Fprintf(stdout, "Merged %s, %s: %s\n", plural(len(files), "file"), plural(len(t.Records), "row"), *out)
 	return nil
 }
 
-const plotHelp = `npusim plot draws a sweep CSV's plots (cycles per layer, utilisation vs. aspect
-ratio, DRAM bandwidth per operand; SVG and PNG) and index.html, which shows them
-with a sortable table and names the best configuration by total cycles.
+const plotHelp = `npusim plot draws a sweep CSV's plots (cycles per layer, utilization vs. aspect
+ratio, average DRAM bandwidth per operand; SVG and PNG) and index.html, which
+shows them with a sortable table and names the best configuration by total
+cycles. The CSV may have at most 256 MiB.
 
 Usage:
-  npusim plot [-o DIR] SWEEP.csv
+  npusim plot [-o DIR] SWEEP.csv  (or npusim plot SWEEP.csv -o DIR)
 
 Example:
   npusim plot -o report dse/sweep.csv
@@ -175,13 +185,14 @@ Flags:
 func runPlot(args []string) error {
 	fs := newFlags("plot")
 	out := fs.String("o", "", "output folder (default: the CSV's folder)")
-	if done, err := parseFlags(fs, args, plotHelp); done || err != nil {
+	files, done, err := parseInterspersed(fs, args, plotHelp)
+	if done || err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("plot: want one sweep CSV, got %d arguments", fs.NArg())
+	if len(files) != 1 {
+		return fmt.Errorf("plot: want one sweep CSV, got %s", plural(len(files), "argument"))
 	}
-	csvPath := fs.Arg(0)
+	csvPath := files[0]
 	t, err := sweep.ReadTable(csvPath)
 	if err != nil {
 		return err
@@ -199,6 +210,6 @@ func runPlot(args []string) error {
 		return err
 	}
 	best := plot.Best(cfgs)
-	fmt.Fprintf(stdout, "Best by total cycles: %s (%d cycles)\nReport: %s\n", best.Name, best.TotalCycles, filepath.Join(dir, plot.PageFile))
+	fmt.Fprintf(stdout, "Best by total cycles: %s (%s, %d cycles)\nReport: %s\n", best.Name, best.Label, best.TotalCycles, filepath.Join(dir, plot.PageFile))
 	return nil
 }

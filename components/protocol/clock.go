@@ -9,13 +9,24 @@ type Clock struct {
 	Freq   sim.Freq
 	engine sim.Engine
 	owner  sim.Handler
-	waking sim.VTimeInSec // the earliest wake-up scheduled and not yet past
+	waker  waker
+	waking sim.VTimeInSec // the earliest wake-up scheduled and not yet past (raw owners)
 }
 
-// NewClock returns a clock at freq for owner, which is woken by tick events
-// on engine.
+// waker is a component whose tick scheduler takes wake-ups at any instant
+// (TickingComponent).
+type waker interface {
+	WakeAt(now, t sim.VTimeInSec)
+}
+
+// NewClock returns a clock at freq for owner. An owner built on
+// TickingComponent is woken through its own tick scheduler, which ticks it
+// at most once per instant; any other handler gets raw tick events, which
+// is only safe if it never ticks otherwise.
 func NewClock(engine sim.Engine, freq sim.Freq, owner sim.Handler) *Clock {
-	return &Clock{Freq: freq, engine: engine, owner: owner, waking: -1}
+	c := &Clock{Freq: freq, engine: engine, owner: owner, waking: -1}
+	c.waker, _ = owner.(waker)
+	return c
 }
 
 // Time returns the engine time of cycle c.
@@ -26,11 +37,14 @@ func (c *Clock) Time(cycle int64) sim.VTimeInSec {
 // Cycle returns the cycle engine time now falls on.
 func (c *Clock) Cycle(now sim.VTimeInSec) int64 { return int64(c.Freq.Cycle(now)) }
 
-// WakeAt makes the owner tick at engine time t (later than now). One
-// event is scheduled per distinct earliest time: asking again for a later
-// time while an earlier wake-up is pending schedules nothing, since the
-// owner asks again when it wakes.
+// WakeAt makes the owner tick at engine time t (later than now). Asking
+// again for a later time while an earlier wake-up is pending schedules
+// nothing, since the owner asks again when it wakes.
 func (c *Clock) WakeAt(now, t sim.VTimeInSec) {
+	if c.waker != nil {
+		c.waker.WakeAt(now, t)
+		return
+	}
 	if c.waking > now && c.waking <= t {
 		return
 	}

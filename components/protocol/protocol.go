@@ -119,6 +119,9 @@ type LayerBeginReq struct {
 	Fill FillOrder
 	// Stream is the operand's demand (read buffers in USER mode walk it).
 	Stream DemandStream
+	// Task is the akita tracing task of the layer ("" when the sender is
+	// not traced): the parent of the buffer's bursts before the first fold.
+	Task string
 }
 
 // Meta returns the message meta.
@@ -152,6 +155,9 @@ func (m *LayerStartReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 type ReadFoldReq struct {
 	sim.MsgMeta
 	Demand Demand
+	// Task is the akita tracing task of the fold ("" when untraced): the
+	// parent of the bursts the buffer sends while serving it.
+	Task string
 }
 
 // Meta returns the message meta.
@@ -223,6 +229,9 @@ type WriteReq struct {
 	From, To int
 	Cycle    int64
 	Last     bool
+	// Task is the akita tracing task of the fold ("" when untraced): the
+	// parent of the drains the rows cause.
+	Task string
 }
 
 // Meta returns the message meta.
@@ -293,10 +302,25 @@ type BurstReq struct {
 	// is behind it), else nil. Their total length can differ from Words,
 	// which follows SCALE-Sim's counting.
 	Ranges []AddrRange
+	// ParentTask is the akita tracing task the burst belongs to (the fold,
+	// or the layer, being served when it was queued; "" when untraced).
+	// The buffer traces the burst as a task with the message's ID under
+	// it; whoever serves the burst traces its work under that ID (see
+	// dram.Channel and dram.Adapter), so that a trace links each memory
+	// request to the fold that caused it.
+	ParentTask string
 }
 
 // Meta returns the message meta.
 func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
+
+// BurstServer is a component that serves BurstReqs and says which clock
+// it counts their cycles in. A burst's At, Origin and Done are cycles of
+// the accelerator's clock, so whatever serves it must run that clock;
+// components.Builder refuses a memory port whose component says otherwise.
+type BurstServer interface {
+	BurstFreq() sim.Freq
+}
 
 // BurstRsp completes a BurstReq; Done is the cycle its last line completed,
 // relative to the request's Origin. A responder that times the burst itself

@@ -2,7 +2,6 @@ package fileio
 
 import (
 	"io"
-	"os"
 )
 
 // File is a file a run writes.
@@ -12,6 +11,7 @@ type File interface {
 	Close() error
 }
 
-// Create creates (or truncates) the file at path for writing. It is a
+// Create creates (or truncates) the file at path for writing, refusing a
+// symbolic link there (see CreateNoFollow). It is a
 // variable so that tests can make writes fail as on a full disk.
-var Create = func(path string) (File, error) { return os.Create(path) }
+var Create = func(path string) (File, error) { return CreateNoFollow(path) }

@@ -22,7 +22,7 @@ func TestParallelIDGeneratorCanBeChosen(t *testing.T) {
 		}
 	}()
 	sim.UseParallelIDGenerator()
-	acc := components.NewAcceleratorBuilder().WithEngine(sim.NewSerialEngine()).WithArray(4, 4).Build("NPU")
+	acc := components.MakeBuilder().WithEngine(sim.NewSerialEngine()).WithArray(4, 4).Build("NPU")
 	res, err := acc.RunLayer(0, systolic.GEMM("g", 8, 8, 8))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,5 @@
-// Package readmetest checks that README.md shows a sample's output.
+// Package readmetest checks that a documentation page shows a sample's
+// output, so that the page cannot drift from what the sample prints.
 package readmetest
 
 import (
@@ -7,15 +8,15 @@ import (
 	"testing"
 )
 
-// ShowsVerbatim fails t unless the README at path holds out verbatim as a
-// fenced block.
+// ShowsVerbatim fails t unless the Markdown page at path (README.md or a
+// page under docs/) holds out verbatim as a fenced block.
 func ShowsVerbatim(t testing.TB, path, out string) {
 	t.Helper()
-	readme, err := os.ReadFile(path)
+	page, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```\n"+out+"```\n") {
+	if !strings.Contains(string(page), "```\n"+out+"```\n") {
 		t.Errorf("%s does not show the sample's output:\n%s", path, out)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // compressed burst to any component that serves them (the ideal channel, a
 // dram.Adapter) and answers the buffer when that burst is done.
 type Link struct {
-	*sim.TickingComponent
+	*protocol.TickingComponent
 	top, bottom sim.Port
 	dram        sim.Port // the port below that serves bursts
 	Ratio       float64
@@ -34,7 +34,7 @@ type Link struct {
 // dram's connection and call SetDRAM.
 func NewLink(name string, engine sim.Engine, freq sim.Freq, ratio float64, latency int) *Link {
 	l := &Link{Ratio: ratio, Latency: int64(latency), pending: map[string]*protocol.BurstReq{}}
-	l.TickingComponent = sim.NewTickingComponent(name, engine, freq, l)
+	l.TickingComponent = protocol.NewTickingComponent(name, engine, freq, l)
 	l.clock = protocol.NewClock(engine, freq, l.TickingComponent)
 	l.top = sim.NewLimitNumMsgPort(l, 4, name+".Top")
 	l.bottom = sim.NewLimitNumMsgPort(l, 4, name+".Bottom")

@@ -36,7 +36,7 @@ var (
 const bandwidth = 10 // words per cycle of each DRAM interface (USER mode)
 
 func core(engine sim.Engine) components.Builder {
-	return components.NewAcceleratorBuilder().WithEngine(engine).
+	return components.MakeBuilder().WithEngine(engine).
 		WithArray(32, 32).WithDataflow(systolic.OS).WithSRAMKB(64, 64, 64).WithBandwidth(bandwidth)
 }
 

@@ -21,9 +21,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
+
 	"strings"
 
+	"github.com/npusim/npusim/internal/cpus"
 	"github.com/npusim/npusim/plot"
 	"github.com/npusim/npusim/sweep"
 	"github.com/npusim/npusim/topology"
@@ -48,7 +49,7 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("dse", flag.ContinueOnError)
 	dir := fs.String("o", filepath.Join(os.TempDir(), "npusim-dse"), "output folder")
-	jobs := fs.Int("j", runtime.NumCPU(), "configurations simulated at once")
+	jobs := fs.Int("j", cpus.Count(), "configurations simulated at once")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -123,7 +124,7 @@ func findings(cfgs []plot.Config) string {
 			worst = c
 		}
 	}
-	fmt.Fprintf(&b, "  best %s with %d cycles (%.1f%% utilisation), %.1fx fewer than the worst, %s\n",
+	fmt.Fprintf(&b, "  best %s with %d cycles (%.1f%% utilization), %.1fx fewer than the worst, %s\n",
 		best.Name, best.TotalCycles, best.Util, float64(worst.TotalCycles)/float64(best.TotalCycles), worst.Name)
 	for _, df := range []string{"os", "ws", "is"} {
 		var own []plot.Config

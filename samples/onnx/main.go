@@ -1,14 +1,20 @@
-// Command onnx imports ResNet-18 from an ONNX file (exported by PyTorch from
-// torchvision's architecture, weights stripped; BSD-3-Clause, see
-// LICENSE-torchvision), runs its 21 compute layers on SCALE-Sim's default
-// example accelerator (32x32 output stationary, 64 kB buffers, CALC mode;
-// scale.cfg, MIT, see LICENSE-scalesim), writes SCALE-Sim's reports and
-// prints a per-layer summary:
+// Command onnx imports two networks from ONNX files (exported by PyTorch,
+// weights stripped; BSD-3-Clause, see LICENSE-torchvision): ResNet-18, a
+// CNN, and a two-layer transformer encoder. It runs each whole network on
+// SCALE-Sim's default example accelerator (32x32 output stationary, 64 kB
+// buffers, CALC mode; scale.cfg, MIT, see LICENSE-scalesim) with npusim's
+// vector unit beside the PE array: the GEMM layers (Conv, Gemm, MatMul) on
+// the array, every other node on the vector unit or dropped with its reason
+// (docs/vector.md). It writes the reports of each network and prints, per
+// network, its GEMM layers, its vector layers by operator, and how its
+// cycles split between GEMM, vector and stall: the non-GEMM share.
 //
-//	go run ./samples/onnx [-p LOGDIR] [-pad none|include] [-batch N] [-model FILE.onnx]
+//	go run ./samples/onnx [-p LOGDIR] [-pad include|none] [-batch N] [-fuse] [-model FILE.onnx]
 //
-// The model and config are embedded, so the program works from any working
-// directory; -model runs another ONNX file instead.
+// -fuse applies the activations that directly follow a GEMM layer in its
+// ofmap drain ([vector] Fuse = true). The models and config are embedded,
+// so the program works from any working directory; -model runs another
+// ONNX file instead of the two.
 package main
 
 import (
@@ -17,18 +23,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/npusim/npusim/config"
 	"github.com/npusim/npusim/onnx"
+	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/runner"
+	"github.com/npusim/npusim/topology"
 )
 
 //go:embed scale.cfg
 var configData []byte
 
 //go:embed resnet18.onnx
-var modelData []byte
+var resnetData []byte
+
+//go:embed transformer_encoder.onnx
+var transformerData []byte
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -39,10 +51,13 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("onnx", flag.ContinueOnError)
-	logDir := fs.String("p", filepath.Join(os.TempDir(), "npusim-onnx"), "folder for the run's output folder")
-	padFlag := fs.String("pad", "include", "padding convention: none or include")
+	logDir := fs.String("p", filepath.Join(os.TempDir(), "npusim-onnx"), "folder for the runs' output folders")
+	// include, as npusim -t MODEL.onnx and npusim import: the model's own
+	// output sizes and MACs (none gives SCALE-Sim's unpadded ifmaps)
+	padFlag := fs.String("pad", "include", "padding convention: include (the model's output sizes and MACs) or none (SCALE-Sim's topology CSVs: unpadded ifmaps)")
 	batch := fs.Int("batch", 1, "number of model inputs")
-	modelPath := fs.String("model", "", "ONNX model to run instead of the embedded ResNet-18")
+	fuse := fs.Bool("fuse", false, "fuse activations into their GEMM layer's drain")
+	modelPath := fs.String("model", "", "ONNX model to run instead of the embedded ResNet-18 and transformer encoder")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,37 +72,82 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	var model *onnx.Model
+	cfg.Vector = config.DefaultVector()
+	cfg.Vector.Fuse = *fuse
+	var models []*onnx.Model
 	if *modelPath != "" {
-		model, err = onnx.Load(*modelPath)
+		m, err := onnx.Load(*modelPath)
+		if err != nil {
+			return err
+		}
+		models = append(models, m)
 	} else {
-		model, err = onnx.Parse("resnet18.onnx (embedded)", modelData)
+		for _, e := range []struct {
+			name string
+			data []byte
+		}{{"resnet18.onnx (embedded)", resnetData}, {"transformer_encoder.onnx (embedded)", transformerData}} {
+			m, err := onnx.Parse(e.name, e.data)
+			if err != nil {
+				return err
+			}
+			models = append(models, m)
+		}
 	}
-	if err != nil {
+	if err := os.MkdirAll(*logDir, 0o755); err != nil {
 		return err
 	}
-	layers, err := model.Systolic(pad, *batch)
-	if err != nil {
-		return err
+	for i, m := range models {
+		if err := runModel(cfg, m, pad, *batch, *logDir, fmt.Sprintf("%s_%d", cfg.RunName, i)); err != nil {
+			return err
+		}
 	}
-	fmt.Println(model.Summary())
+	return nil
+}
 
+// runModel runs one network and prints its account.
+func runModel(cfg config.Config, m *onnx.Model, pad onnx.Padding, batch int, logDir, runName string) error {
+	layers, err := m.Systolic(pad, batch)
+	if err != nil {
+		return err
+	}
+	before := m.LoweredBefore(batch)
+	vls := make([]topology.VectorLayer, 0, len(m.Vector))
+	for _, v := range m.Vector {
+		l, err := v.Batched(batch)
+		if err != nil {
+			return err
+		}
+		vls = append(vls, topology.VectorLayer{Layer: l, After: before[v.After], FusedInto: v.FusedInto})
+	}
+	fmt.Println(m.Summary())
+	fmt.Println(m.VectorSummary())
+	cfg.RunName = runName
 	start := time.Now()
-	reports, err := runner.Run(cfg, layers, runner.Options{LogDir: *logDir, TopologyPath: model.Name})
+	reports, vreps, err := runner.RunNetwork(cfg, layers, vls, runner.Options{LogDir: logDir, TopologyPath: m.Name})
 	if err != nil {
 		return err
 	}
 	wall := time.Since(start)
 
-	fmt.Printf("\n%-5s %-46s %10s %8s %14s\n", "Layer", "Name", "Cycles", "Util %", "MACs")
-	var cycles, macs int64
-	for _, r := range reports {
-		fmt.Printf("%-5d %-46s %10d %8.2f %14d\n", r.Layer, r.Name, r.TotalCycles, r.OverallUtil(), r.MACs)
-		cycles += r.TotalCycles
-		macs += r.MACs
+	var net report.Network
+	for i := range reports {
+		net.AddGEMM(&reports[i])
 	}
-	fmt.Printf("%-52s %10d %8.2f %14d\n", "total", cycles, float64(macs*100)/float64(cycles*reports[0].ArrayPEs), macs)
-	fmt.Printf("\nReports: %s\n", filepath.Join(*logDir, cfg.RunName))
-	fmt.Printf("Wall time: %s\n", wall.Round(time.Millisecond))
+	byOp := map[string]int64{}
+	for i := range vreps {
+		net.AddVector(&vreps[i])
+		byOp[vreps[i].Layer.Op] += vreps[i].Result.TotalCycles
+	}
+	ops := make([]string, 0, len(byOp))
+	for op := range byOp {
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(a, b int) bool { return byOp[ops[a]] > byOp[ops[b]] })
+	fmt.Printf("\n%-20s %12s %8s\n", "Vector op", "Cycles", "Share %")
+	for _, op := range ops {
+		fmt.Printf("%-20s %12d %8.2f\n", op, byOp[op], float64(byOp[op])*100/float64(net.Total()))
+	}
+	fmt.Printf("\n%s\n", net.Summary())
+	fmt.Printf("Reports: %s (wall time %s)\n\n", filepath.Join(logDir, runName), wall.Round(time.Millisecond))
 	return nil
 }

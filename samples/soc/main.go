@@ -31,13 +31,13 @@ type npu struct {
 }
 
 var npus = []npu{
-	{"NPU-A 128x128 WS", components.NewAcceleratorBuilder().WithArray(128, 128).WithDataflow(systolic.WS).
+	{"NPU-A 128x128 WS", components.MakeBuilder().WithArray(128, 128).WithDataflow(systolic.WS).
 		WithSRAMKB(256, 256, 128).WithOffsets(systolic.Offsets{Ifmap: 0, Filter: 1 << 24, Ofmap: 2 << 24}), 128,
 		[]systolic.Layer{ // one transformer encoder block, 128 tokens, d = 256
 			systolic.GEMM("qkv", 128, 768, 256), systolic.GEMM("scores", 128, 128, 64),
 			systolic.GEMM("context", 128, 64, 128), systolic.GEMM("proj", 128, 256, 256),
 			systolic.GEMM("ff1", 128, 1024, 256), systolic.GEMM("ff2", 128, 256, 1024)}},
-	{"NPU-B 32x32 OS", components.NewAcceleratorBuilder().WithArray(32, 32).WithDataflow(systolic.OS).
+	{"NPU-B 32x32 OS", components.MakeBuilder().WithArray(32, 32).WithDataflow(systolic.OS).
 		WithSRAMKB(32, 32, 16).WithOffsets(systolic.Offsets{Ifmap: 3 << 24, Filter: 4 << 24, Ofmap: 5 << 24}), 16,
 		[]systolic.Layer{ // a small CNN on a 32x32 image
 			{Name: "conv1", H: 34, W: 34, Fh: 3, Fw: 3, Ch: 3, N: 32, Sh: 1, Sw: 1},
@@ -117,7 +117,7 @@ func simulate(run []bool, gpu bool) result {
 		}
 	}
 	if clients == 0 { // the memory's controllers join with the last NPU
-		hbm.Attach("Idle", components.NewAcceleratorBuilder(), 1, 1)
+		hbm.Attach("Idle", components.MakeBuilder(), 1, 1)
 	}
 	if err := engine.Run(); err != nil {
 		fail(err)
