@@ -17,7 +17,7 @@
 // With WithMemoryPorts the builder leaves the memory ports unplugged, for
 // the caller to put on its own connection, shared memory or network:
 //
-//	hbm, _ := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.HBM2})
+//	hbm, _ := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.AkitaHBM2})
 //	bus := sim.NewDirectConnection("Bus", engine, freq)
 //	for _, p := range hbm.Ports() {
 //		bus.PlugIn(p, 256)

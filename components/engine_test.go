@@ -124,9 +124,9 @@ func runOn(t testing.TB, engine sim.Engine, c engineCase, inline bool) engineRun
 	b := c.b.WithEngine(engine).WithInlineWalks(inline)
 	var adapters []*dram.Adapter
 	if c.memory {
-		model := dram.HBM2
+		model := dram.AkitaHBM2
 		if c.name == "gemm-user-ddr4" {
-			model = dram.DDR4
+			model = dram.AkitaDDR4
 		}
 		m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: model, Channels: 2})
 		if err != nil {

@@ -159,7 +159,7 @@ func ExampleAccelerator_ControlPort() {
 // sharing slows an accelerator down).
 func ExampleBuilder_WithMemoryPorts() {
 	engine := sim.NewSerialEngine()
-	hbm, err := dram.BuildMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.HBM2, Channels: 2})
+	hbm, err := dram.BuildMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.AkitaHBM2, Channels: 2})
 	if err != nil {
 		panic(err)
 	}

@@ -91,7 +91,7 @@ func TestTaskTree(t *testing.T) {
 			b := swapBuilder(engine)
 			var hooked []tracing.NamedHookable
 			if memory {
-				m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: dram.HBM2, Channels: 2})
+				m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: dram.AkitaHBM2, Channels: 2})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -24,7 +24,7 @@ type sharedMemory struct {
 
 func newSharedMemory(t testing.TB, engine sim.Engine, freq sim.Freq) *sharedMemory {
 	t.Helper()
-	m, err := dram.BuildMemory(engine, freq, "Mem", dram.MemorySpec{Model: dram.HBM2, Channels: 2})
+	m, err := dram.BuildMemory(engine, freq, "Mem", dram.MemorySpec{Model: dram.AkitaHBM2, Channels: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,11 @@ type Config struct {
 	// WordBytes (bytes per word) and Batch (inputs per layer) are the
 	// [npusim] section; 0 means 1 (config_ext.go).
 	WordBytes, Batch int
+	// FrequencyMHz is the accelerator's clock ([npusim] FrequencyMHz; 0:
+	// the default, 1000). Cycle counts do not depend on it with the ideal
+	// channels; with a real memory it sets how many of its cycles an
+	// accelerator cycle lasts.
+	FrequencyMHz float64
 	// Energy is the [energy] section over the defaults; the zero value
 	// means DefaultEnergy (energy.go).
 	Energy EnergyTable

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/internal/py"
 )
 
@@ -22,11 +24,43 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 	if !p.sections[secDRAM] {
 		return nil
 	}
-	model, err := p.require(secDRAM, "Model")
-	if err != nil {
-		return err
+	var spec dram.MemorySpec
+	if v, ok := p.get(secDRAM, "Config"); ok {
+		// A DRAMsim3 .ini, relative to the config file's folder.
+		file := py.Strip(v)
+		if file == "" {
+			return p.keyErrf(secDRAM, "Config", "is empty")
+		}
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(filepath.Dir(p.path), file)
+		}
+		if _, err := dramsim.LoadConfig(file); err != nil {
+			return p.keyErrf(secDRAM, "Config", "%v", err)
+		}
+		spec.Config = file
+		if _, ok := p.get(secDRAM, "Model"); ok {
+			return p.keyErrf(secDRAM, "Model", "give Model or Config, not both (Config = %s names the memory)", py.Strip(v))
+		}
+		spec.Model = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	} else {
+		model, err := p.require(secDRAM, "Model")
+		if err != nil {
+			return err
+		}
+		spec.Model = py.Strip(model)
 	}
-	spec := dram.MemorySpec{Model: py.Strip(model)}
+	if v, ok := p.get(secDRAM, "Continuous"); ok {
+		switch strings.ToLower(py.Strip(v)) {
+		case "true", "yes", "on", "1":
+			spec.Continuous = true
+		case "false", "no", "off", "0":
+		default:
+			return p.keyErrf(secDRAM, "Continuous", "%q is not true or false", py.Strip(v))
+		}
+		if !spec.IsDRAMsim() {
+			return p.keyErrf(secDRAM, "Continuous", "applies only to npusim's DRAM model (ddr4, hbm2, lpddr4 or Config), not %s", spec.Model)
+		}
+	}
 	ints := []struct {
 		key      string
 		min, max int64
@@ -49,6 +83,9 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 		}
 		if spec.IsIdeal() {
 			return p.keyErrf(secDRAM, k.key, "has no effect with Model = %s", dram.Ideal)
+		}
+		if spec.IsDRAMsim() {
+			return p.keyErrf(secDRAM, k.key, "has no effect on npusim's DRAM model (%s): its DRAMsim3 config sets the structure", spec.Model)
 		}
 		if k.models != nil && k.models[0] != spec.Model {
 			return p.keyErrf(secDRAM, k.key, "applies only to Model = %s, not %s", k.models[0], spec.Model)

@@ -52,6 +52,9 @@ func SRAMAccessPJ(bytes float64) float64 {
 // DefaultEnergy is the energy table for cfg's word size and buffer sizes.
 func DefaultEnergy(cfg Config) EnergyTable {
 	e := EnergyTable{DRAMReadPJ: dramPJ, DRAMWritePJ: dramPJ, ClockMHz: defaultClockMHz}
+	if cfg.FrequencyMHz > 0 {
+		e.ClockMHz = cfg.FrequencyMHz
+	}
 	switch wb := max(cfg.WordBytes, 1); wb {
 	case 1:
 		e.MultPJ, e.AddPJ = mult8PJ, add8PJ

@@ -69,6 +69,6 @@ func ExampleParse_unknownKey() {
 	fmt.Println(err)
 	fmt.Println(config.StrictSections())
 	// Output:
-	// config mem.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight
+	// config mem.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Config, Continuous, Channels, Latency, Width, RequestBytes, MaxInFlight
 	// [dram energy multicore npusim sparsity vector]
 }

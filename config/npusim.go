@@ -38,6 +38,13 @@ func (p *cfgParser) parseExtensions(cfg *Config) error {
 				}
 			}
 		}
+		if v, ok := p.get(secNpusim, "FrequencyMHz"); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || math.IsNaN(f) || f <= 0 || f > 1e6 {
+				return p.keyErrf(secNpusim, "FrequencyMHz", "%q is not a clock in MHz (a positive number up to 1e6)", strings.TrimSpace(v))
+			}
+			cfg.FrequencyMHz = f
+		}
 		if _, ok := p.get(secNpusim, "Batch"); ok {
 			v, err := p.intKey(secNpusim, "Batch", 1, maxBatch)
 			if err != nil {
@@ -79,6 +86,14 @@ func (p *cfgParser) parseExtensions(cfg *Config) error {
 	return nil
 }
 
-// AccelFreq is the accelerator's clock (components.Builder's default,
-// which runner keeps).
+// AccelFreq is the accelerator's default clock (components.Builder's
+// default); [npusim] FrequencyMHz changes it (Config.Clock).
 const AccelFreq = 1 * sim.GHz
+
+// Clock is the accelerator's clock: FrequencyMHz, or AccelFreq.
+func (c Config) Clock() sim.Freq {
+	if c.FrequencyMHz > 0 {
+		return sim.Freq(c.FrequencyMHz) * sim.MHz
+	}
+	return AccelFreq
+}

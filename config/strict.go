@@ -19,9 +19,9 @@ import (
 // strictKeys lists, per npusim section, every key npusim reads there.
 // A section reader that reads a new key must list it here.
 var strictKeys = map[string][]string{
-	secDRAM:      {"Model", "Channels", "Latency", "Width", "RequestBytes", "MaxInFlight"},
+	secDRAM:      {"Model", "Config", "Continuous", "Channels", "Latency", "Width", "RequestBytes", "MaxInFlight"},
 	secMulticore: {"Cores", "Partition", "CoreRows", "CoreCols"},
-	secNpusim:    {"WordBytes", "Batch"},
+	secNpusim:    {"WordBytes", "Batch", "FrequencyMHz"},
 	secEnergy: {"MultpJ", "AddpJ", "IdlePEpJ", "IfmapSRAMpJ", "FilterSRAMpJ", "OfmapSRAMpJ",
 		"DRAMReadpJ", "DRAMWritepJ", "ClockMHz"},
 	secSparsity: {"SparsitySupport", "SparseRep", "OptimizedMapping", "BlockSize", "RandomNumberGeneratorSeed"},

@@ -12,11 +12,11 @@ func TestStrictKeys(t *testing.T) {
 	bad := []struct {
 		section, want string
 	}{
-		{"[dram]\nModel = fixed\nLatncy = 5\n", "config a.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight"},
-		{"[dram]\nModel = fixed\nlatency = 5\nchanels = 2\n", "config a.cfg: line 23: [dram] chanels: unknown key: did you mean Channels? [dram] takes Model, Channels, Latency, Width, RequestBytes, MaxInFlight"},
+		{"[dram]\nModel = fixed\nLatncy = 5\n", "config a.cfg: line 22: [dram] Latncy: unknown key: did you mean Latency? [dram] takes Model, Config, Continuous, Channels, Latency, Width, RequestBytes, MaxInFlight"},
+		{"[dram]\nModel = fixed\nlatency = 5\nchanels = 2\n", "config a.cfg: line 23: [dram] chanels: unknown key: did you mean Channels? [dram] takes Model, Config, Continuous, Channels, Latency, Width, RequestBytes, MaxInFlight"},
 		{"[multicore]\nCores = 4\nParition = pixels\n", "config a.cfg: line 22: [multicore] Parition: unknown key: did you mean Partition? [multicore] takes Cores, Partition, CoreRows, CoreCols"},
-		{"[npusim]\nBatchSize = 2\n", "config a.cfg: line 21: [npusim] BatchSize: unknown key: [npusim] takes WordBytes, Batch"},
-		{"[npusim]\nWordbyte = 2\n", "config a.cfg: line 21: [npusim] Wordbyte: unknown key: did you mean WordBytes? [npusim] takes WordBytes, Batch"},
+		{"[npusim]\nBatchSize = 2\n", "config a.cfg: line 21: [npusim] BatchSize: unknown key: [npusim] takes WordBytes, Batch, FrequencyMHz"},
+		{"[npusim]\nWordbyte = 2\n", "config a.cfg: line 21: [npusim] Wordbyte: unknown key: did you mean WordBytes? [npusim] takes WordBytes, Batch, FrequencyMHz"},
 		{"[energy]\nMulpJ = 2\n", "config a.cfg: line 21: [energy] MulpJ: unknown key: did you mean MultpJ? [energy] takes MultpJ, AddpJ, IdlePEpJ, IfmapSRAMpJ, FilterSRAMpJ, OfmapSRAMpJ, DRAMReadpJ, DRAMWritepJ, ClockMHz"},
 		{"[sparsity]\nSparsitySupport = False\nBlockSise = 4\n", "config a.cfg: line 22: [sparsity] BlockSise: unknown key: did you mean BlockSize? [sparsity] takes SparsitySupport, SparseRep, OptimizedMapping, BlockSize, RandomNumberGeneratorSeed"},
 	}
@@ -53,7 +53,7 @@ func TestInlineCommentHint(t *testing.T) {
 		{strings.Replace(baseConfig, "InterfaceBandwidth: USER", "InterfaceBandwidth: USER      # required: a real memory needs it", 1),
 			`config a.cfg: [run_presets] InterfaceBandwidth: unknown value "USER      # required: a real memory needs it" (allowed: USER, CALC)` + hint},
 		{baseConfig + "[dram]\nModel = ddr4   # or hbm2\n",
-			`config a.cfg: [dram] Model: unknown value "ddr4   # or hbm2" (allowed: ideal, fixed, ddr4, hbm2)` + hint},
+			`config a.cfg: [dram] Model: unknown value "ddr4   # or hbm2" (allowed: ideal, fixed, ddr4, hbm2, lpddr4, akita-ddr4, akita-hbm2, or Config = FILE.ini)` + hint},
 		{baseConfig + "[multicore]\nCores = 4\t; four cores\n",
 			`config a.cfg: [multicore] Cores: "4\t; four cores" is not an integer` + hint},
 	}

@@ -158,10 +158,10 @@ func TestAdapterMovesItsRanges(t *testing.T) {
 	for _, spec := range []MemorySpec{
 		{Model: Fixed, Latency: 20},
 		{Model: Fixed, Latency: 3, Channels: 3, Width: 2},
-		{Model: HBM2, Channels: 4},
-		{Model: DDR4},
-		{Model: DDR4, Channels: 2, RequestBytes: 128},
-		{Model: HBM2},
+		{Model: AkitaHBM2, Channels: 4},
+		{Model: AkitaDDR4},
+		{Model: AkitaDDR4, Channels: 2, RequestBytes: 128},
+		{Model: AkitaHBM2},
 	} {
 		for _, wb := range []int{1, 2, 4} {
 			t.Run(fmt.Sprintf("%s-%dch-%dB-w%d", spec.Model, spec.Channels, spec.RequestBytes, wb), func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 // adapters, as runner does for a [dram] section.
 func ExampleBuildMemory() {
 	engine := sim.NewSerialEngine()
-	m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: dram.HBM2})
+	m, err := dram.BuildMemory(engine, 1*sim.GHz, "Mem", dram.MemorySpec{Model: dram.AkitaHBM2})
 	if err != nil {
 		panic(err)
 	}

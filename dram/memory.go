@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 
+	"github.com/npusim/npusim/dram/dramsim"
 	akdram "github.com/sarchlab/akita/v3/mem/dram"
 	"github.com/sarchlab/akita/v3/mem/idealmemcontroller"
 	"github.com/sarchlab/akita/v3/mem/mem"
@@ -13,17 +14,62 @@ import (
 // The memory models a MemorySpec can name.
 const (
 	Ideal = "ideal" // SCALE-Sim's ideal channel (Channel); no akita memory
-	Fixed = "fixed" // akita mem/idealmemcontroller: fixed latency, Width requests per cycle
-	DDR4  = "ddr4"  // akita mem/dram with the DDR4-3200 timing set below
-	HBM2  = "hbm2"  // akita mem/dram with the HBM2 (2 Gb/s per pin) timing set below
+	// Fixed is a fixed latency, Width requests per cycle: the runner and
+	// multicore serve it with a Controller (WithFixed, no tick per cycle);
+	// BuildMemory still builds akita's mem/idealmemcontroller for it.
+	Fixed = "fixed"
+	// npusim's DRAM model (Controller), DRAMsim3's timing, with DRAMsim3's
+	// configs DDR4_8Gb_x8_3200, HBM2_8Gb_x128 and LPDDR4_8Gb_x16_2400
+	// (dramsim.Presets); MemorySpec.Config names any other DRAMsim3 .ini.
+	DDR4   = "ddr4"
+	HBM2   = "hbm2"
+	LPDDR4 = "lpddr4"
+	// akita's mem/dram with the timing sets below, kept for comparison.
+	AkitaDDR4 = "akita-ddr4"
+	AkitaHBM2 = "akita-hbm2"
 )
+
+// UsesController reports whether the spec is served by a Controller:
+// npusim's DRAM model, or Fixed (a Controller with a fixed latency, which
+// does not tick per cycle).
+func (s MemorySpec) UsesController() bool { return s.IsDRAMsim() || s.Model == Fixed }
+
+// Defaults returns the spec with its zero fields set to their defaults.
+func (s MemorySpec) Defaults() MemorySpec { return s.withDefaults() }
+
+// FixedCapacity is the bytes a Fixed memory holds per channel.
+const FixedCapacity = 4 << 30
+
+// IsDRAMsim reports whether the spec runs npusim's DRAM model
+// (Controller) rather than an akita memory or the ideal channels.
+func (s MemorySpec) IsDRAMsim() bool {
+	return s.Model == DDR4 || s.Model == HBM2 || s.Model == LPDDR4 || s.Config != ""
+}
+
+// LoadDRAMsim returns the DRAMsim3 config of a spec that IsDRAMsim: the
+// file Config names, else the preset Model names.
+func (s MemorySpec) LoadDRAMsim() (*dramsim.Config, error) {
+	if s.Config != "" {
+		return dramsim.LoadConfig(s.Config)
+	}
+	return dramsim.Preset(s.Model)
+}
 
 // MemorySpec describes the memory behind the three operand buffers. The
 // zero value of a field selects its default.
 type MemorySpec struct {
-	Model string // Ideal (the default), Fixed, DDR4 or HBM2
+	Model string // Ideal (the default), Fixed, DDR4, HBM2, LPDDR4, AkitaDDR4 or AkitaHBM2
+	// Config is a DRAMsim3 .ini file for npusim's DRAM model (Model then
+	// empty or the file's base name).
+	Config string
+	// Continuous runs the layers back to back on one memory (serially);
+	// by default each layer starts on an idle memory at its own cycle 0.
+	Continuous bool
+	// The fields below apply to Fixed, AkitaDDR4 and AkitaHBM2; npusim's
+	// DRAM model takes its structure from its DRAMsim3 config.
+	//
 	// Channels is the number of memory controllers, addresses interleaved
-	// across them every RequestBytes (default: 1; 8 for HBM2, one stack).
+	// across them every RequestBytes (default: 1; 8 for AkitaHBM2, one stack).
 	Channels int
 	// Latency (cycles of the accelerator clock, 0 allowed: it has no
 	// default) and Width (requests a controller starts per cycle, default
@@ -38,7 +84,7 @@ type MemorySpec struct {
 }
 
 // IsIdeal reports whether the spec keeps SCALE-Sim's ideal channels.
-func (s MemorySpec) IsIdeal() bool { return s.Model == "" || s.Model == Ideal }
+func (s MemorySpec) IsIdeal() bool { return (s.Model == "" && s.Config == "") || s.Model == Ideal }
 
 // withDefaults fills the zero fields.
 func (s MemorySpec) withDefaults() MemorySpec {
@@ -47,7 +93,7 @@ func (s MemorySpec) withDefaults() MemorySpec {
 	}
 	if s.Channels == 0 {
 		s.Channels = 1
-		if s.Model == HBM2 {
+		if s.Model == AkitaHBM2 {
 			s.Channels = 8
 		}
 	}
@@ -66,9 +112,25 @@ func (s MemorySpec) withDefaults() MemorySpec {
 // Validate checks the spec; the error names the offending field.
 func (s MemorySpec) Validate() error {
 	switch s.Model {
-	case "", Ideal, Fixed, DDR4, HBM2:
+	case "", Ideal, Fixed, DDR4, HBM2, LPDDR4, AkitaDDR4, AkitaHBM2:
 	default:
-		return fmt.Errorf("Model: unknown value %q (allowed: %s, %s, %s, %s)", s.Model, Ideal, Fixed, DDR4, HBM2)
+		if s.Config == "" {
+			return fmt.Errorf("Model: unknown value %q (allowed: %s, %s, %s, %s, %s, %s, %s, or Config = FILE.ini)", s.Model, Ideal, Fixed, DDR4, HBM2, LPDDR4, AkitaDDR4, AkitaHBM2)
+		}
+	}
+	if s.IsDRAMsim() {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"Channels", s.Channels}, {"Width", s.Width}, {"RequestBytes", s.RequestBytes}, {"MaxInFlight", s.MaxInFlight}, {"Latency", s.Latency}} {
+			if f.v != 0 {
+				return fmt.Errorf("%s: has no effect on npusim's DRAM model (its DRAMsim3 config sets the structure)", f.name)
+			}
+		}
+		return nil
+	}
+	if s.Continuous {
+		return fmt.Errorf("Continuous: applies only to npusim's DRAM model (%s, %s, %s or Config)", DDR4, HBM2, LPDDR4)
 	}
 	for _, f := range []struct {
 		name string
@@ -150,7 +212,7 @@ var timings = map[string]timing{
 	// DRAMsim3's configs/DDR4_8Gb_x8_3200.ini. One rank of eight x8 8 Gb
 	// devices on a 64-bit channel: 8 GiB, 4 bank groups of 4 banks,
 	// 65536 rows, 1024 columns; BL8 moves 64 bytes.
-	DDR4: {
+	AkitaDDR4: {
 		protocol: akdram.DDR4, freq: 1600 * sim.MHz,
 		busWidth: 64, burstLength: 8, deviceWidth: 8,
 		ranks: 1, bankGroups: 4, banks: 4, rows: 65536, cols: 1024,
@@ -171,7 +233,7 @@ var timings = map[string]timing{
 	// one 128-bit bus with BL4 (64 bytes per access, 32 GB/s), the peak of
 	// its two 64-bit pseudo channels; akita keeps a bank busy for tRCDRD
 	// after an activate, so tRCDWR cannot be shorter and is 14 too.
-	HBM2: {
+	AkitaHBM2: {
 		protocol: akdram.HBM2, freq: 1000 * sim.MHz,
 		busWidth: 128, burstLength: 4, deviceWidth: 128,
 		ranks: 1, bankGroups: 4, banks: 4, rows: 32768, cols: 64,
@@ -211,6 +273,9 @@ func BuildMemory(engine sim.Engine, freq sim.Freq, name string, spec MemorySpec)
 	s := spec.withDefaults()
 	if s.IsIdeal() {
 		return nil, fmt.Errorf("Model: %s needs no memory controllers", Ideal)
+	}
+	if s.IsDRAMsim() {
+		return nil, fmt.Errorf("Model: %s is npusim's DRAM model: build a Controller", s.Model)
 	}
 	m := &Memory{Spec: s, Finder: mem.NewInterleavedLowModuleFinder(uint64(s.RequestBytes))}
 	unit := uint64(s.RequestBytes)

@@ -24,7 +24,7 @@ func stream(t testing.TB, spec MemorySpec, n int64, write bool) (int64, AdapterS
 // requests to one bank tRC apart, about a tenth of the peak).
 func TestStreamBandwidth(t *testing.T) {
 	const n = 64 << 10
-	for _, model := range []string{Fixed, DDR4, HBM2} {
+	for _, model := range []string{Fixed, AkitaDDR4, AkitaHBM2} {
 		prev := int64(0)
 		for _, ch := range []int{1, 2, 4, 8} {
 			for _, write := range []bool{false, true} {
@@ -43,7 +43,7 @@ func TestStreamBandwidth(t *testing.T) {
 					}
 					prev = done
 				}
-				if model == DDR4 && ch == 1 && bw < 0.3*peak {
+				if model == AkitaDDR4 && ch == 1 && bw < 0.3*peak {
 					t.Errorf("one DDR4 channel streams %.1f B/cycle, under 30%% of its %.1f peak: banks not interleaved?", bw, peak)
 				}
 			}
@@ -53,7 +53,7 @@ func TestStreamBandwidth(t *testing.T) {
 
 // TestStreamDeterministic runs the same DDR4 and HBM2 streams twice.
 func TestStreamDeterministic(t *testing.T) {
-	for _, model := range []string{DDR4, HBM2} {
+	for _, model := range []string{AkitaDDR4, AkitaHBM2} {
 		d1, s1, _ := stream(t, MemorySpec{Model: model}, 64<<10, false)
 		d2, s2, _ := stream(t, MemorySpec{Model: model}, 64<<10, false)
 		if d1 != d2 || s1 != s2 {
@@ -140,13 +140,13 @@ func TestMemorySpecErrors(t *testing.T) {
 		spec MemorySpec
 		want string
 	}{
-		{MemorySpec{Model: "ddr5"}, `Model: unknown value "ddr5" (allowed: ideal, fixed, ddr4, hbm2)`},
-		{MemorySpec{Model: DDR4, Channels: -1}, "Channels: must be positive, got -1"},
+		{MemorySpec{Model: "ddr5"}, `Model: unknown value "ddr5" (allowed: ideal, fixed, ddr4, hbm2, lpddr4, akita-ddr4, akita-hbm2, or Config = FILE.ini)`},
+		{MemorySpec{Model: AkitaDDR4, Channels: -1}, "Channels: must be positive, got -1"},
 		{MemorySpec{Model: Fixed, Latency: -3}, "Latency: must be >= 0, got -3"},
 		{MemorySpec{Model: Fixed, RequestBytes: 48}, "RequestBytes: must be a power of two, got 48"},
-		{MemorySpec{Model: HBM2, RequestBytes: 32}, "RequestBytes: must be at least 64 (the hbm2 access unit), got 32"},
-		{MemorySpec{Model: HBM2, Channels: 6}, "Channels: must be a power of two up to 16 for hbm2 with 64-byte requests, got 6"},
-		{MemorySpec{Model: HBM2, Channels: 32}, "Channels: must be a power of two up to 16 for hbm2 with 64-byte requests, got 32"},
+		{MemorySpec{Model: AkitaHBM2, RequestBytes: 32}, "RequestBytes: must be at least 64 (the akita-hbm2 access unit), got 32"},
+		{MemorySpec{Model: AkitaHBM2, Channels: 6}, "Channels: must be a power of two up to 16 for akita-hbm2 with 64-byte requests, got 6"},
+		{MemorySpec{Model: AkitaHBM2, Channels: 32}, "Channels: must be a power of two up to 16 for akita-hbm2 with 64-byte requests, got 32"},
 	} {
 		err := tc.spec.Validate()
 		if err == nil || err.Error() != tc.want {
@@ -159,7 +159,7 @@ func TestMemorySpecErrors(t *testing.T) {
 }
 
 func TestCheckCapacity(t *testing.T) {
-	m, err := BuildMemory(sim.NewSerialEngine(), 1*sim.GHz, "Mem", MemorySpec{Model: HBM2, Channels: 1})
+	m, err := BuildMemory(sim.NewSerialEngine(), 1*sim.GHz, "Mem", MemorySpec{Model: AkitaHBM2, Channels: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCheckCapacity(t *testing.T) {
 		t.Errorf("spans within 512 MiB at 4 bytes per word: %v", err)
 	}
 	err = m.CheckCapacity(8, ok)
-	want := "OFMAP occupies bytes 838860800 to 1073741824 (words 104857600 to 134217728 at 8 bytes per word), beyond the hbm2 memory's 536870912 bytes (512 MiB)"
+	want := "OFMAP occupies bytes 838860800 to 1073741824 (words 104857600 to 134217728 at 8 bytes per word), beyond the akita-hbm2 memory's 536870912 bytes (512 MiB)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}
@@ -198,7 +198,7 @@ func TestLatencyQuantile(t *testing.T) {
 }
 
 func BenchmarkStream(b *testing.B) {
-	for _, model := range []string{Fixed, DDR4, HBM2} {
+	for _, model := range []string{Fixed, AkitaDDR4, AkitaHBM2} {
 		b.Run(model, func(b *testing.B) {
 			var reqs, events int64
 			for range b.N {

@@ -33,7 +33,7 @@ func BenchmarkResNet50Multicore(b *testing.B) {
 			Core:      components.MakeBuilder().WithArray(32, 32).WithDataflow(systolic.WS).WithSRAMKB(64, 64, 64),
 			Cores:     cores,
 			Partition: multicore.Filters,
-			Memory:    dram.MemorySpec{Model: dram.HBM2},
+			Memory:    dram.MemorySpec{Model: dram.AkitaHBM2},
 			Bandwidth: 16,
 			Offsets:   systolic.Offsets{Ifmap: 0, Filter: 10000000, Ofmap: 20000000},
 		}

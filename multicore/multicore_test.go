@@ -111,10 +111,10 @@ func TestIdealSplitIsSlowestShare(t *testing.T) {
 // faster than alone, some must be slower (the cores do contend), and the
 // bytes the memory moved per cycle stay under its peak.
 func TestSharingNeverFaster(t *testing.T) {
-	for _, model := range []string{dram.Fixed, dram.DDR4, dram.HBM2} {
+	for _, model := range []string{dram.Fixed, dram.AkitaDDR4, dram.AkitaHBM2} {
 		c := testConfig(model, multicore.Filters)
 		c.Memory.Channels = 1 // one controller, so that the cores contend
-		if model == dram.HBM2 {
+		if model == dram.AkitaHBM2 {
 			c.Memory.Channels = 2
 		}
 		var contention int64
@@ -154,7 +154,7 @@ func TestAutoNotSlower(t *testing.T) {
 	for i, l := range testLayers {
 		cycles := map[multicore.Partition]int64{}
 		for _, part := range []multicore.Partition{multicore.Filters, multicore.Pixels, multicore.Auto} {
-			c := testConfig(dram.HBM2, part)
+			c := testConfig(dram.AkitaHBM2, part)
 			run, err := c.RunLayer(i, l)
 			if err != nil {
 				t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/sram"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
@@ -72,6 +73,10 @@ type LayerRun struct {
 	// Peak is the memory's peak bandwidth in bytes per cycle (0 with ideal
 	// channels).
 	Peak float64
+	// Memory is what the memory served per operand, all cores together,
+	// and DRAMCommands what npusim's DRAM model did (nil otherwise).
+	Memory       *[3]dram.AdapterStats
+	DRAMCommands *dramsim.Stats
 }
 
 func (c Config) freq() sim.Freq {
@@ -179,6 +184,8 @@ func (c Config) Run(index int, shares []Share) (LayerRun, error) {
 	if mem != nil {
 		run.MemBytes = mem.ReqBytes()
 		run.Peak = mem.PeakBytesPerCycle(c.freq())
+		run.Memory = &[3]dram.AdapterStats{mem.Stats(0), mem.Stats(1), mem.Stats(2)}
+		run.DRAMCommands = mem.DRAMCommands()
 	}
 	return run, nil
 }
@@ -203,8 +210,7 @@ func traffic(acc *components.Accelerator, mem *Memory, i int) (sr, dr [3]Traffic
 	sr[2] = Traffic{First: ws.First, Last: ws.Last, Words: ws.Requests, Any: ws.Any}
 	for op := range dr {
 		if mem != nil {
-			s := mem.Adapters[i][op].Stats()
-			dr[op] = Traffic{First: s.First, Last: s.Last, Words: s.Words, Bytes: s.ReqBytes, Any: s.Any}
+			dr[op] = mem.Traffic(i, op)
 		} else if ch := acc.DRAM[op]; ch != nil {
 			s := ch.Stats()
 			dr[op] = Traffic{First: s.First, Last: s.Last, Words: s.Words, Any: s.Any}

@@ -113,6 +113,12 @@ func Energy(cfg config.Config, layers []systolic.Layer, reports []Layer) []Layer
 		e.Actions[ActIfmapDRAM] = mem(float64(r.DRAM[protocol.Ifmap].Words), t.DRAMReadPJ, wb)
 		e.Actions[ActFilterDRAM] = mem(float64(r.DRAM[protocol.Filter].Words), t.DRAMReadPJ, wb)
 		e.Actions[ActOfmapDRAM] = mem(float64(r.DRAM[protocol.Ofmap].Words), t.DRAMWritePJ, wb)
+		if d := r.DRAMEnergyPJ; d != nil {
+			// A real memory's own account (npusim's DRAM model).
+			for op, a := range []int{ActIfmapDRAM, ActFilterDRAM, ActOfmapDRAM} {
+				e.Actions[a].EnergyPJ = d[op]
+			}
+		}
 		out = append(out, e)
 		total.add(e)
 	}

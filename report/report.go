@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/internal/py"
 	"github.com/npusim/npusim/systolic"
 )
@@ -18,9 +19,17 @@ type Layer struct {
 	StallBy     [3]int64 // StallCycles split by the operand that caused them
 	// Memory holds, per operand, what the real memory of a [dram] section
 	// served during the layer; nil with SCALE-Sim's ideal channels.
-	Memory   *[3]dram.AdapterStats
-	MACs     int64
-	ArrayPEs int64
+	Memory *[3]dram.AdapterStats
+	// DRAMCommands is what npusim's DRAM model did during the layer, the
+	// whole memory (row hits, refreshes...); nil for other memories.
+	DRAMCommands *dramsim.Stats
+	// DRAMEnergyPJ is npusim's DRAM model's energy for the layer from its
+	// config's [power] section, by operand (ENERGY_REPORT.csv's DRAM
+	// columns take it in place of the per-word constant); nil for other
+	// memories.
+	DRAMEnergyPJ *[3]float64
+	MACs         int64
+	ArrayPEs     int64
 
 	MappingEfficiency float64 // %
 	ComputeUtil       float64 // %

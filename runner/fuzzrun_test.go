@@ -147,8 +147,11 @@ func fuzzRunSeeds(t testing.TB) []fuzzSeed {
 	}{
 		{"dram ideal", "[dram]\nModel = ideal\n", true},
 		{"dram fixed", fixed, true},
-		{"dram ddr4", "[dram]\nModel = ddr4\nChannels = 2\nMaxInFlight = 8\n", false},
+		{"dram ddr4", "[dram]\nModel = ddr4\n", false},
 		{"dram hbm2", "[dram]\nModel = hbm2\n", false},
+		{"dram lpddr4 continuous", "[dram]\nModel = lpddr4\nContinuous = true\n", false},
+		{"dram akita-ddr4", "[dram]\nModel = akita-ddr4\nChannels = 2\nMaxInFlight = 8\n", false},
+		{"dram akita-hbm2", "[dram]\nModel = akita-hbm2\n", false},
 		{"multicore filters", "[multicore]\nCores = 2\n", false},
 		{"multicore pixels", "[multicore]\nCores = 3\nPartition = pixels\n", false},
 		{"multicore auto over ddr4", "[multicore]\nCores = 4\nPartition = auto\n\n[dram]\nModel = ddr4\n", false},
@@ -156,7 +159,7 @@ func fuzzRunSeeds(t testing.TB) []fuzzSeed {
 		{"energy", "[energy]\nMultpJ = 2.5\nAddpJ = 0.5\nIdlePEpJ = 0.1\nDRAMReadpJ = 100\nClockMHz = 500\n", true},
 		{"npusim", "[npusim]\nWordBytes = 2\nBatch = 2\n", false},
 		{"vector", "[vector]\nLanes = 8\nLatency = 2\nFuse = true\nSoftmax = 4\n", false},
-		{"every extension", "[npusim]\nWordBytes = 2\n\n[energy]\nClockMHz = 800\n\n[multicore]\nCores = 2\nPartition = pixels\n\n[dram]\nModel = hbm2\nChannels = 2\n", false},
+		{"every extension", "[npusim]\nWordBytes = 2\n\n[energy]\nClockMHz = 800\n\n[multicore]\nCores = 2\nPartition = pixels\n\n[dram]\nModel = hbm2\n", false},
 	} {
 		seeds = append(seeds, fuzzSeed{ext.name, append(append(append([]byte{}, base...), '\n'), ext.text...), topo, false, ext.traces})
 	}
@@ -170,7 +173,8 @@ func fuzzRunSeeds(t testing.TB) []fuzzSeed {
 // every part of the pipeline.
 func TestFuzzRunSeedsCoverEverySection(t *testing.T) {
 	want := append(config.StrictSections(), "general", "architecture_presets", "run_presets", "layout")
-	models := map[string]bool{dram.Ideal: false, dram.Fixed: false, dram.DDR4: false, dram.HBM2: false}
+	models := map[string]bool{dram.Ideal: false, dram.Fixed: false, dram.DDR4: false, dram.HBM2: false,
+		dram.LPDDR4: false, dram.AkitaDDR4: false, dram.AkitaHBM2: false}
 	parts := map[string]bool{}
 	for p := multicore.Filters; p <= multicore.Grid; p++ {
 		parts[p.String()] = false

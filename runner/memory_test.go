@@ -117,11 +117,11 @@ func TestDRAMModelsBandwidthBound(t *testing.T) {
 		}
 		return reps[0]
 	}
-	hbm := run("[dram]\nModel = hbm2\n")
+	hbm := run("[dram]\nModel = akita-hbm2\n")
 	prev := int64(math.MaxInt64)
 	var ddr report.Layer
 	for _, ch := range []int{1, 2, 4} {
-		r := run(fmt.Sprintf("[dram]\nModel = ddr4\nChannels = %d\n", ch))
+		r := run(fmt.Sprintf("[dram]\nModel = akita-ddr4\nChannels = %d\n", ch))
 		t.Logf("ddr4 x%d: total %d, stalls %d", ch, r.TotalCycles, r.StallCycles)
 		if r.TotalCycles > prev {
 			t.Errorf("ddr4 with %d channels takes %d cycles, more than with %d (%d)", ch, r.TotalCycles, ch/2, prev)
@@ -143,7 +143,7 @@ func TestDRAMModelsBandwidthBound(t *testing.T) {
 // DRAM columns come from the same figures, and a second run writes the
 // same files.
 func TestDRAMReport(t *testing.T) {
-	extra := "[npusim]\nWordBytes = 2\n[dram]\nModel = ddr4\nChannels = 2\n"
+	extra := "[npusim]\nWordBytes = 2\n[dram]\nModel = akita-ddr4\nChannels = 2\n"
 	reps, dir := runMem(t, extra, memLayers[0], memLayers[1])
 	data, err := os.ReadFile(filepath.Join(dir, "DRAM_REPORT.csv"))
 	if err != nil {
@@ -157,7 +157,7 @@ func TestDRAMReport(t *testing.T) {
 	stallSum := make([]int64, len(reps))
 	for i, line := range lines[1:] {
 		f := strings.Split(strings.TrimSuffix(line, ","), ", ")
-		if len(f) != 13 {
+		if len(f) != 19 {
 			t.Fatalf("row %q: %d fields", line, len(f))
 		}
 		num := func(j int) float64 {
@@ -217,12 +217,12 @@ func TestDRAMReport(t *testing.T) {
 
 // TestDRAMCapacity: operands beyond the memory are refused before the run.
 func TestDRAMCapacity(t *testing.T) {
-	cfg, err := ParseConfig("mem.cfg", []byte(strings.Replace(memBaseConfig, "OfmapOffset: 20000000", "OfmapOffset: 600000000", 1)+"[dram]\nModel = hbm2\nChannels = 1\n"))
+	cfg, err := ParseConfig("mem.cfg", []byte(strings.Replace(memBaseConfig, "OfmapOffset: 20000000", "OfmapOffset: 600000000", 1)+"[dram]\nModel = akita-hbm2\nChannels = 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = Run(cfg, memLayers[:1], Options{LogDir: t.TempDir()})
-	want := "config mem.cfg: [dram]: OFMAP occupies bytes 600000000 to 600030752 (words 600000000 to 600030752 at 1 bytes per word), beyond the hbm2 memory's 536870912 bytes (512 MiB)"
+	want := "config mem.cfg: [dram]: OFMAP occupies bytes 600000000 to 600030752 (words 600000000 to 600030752 at 1 bytes per word), beyond the akita-hbm2 memory's 536870912 bytes (512 MiB)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v\nwant %s", err, want)
 	}

@@ -33,6 +33,7 @@ func multicoreConfig(cfg config.Config) multicore.Config {
 		Bandwidth: bw,
 		WordBytes: cfg.WordBytes,
 		Offsets:   cfg.Offsets(),
+		Freq:      cfg.Clock(),
 	}
 }
 
@@ -75,15 +76,10 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 	}
 	fmt.Fprintf(con, "Cores: \t%d, partition %s\n", mc.Cores, mc.Partition)
 	mls := make([]mcLayer, 0, len(layers))
-	// SCALE-Sim's reports and ENERGY_REPORT.csv describe the NPU;
-	// CORE_REPORT.csv replaces DRAM_REPORT.csv (its DRAM Bytes are the
-	// memory requests' bytes per core).
-	var specs []report.Format
-	for _, s := range report.Formats(cfg) {
-		if s.Name() != "DRAM_REPORT.csv" {
-			specs = append(specs, s)
-		}
-	}
+	// SCALE-Sim's reports, ENERGY_REPORT.csv and DRAM_REPORT.csv (with a
+	// real memory) describe the NPU, CORE_REPORT.csv each core (its DRAM
+	// Bytes are the memory requests' bytes per core).
+	specs := report.Formats(cfg)
 	specs = append(specs, report.CoreFormat(cfg, func(i int) (multicore.LayerRun, []multicore.CoreRun) {
 		return mls[i].run, mls[i].alone
 	}))
@@ -131,6 +127,12 @@ func npuReport(cfg config.Config, i int, l systolic.Layer, run multicore.LayerRu
 	rep.StallCycles = run.Cores[run.Slowest].Result.StallCycles
 	rep.StallBy = run.Cores[run.Slowest].Result.StallBy
 	rep.Shape = l
+	rep.Memory, rep.DRAMCommands = run.Memory, run.DRAMCommands
+	if run.DRAMCommands != nil && run.Memory != nil {
+		if c, err := cfg.DRAM.LoadDRAMsim(); err == nil { // ParseConfig loaded it
+			rep.DRAMEnergyPJ = dramEnergy(c, *run.DRAMCommands, &rep, cfg.Clock())
+		}
+	}
 	var folds int
 	var seen [2][3]bool
 	for _, cr := range run.Cores {

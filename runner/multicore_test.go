@@ -82,9 +82,15 @@ func TestMulticoreOneCoreIsGolden(t *testing.T) {
 	}
 }
 
-// mcTestConfig is a 4-core NPU of small WS cores over one HBM2 channel.
+// mcTestConfig is a 4-core NPU of small WS cores over one HBM2 channel
+// (akita's).
 func mcTestConfig(t *testing.T, partition string) Config {
-	cfg, err := ParseConfig("mc.cfg", []byte(baseConfig+"[dram]\nModel = hbm2\nChannels = 1\n[multicore]\nCores = 4\nPartition = "+partition+"\n"))
+	return mcTestConfigMem(t, partition, "[dram]\nModel = akita-hbm2\nChannels = 1\n")
+}
+
+// mcTestConfigMem is the 4-core NPU over the memory of a [dram] section.
+func mcTestConfigMem(t *testing.T, partition, dram string) Config {
+	cfg, err := ParseConfig("mc.cfg", []byte(baseConfig+dram+"[multicore]\nCores = 4\nPartition = "+partition+"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +106,16 @@ var mcTestLayers = []systolic.Layer{
 // exactly what a single-core run of that share (a one-layer topology at
 // the share's offsets) gives.
 func TestMulticoreAloneIsSingleCore(t *testing.T) {
-	for _, part := range []string{"filters", "pixels"} {
-		cfg := mcTestConfig(t, part)
+	for _, c := range []struct{ part, dram string }{
+		{"filters", "[dram]\nModel = akita-hbm2\nChannels = 1\n"},
+		{"pixels", "[dram]\nModel = akita-hbm2\nChannels = 1\n"},
+		// npusim's DRAM model: one wiring (dram.Controller) for both.
+		{"filters", "[dram]\nModel = ddr4\n"},
+		{"pixels", "[dram]\nModel = hbm2\n"},
+		{"pixels", "[dram]\nModel = lpddr4\n"},
+	} {
+		part := c.part
+		cfg := mcTestConfigMem(t, part, c.dram)
 		mc := multicoreConfig(cfg)
 		for i, l := range mcTestLayers {
 			ml, err := simulateMulticore(mc, i, l)

@@ -86,7 +86,7 @@ func NewAccelerator(cfg config.Config, engine sim.Engine) *components.Accelerato
 // newAccelerator also returns the real memory behind the buffers (nil for
 // the ideal channels); oneThread keeps the simulation on one goroutine.
 func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*components.Accelerator, *memorySystem) {
-	ms := newMemorySystem(cfg, engine, config.AccelFreq, max(cfg.WordBytes, 1))
+	ms := newMemorySystem(cfg, engine, cfg.Clock(), max(cfg.WordBytes, 1))
 	bw := 0
 	if cfg.BandwidthMode == config.USER {
 		bw = cfg.Bandwidth[0] // SCALE-Sim uses only the first element
@@ -95,13 +95,16 @@ func newAccelerator(cfg config.Config, engine sim.Engine, oneThread bool) (*comp
 	if cfg.Vector != nil {
 		b = b.WithVectorUnit(vector.MakeBuilder().WithConfig(cfg.Vector.Config))
 	}
-	return b.
+	acc := b.
 		WithEngine(engine).
+		WithFreq(cfg.Clock()).
 		WithBandwidth(bw).
 		WithWordBytes(cfg.WordBytes).
 		WithDRAM(ms.ports()).
 		WithInlineWalks(oneThread).
-		Build("NPU"), ms
+		Build("NPU")
+	ms.attach(acc)
+	return acc, ms
 }
 
 // coreBuilder is the builder of the array and buffers cfg describes, without
@@ -165,7 +168,7 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 		if opts.TaskTrace != "" {
 			return nil, nil, fmt.Errorf("config %s: [%s]: task traces (-trace-tasks) are not written by multi-core runs", cfg.Path, "multicore")
 		}
-		ms = newMemorySystem(cfg, sim.NewSerialEngine(), config.AccelFreq, max(cfg.WordBytes, 1))
+		ms = newMemorySystem(cfg, sim.NewSerialEngine(), cfg.Clock(), max(cfg.WordBytes, 1))
 	} else {
 		if opts.TaskTrace != "" {
 			opts.Workers, opts.NoReuse = 1, true // one accelerator, every layer simulated
@@ -206,7 +209,10 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	}
 	defer out.Abandon()
 	run := runSerial
-	if opts.Workers != 1 || !opts.NoReuse {
+	if (opts.Workers != 1 || !opts.NoReuse) && !cfg.DRAM.Continuous {
+		// Layers are independent (each starts on an idle memory), so
+		// they may run at once and reuse each other's figures; a
+		// continuous memory carries its state from layer to layer.
 		run = runLayers // parallel.go
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)
@@ -286,6 +292,9 @@ func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (rep
 		}
 	}
 	rep, err := w.stop.runLayer(w.acc, i, l)
+	if merr := w.ms.err(); merr != nil && err != nil {
+		err = fmt.Errorf("layer %d: %w", i, merr)
+	}
 	w.ms.collect(&rep)
 	if cerr := report.CloseTraces(closers, layerDir, err == nil); cerr != nil && err == nil {
 		err = fmt.Errorf("layer %d trace: %w", i, cerr)

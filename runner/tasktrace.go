@@ -28,7 +28,11 @@ func traceTasks(w *worker, file string) (finish func(), err error) {
 	db := tracing.NewDBTracer(w.engine, cw)
 	t := components.SyncTracer(db)
 	w.acc.TraceTasks(t)
-	if w.ms != nil {
+	if w.ms != nil && w.ms.ctrl != nil {
+		// npusim's DRAM model (or fixed): the controller traces each
+		// burst's receipt and answer.
+		tracing.CollectTrace(w.ms.ctrl, t)
+	} else if w.ms != nil {
 		for _, a := range w.ms.adapters {
 			tracing.CollectTrace(a, t)
 		}

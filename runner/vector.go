@@ -82,8 +82,8 @@ func runVector(cfg config.Config, vls []topology.VectorLayer, opts Options, con 
 				spans[i].End = max(spans[i].End, spans[i].Start+n)
 			}
 		}
-		if err := w.ms.mem.CheckCapacity(w.ms.wordBytes, spans); err != nil {
-			return nil, fmt.Errorf("config %s: [dram]: %w", cfg.Path, err)
+		if err := w.ms.checkSpans(cfg, spans); err != nil {
+			return nil, err
 		}
 	}
 	reps := make([]report.VectorLayer, 0, len(vls))

@@ -20,7 +20,8 @@ func (q *rangeQueue) push(a int64) {
 
 // take removes the first n words and returns them as runs.
 func (q *rangeQueue) take(n int64) []protocol.AddrRange {
-	var out []protocol.AddrRange
+	// Sized at once: a drain of n words has at most n runs.
+	out := make([]protocol.AddrRange, 0, min(int64(len(q.rs)), n))
 	i := 0
 	for n > 0 && i < len(q.rs) {
 		r := q.rs[i]
@@ -41,6 +42,7 @@ func (q *rangeQueue) take(n int64) []protocol.AddrRange {
 // all removes and returns everything.
 func (q *rangeQueue) all() []protocol.AddrRange {
 	out := q.rs
-	q.rs = nil
+	// The next burst is likely as long: start at its size.
+	q.rs = make([]protocol.AddrRange, 0, cap(out))
 	return out
 }

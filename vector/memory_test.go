@@ -15,7 +15,7 @@ import (
 func realAcc(t *testing.T, bw int) (*components.Accelerator, [3]*dram.Adapter) {
 	engine := sim.NewSerialEngine()
 	freq := 1 * sim.GHz
-	m, err := dram.BuildMemory(engine, freq, "NPU.Memory", dram.MemorySpec{Model: dram.DDR4})
+	m, err := dram.BuildMemory(engine, freq, "NPU.Memory", dram.MemorySpec{Model: dram.AkitaDDR4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestCLIMistakes(t *testing.T) {
 			`sweep file ../../testdata/golden/tiny_4x4_os_traces/scale.cfg line 1: -set "[general]": want KEY=V1,V2,...`},
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "ArrayHeight=2,4", "-set", "architecture_presets.ArrayHeight=8"},
 			"sweep: key ArrayHeight is swept twice, as ArrayHeight and as architecture_presets.ArrayHeight"},
-		{[]string{"help", "nope"}, "help nope: no such command (commands: help, import, merge, plot, sweep, version)"},
+		{[]string{"help", "nope"}, "help nope: no such command (commands: dram, help, import, merge, plot, sweep, version)"},
 		{[]string{"sweep", "-c", golden + "/scale.cfg", "-t", conv, "-o", out, "-set", "Dataflow=os", "-pad", "none"},
 			"topology " + conv + ": -pad and -batch apply to ONNX models only"},
 		// /dev/zero: one line, after reading 1 MiB, not an out-of-memory death.

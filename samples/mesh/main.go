@@ -95,7 +95,7 @@ type linkFlits struct {
 // cores reaching the memory as w says.
 func simulate(shares []multicore.Share, active []int, w wiring) run {
 	engine := sim.NewSerialEngine()
-	m, err := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.HBM2, Channels: 4})
+	m, err := dram.BuildMemory(engine, freq, "HBM", dram.MemorySpec{Model: dram.AkitaHBM2, Channels: 4})
 	if err != nil {
 		fail(err)
 	}

@@ -94,7 +94,7 @@ func simulate(run []bool, gpu bool) result {
 			clients++
 		}
 	}
-	hbm, err := multicore.NewMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.HBM2}, max(clients, 1))
+	hbm, err := multicore.NewMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.AkitaHBM2}, max(clients, 1))
 	if err != nil {
 		fail(err)
 	}
@@ -175,12 +175,9 @@ func (g *trafficGen) Tick(now sim.VTimeInSec) bool {
 		progress = true
 	}
 	if g.left > 0 && g.inflight < 256 && now >= g.nextIssue {
-		addr := g.base + g.next*64
-		if g.mem.Converter != nil { // the memory's bank interleaving, as the adapters apply it
-			addr = g.mem.Converter.ConvertExternalToInternal(addr)
-		}
+		addr, dst := g.mem.Route(g.base + g.next*64)
 		req := mem.ReadReqBuilder{}.WithSendTime(now).WithSrc(g.port).
-			WithDst(g.mem.Finder.Find(addr)).WithAddress(addr).WithByteSize(64).Build()
+			WithDst(dst).WithAddress(addr).WithByteSize(64).Build()
 		if g.port.Send(req) == nil {
 			g.next++
 			g.left--

@@ -1,0 +1,968 @@
+// Package dramsim is npusim's DRAM timing model: DRAMsim3's controller
+// (umd-memsys/DRAMsim3 at commit 2981759) rebuilt request for request from
+// the rules in ../shared/reference/dramsim3-semantics.md (R-numbers in the
+// comments refer to it), as an event-driven model that only evaluates the
+// cycles at which something can happen.
+//
+// A Model is one memory: its channels, ranks, bank groups and banks, with
+// open- or close-page FR-FCFS command queues, every JEDEC timing constraint
+// DRAMsim3 applies (tFAW included), refresh, posted writes with
+// write-drain batching and transaction queues that refuse requests when
+// full. It holds no data. Package dram wraps it in an akita component;
+// Replay runs it on a request trace the way DRAMsim3's trace driver does.
+//
+// # The livelock rule
+//
+// On some same-address read/write traffic DRAMsim3 never finishes (R5.5):
+// with every command queue of a channel empty and more than 8 writes
+// buffered, the write buffer starts draining, its first write has a read of
+// the same address still waiting in the read queue, so the drain stops, and
+// the same happens in every later cycle. The model detects exactly that
+// situation (a read-before-write stop while every command queue of the
+// channel is empty and the drain will restart next cycle) and, in that
+// cycle, moves the blocking read into its command queue instead of
+// stopping; it counts these in Stats.LivelockBreaks. Everywhere else (every
+// trace DRAMsim3 finishes) the rule never fires, so the model stays exact.
+// With Model.StopOnLivelock the model reports the livelock as an error
+// instead, as DRAMsim3 would hang there.
+package dramsim
+
+import (
+	"fmt"
+	"math"
+)
+
+// never is a cycle that never comes.
+const never = math.MaxInt64
+
+type cmdKind uint8
+
+const (
+	cmdRead cmdKind = iota
+	cmdReadP
+	cmdWrite
+	cmdWriteP
+	cmdAct
+	cmdPre
+	cmdRef
+	numCmd
+)
+
+func (k cmdKind) isRW() bool    { return k <= cmdWriteP }
+func (k cmdKind) isRead() bool  { return k == cmdRead || k == cmdReadP }
+func (k cmdKind) isWrite() bool { return k == cmdWrite || k == cmdWriteP }
+
+// Timing scopes of R7.3, relative to the bank a command is issued to.
+const (
+	scSame = iota
+	scSameBG
+	scOtherBG
+	scOtherRank
+	numScope
+)
+
+// upd raises earliest[kind] to issue + d.
+type upd struct {
+	kind cmdKind
+	d    int64
+}
+
+type bank struct {
+	open      bool
+	conflict  bool // opened after a precharge for a row miss (statistics)
+	row       int64
+	hits      int // READ/WRITEs since the ACTIVATE (R7.1)
+	earliest  [numCmd]int64
+	rank, grp int32
+}
+
+// trans is a transaction: one request in a transaction queue, then (as its
+// READ or WRITE command) in a command queue.
+type trans struct {
+	addr     uint64
+	write    bool
+	kind     cmdKind // the READ/WRITE(_PRECHARGE) it becomes
+	rank, bg int32
+	bidx     int32 // bank index in the channel: rank*banks + bg*banksPerGroup + bank
+	q        int32 // command queue
+	row, col int64
+	ids      []int64 // read: the requests served by its READ (merged reads)
+}
+
+type command struct {
+	kind cmdKind
+	tr   *trans // nil for refresh commands
+	bidx int32  // bank (PRECHARGE, ACT, READ, WRITE)
+	rank int32  // REFRESH
+	q    int32  // queue the entry was found in (-1: refresh)
+	pos  int32
+}
+
+// Stats counts what a memory did.
+type Stats struct {
+	Reads, Writes         int64 // requests accepted
+	ReadCmds, WriteCmds   int64 // READ / WRITE commands issued
+	Activates, Precharges int64 // PRECHARGEs include the refresh ones
+	Refreshes             int64
+	RefreshCycles         int64 // Refreshes x tRFC
+	// Each READ/WRITE command is a row hit (the row was open from an earlier
+	// access), a miss (its ACTIVATE opened a closed bank) or a conflict (its
+	// ACTIVATE followed a PRECHARGE of another row for it).
+	RowHits, RowMisses, RowConflicts int64
+	// ReadToWrite and WriteToRead count data-bus turnarounds: a WRITE
+	// command after a READ, and the reverse.
+	ReadToWrite, WriteToRead int64
+	Forwarded                int64 // reads served from the write buffer
+	MergedReads              int64 // reads that joined a waiting read of the same address
+	MergedWrites             int64 // writes that replaced a buffered write of the same address
+	LivelockBreaks           int64 // see the package comment
+	// ActiveCycles counts rank-cycles with a bank open (DRAMsim3's active
+	// standby), counted when the rank's last open bank closes.
+	ActiveCycles int64
+}
+
+// Sub returns the counts of s minus those of o (what happened since o was
+// taken).
+func (s Stats) Sub(o Stats) Stats {
+	o.Reads, o.Writes = s.Reads-o.Reads, s.Writes-o.Writes
+	o.ReadCmds, o.WriteCmds = s.ReadCmds-o.ReadCmds, s.WriteCmds-o.WriteCmds
+	o.Activates, o.Precharges = s.Activates-o.Activates, s.Precharges-o.Precharges
+	o.Refreshes, o.RefreshCycles = s.Refreshes-o.Refreshes, s.RefreshCycles-o.RefreshCycles
+	o.RowHits, o.RowMisses, o.RowConflicts = s.RowHits-o.RowHits, s.RowMisses-o.RowMisses, s.RowConflicts-o.RowConflicts
+	o.ReadToWrite, o.WriteToRead = s.ReadToWrite-o.ReadToWrite, s.WriteToRead-o.WriteToRead
+	o.Forwarded, o.MergedReads, o.MergedWrites = s.Forwarded-o.Forwarded, s.MergedReads-o.MergedReads, s.MergedWrites-o.MergedWrites
+	o.LivelockBreaks = s.LivelockBreaks - o.LivelockBreaks
+	o.ActiveCycles = s.ActiveCycles - o.ActiveCycles
+	return o
+}
+
+func (s *Stats) add(o Stats) {
+	s.Reads += o.Reads
+	s.Writes += o.Writes
+	s.ReadCmds += o.ReadCmds
+	s.WriteCmds += o.WriteCmds
+	s.Activates += o.Activates
+	s.Precharges += o.Precharges
+	s.Refreshes += o.Refreshes
+	s.RefreshCycles += o.RefreshCycles
+	s.RowHits += o.RowHits
+	s.RowMisses += o.RowMisses
+	s.RowConflicts += o.RowConflicts
+	s.ReadToWrite += o.ReadToWrite
+	s.WriteToRead += o.WriteToRead
+	s.Forwarded += o.Forwarded
+	s.MergedReads += o.MergedReads
+	s.MergedWrites += o.MergedWrites
+	s.LivelockBreaks += o.LivelockBreaks
+	s.ActiveCycles += o.ActiveCycles
+}
+
+// Model is a DRAM memory as DRAMsim3 times it. Drive it like DRAMsim3's
+// trace driver (R1.2): for each cycle t at which something can happen,
+// Tick(t), then offer requests with WillAccept and Add, then go to
+// NextCycle(t). Cycles in between need no call: nothing happens in them.
+type Model struct {
+	cfg      *Config
+	channels []*channel
+	interval int64
+	upds     [numCmd][numScope][]upd
+	// OnRead is called when the READ of an accepted read issues, with the
+	// request id given to Add and the cycle its data is back (issue +
+	// read_delay), which is later than the current cycle.
+	OnRead func(id int64, done int64)
+	// StopOnLivelock makes the model stop with Err set where DRAMsim3
+	// livelocks, instead of breaking the livelock (package comment).
+	StopOnLivelock bool
+	err            error
+	waiting        int    // reads accepted whose READ has not issued
+	progress       int64  // last cycle a request was accepted or a READ/WRITE issued
+	pendingWrites  int    // writes buffered (all channels) whose WRITE has not issued
+	wlo, whi       uint64 // bounds on their addresses (reset when none is left)
+	free           []*trans
+	chanMask       uint64
+	chanShift      uint
+	cmdQSize       int
+	tqs            int
+	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
+}
+
+// NewModel returns an idle memory for cfg, at cycle 0.
+func NewModel(cfg *Config) *Model {
+	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize}
+	m.buildTiming()
+	for i := range cfg.Channels {
+		m.channels = append(m.channels, newChannel(m, i))
+	}
+	return m
+}
+
+// Config returns the model's configuration.
+func (m *Model) Config() *Config { return m.cfg }
+
+// Err is the livelock error when StopOnLivelock is set and one occurred.
+func (m *Model) Err() error { return m.err }
+
+// Pending reports whether a read (write) of addr waits in the memory for
+// its READ (WRITE): a new one of the same kind would join it and take no
+// queue slot.
+func (m *Model) Pending(addr uint64, write bool) bool {
+	c := m.channelOf(addr)
+	if write {
+		_, ok := c.pendingWr[addr]
+		return ok
+	}
+	_, ok := c.pendingRd[addr]
+	return ok
+}
+
+// PendingCount is the number of distinct addresses with a read (write)
+// waiting for its READ (WRITE): at most that many new requests of the
+// kind can join one instead of taking a queue slot.
+func (m *Model) PendingCount(write bool) int {
+	n := 0
+	for _, c := range m.channels {
+		if write {
+			n += len(c.pendingWr)
+		} else {
+			n += len(c.pendingRd)
+		}
+	}
+	return n
+}
+
+// MayForward reports whether a read of an address in [lo, hi] could now be
+// served from the write buffer: whether a buffered write's address may lie
+// in the range (the bounds are conservative).
+func (m *Model) MayForward(lo, hi uint64) bool {
+	return m.pendingWrites > 0 && lo <= m.whi && hi >= m.wlo
+}
+
+// Progress is the last cycle at which a request was accepted or a READ or
+// WRITE command issued. A config whose timings leave no room to serve a
+// request (say a refresh interval barely longer than tRFC, closing every
+// row before its READ may issue) makes no progress while requests wait,
+// forever, as DRAMsim3 would; callers use this to stop with an error.
+func (m *Model) Progress() int64 { return m.progress }
+
+// NoProgressLimit is the number of cycles without progress (see Progress)
+// while requests wait after which Replay and the Controller report the
+// memory stuck. No config with sane timings waits anywhere near as long.
+const NoProgressLimit = 1 << 22
+
+// Waiting is the number of accepted reads whose data is not scheduled yet.
+func (m *Model) Waiting() int { return m.waiting }
+
+// Stats returns the counts summed over the channels.
+func (m *Model) Stats() Stats {
+	var s Stats
+	for _, c := range m.channels {
+		s.add(c.stats)
+	}
+	return s
+}
+
+// ChannelStats returns the counts of one channel.
+func (m *Model) ChannelStats(ch int) Stats { return m.channels[ch].stats }
+
+// Idle reports whether the memory holds no request: every queue is empty
+// (refreshes may still be due).
+func (m *Model) Idle() bool {
+	for _, c := range m.channels {
+		if len(c.readQ) > 0 || len(c.writeBuf) > 0 || c.queued > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// buildTiming fills the R7.3 tables from the derived delays.
+func (m *Model) buildTiming() {
+	c := m.cfg
+	t := c.Timing
+	burst := c.BurstCycle
+	rrL, rrS, rrO := max(burst, t.TCCDL), max(burst, t.TCCDS), burst+t.TRTRS
+	r2w := c.RL + burst - c.WL + t.TRTRS
+	r2wO := c.ReadDelay + burst + t.TRTRS - c.WriteDelay
+	r2p := t.AL + t.TRTP
+	w2rL, w2rS := c.WriteDelay+t.TWTRL, c.WriteDelay+t.TWTRS
+	w2rO := c.WriteDelay + burst + t.TRTRS - c.ReadDelay
+	wwL, wwS, wwO := max(burst, t.TCCDL), max(burst, t.TCCDS), burst
+	w2p := c.WL + burst + t.TWR
+	act2rd, act2wr := t.TRCD-t.AL, t.TRCD-t.AL
+	if c.Protocol.isHBM() || c.Protocol.isGDDR() {
+		act2rd, act2wr = t.TRCDRD, t.TRCDWR
+	}
+	rrdL, rrdS := t.TRRDL, t.TRRDS
+	if c.BankGroups == 1 {
+		rrL, w2rL, wwL, rrdL = rrS, w2rS, wwS, rrdS
+	}
+	u := func(k cmdKind, d int) upd { return upd{k, int64(d)} }
+	rd := func(d int) []upd { return []upd{u(cmdRead, d), u(cmdReadP, d)} }
+	wr := func(d int) []upd { return []upd{u(cmdWrite, d), u(cmdWriteP, d)} }
+	cat := func(ls ...[]upd) []upd {
+		var out []upd
+		for _, l := range ls {
+			out = append(out, l...)
+		}
+		return out
+	}
+	for _, k := range []cmdKind{cmdRead, cmdReadP} {
+		m.upds[k][scSame] = cat(rd(rrL), wr(r2w), []upd{u(cmdPre, r2p)})
+		m.upds[k][scSameBG] = cat(rd(rrL), wr(r2w))
+		m.upds[k][scOtherBG] = cat(rd(rrS), wr(r2w))
+		m.upds[k][scOtherRank] = cat(rd(rrO), wr(r2wO))
+	}
+	m.upds[cmdReadP][scSame] = []upd{u(cmdAct, t.AL+burst+t.TRTP+t.TRP), u(cmdRef, r2p+t.TRP)}
+	for _, k := range []cmdKind{cmdWrite, cmdWriteP} {
+		m.upds[k][scSame] = cat(rd(w2rL), wr(wwL), []upd{u(cmdPre, w2p)})
+		m.upds[k][scSameBG] = cat(rd(w2rL), wr(wwL))
+		m.upds[k][scOtherBG] = cat(rd(w2rS), wr(wwS))
+		m.upds[k][scOtherRank] = cat(rd(w2rO), wr(wwO))
+	}
+	m.upds[cmdWriteP][scSame] = []upd{u(cmdAct, w2p+t.TRP), u(cmdRef, w2p+t.TRP)}
+	m.upds[cmdAct][scSame] = cat([]upd{u(cmdAct, c.tRC)}, rd(act2rd), wr(act2wr), []upd{u(cmdPre, t.TRAS)})
+	m.upds[cmdAct][scSameBG] = []upd{u(cmdAct, rrdL)}
+	m.upds[cmdAct][scOtherBG] = []upd{u(cmdAct, rrdS)}
+	m.upds[cmdPre][scSame] = []upd{u(cmdAct, t.TRP), u(cmdRef, t.TRP)}
+	if c.Protocol == LPDDR4 || c.Protocol.isGDDR() {
+		m.upds[cmdPre][scSameBG] = []upd{u(cmdPre, t.TPPD)}
+		m.upds[cmdPre][scOtherBG] = []upd{u(cmdPre, t.TPPD)}
+	}
+}
+
+// channelOf returns the channel of an address.
+func (m *Model) channelOf(addr uint64) *channel {
+	if len(m.channels) == 1 {
+		return m.channels[0]
+	}
+	f := m.cfg.fields[fCh]
+	i := int((addr >> m.cfg.shift >> f.pos) & (1<<f.width - 1))
+	return m.channels[i%len(m.channels)]
+}
+
+// WillAccept reports whether the memory takes a request now (R5.1): its
+// channel's read queue (write buffer, unified queue) has room.
+func (m *Model) WillAccept(addr uint64, write bool) bool {
+	c := m.channelOf(addr)
+	if write && !m.cfg.UnifiedQueue {
+		return len(c.writeBuf) < m.tqs
+	}
+	return len(c.readQ) < m.tqs
+}
+
+// Add accepts a request in cycle t, after Tick(t) (R5.3, R5.4); the caller
+// checked WillAccept. A write completes at t+2 (posted), as does a read
+// served from the write buffer: for those known is true and done is the
+// completion cycle. Any other read completes when its READ issues, which
+// OnRead reports with id.
+func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, known bool) {
+	c := m.channelOf(addr)
+	c.stable = false
+	c.quietStop = -2
+	c.schedIdle = false
+	m.progress = t
+	if write {
+		c.stats.Writes++
+		if _, ok := c.pendingWr[addr]; ok {
+			c.stats.MergedWrites++
+			return t + 2, true
+		}
+		tr := m.newTrans(c, addr, true)
+		c.pendingWr[addr] = tr
+		if m.pendingWrites == 0 {
+			m.wlo, m.whi = addr, addr
+		}
+		m.wlo, m.whi = min(m.wlo, addr), max(m.whi, addr)
+		m.pendingWrites++
+		c.writeBuf = append(c.writeBuf, tr)
+		return t + 2, true
+	}
+	c.stats.Reads++
+	if _, ok := c.pendingWr[addr]; ok {
+		c.stats.Forwarded++
+		return t + 2, true
+	}
+	m.waiting++
+	if tr, ok := c.pendingRd[addr]; ok {
+		c.stats.MergedReads++
+		tr.ids = append(tr.ids, id)
+		return 0, false
+	}
+	tr := m.newTrans(c, addr, false)
+	tr.ids = append(tr.ids, id)
+	c.pendingRd[addr] = tr
+	c.readQ = append(c.readQ, tr)
+	return 0, false
+}
+
+func (m *Model) newTrans(c *channel, addr uint64, write bool) *trans {
+	var tr *trans
+	if n := len(m.free); n > 0 {
+		tr = m.free[n-1]
+		m.free = m.free[:n-1]
+	} else {
+		tr = &trans{}
+	}
+	cfg := m.cfg
+	loc := cfg.Decode(addr)
+	ids := tr.ids[:0]
+	*tr = trans{addr: addr, write: write, rank: int32(loc.Rank), bg: int32(loc.BankGroup),
+		row: int64(loc.Row), col: int64(loc.Column), ids: ids}
+	tr.bidx = int32(loc.Rank*cfg.Banks + loc.BankGroup*cfg.BanksPerGroup + loc.Bank)
+	if cfg.PerRank {
+		tr.q = int32(loc.Rank)
+	} else {
+		tr.q = tr.bidx
+	}
+	switch {
+	case write && cfg.ClosePage:
+		tr.kind = cmdWriteP
+	case write:
+		tr.kind = cmdWrite
+	case cfg.ClosePage:
+		tr.kind = cmdReadP
+	default:
+		tr.kind = cmdRead
+	}
+	return tr
+}
+
+func (m *Model) release(tr *trans) { m.free = append(m.free, tr) }
+
+// Tick evaluates cycle t (R4.1, R4.3) on every channel where something can
+// happen in it. Cycles must increase; a cycle may be skipped only if
+// NextCycle said nothing happens in it.
+func (m *Model) Tick(t int64) {
+	for _, c := range m.channels {
+		if !c.stable || t >= c.nextAt || m.noSkip {
+			c.tick(t)
+		}
+	}
+}
+
+// NextCycle returns the first cycle after t at which something can happen
+// in the memory if no request is added (never: nothing will).
+func (m *Model) NextCycle(t int64) int64 {
+	n := int64(never)
+	for _, c := range m.channels {
+		if !c.stable || m.noSkip {
+			return t + 1
+		}
+		n = min(n, c.nextAt)
+	}
+	return n
+}
+
+// nextRefresh is the first refresh trigger after t (R9.1).
+func (m *Model) nextRefresh(t int64) int64 { return (t/m.interval + 1) * m.interval }
+
+type channel struct {
+	m         *Model
+	cfg       *Config
+	banks     []bank
+	queues    [][]*trans
+	queueRank []int32
+	queued    int // entries in all command queues
+	// lb[q] is a lower bound on the cycle queue q can supply a command: the
+	// earliest ready time of its entries when it was last scanned. Timing
+	// tables, tFAW windows only move later, so it stays a lower bound until
+	// the queue's entries or the state (open row, hits) of its banks change,
+	// which reset it to 0.
+	lb []int64
+	// cmdLB is a lower bound on the cycle any queue can supply a command
+	// (the minimum of lb after a scan that found nothing), reset with lb.
+	cmdLB int64
+	// schedIdle says the last schedule moved nothing and nothing it reads
+	// (transaction queues, command-queue room, pending reads) has changed.
+	schedIdle bool
+	rr        int
+	readQ     []*trans // the unified queue when UnifiedQueue
+	writeBuf  []*trans
+	pendingRd map[uint64]*trans
+	pendingWr map[uint64]*trans
+	draining  int
+	faw       [][]int64 // per rank: expiry times of the last activates (R7.5)
+	aw32      [][]int64 // per rank, GDDR's 32-activate window
+	refreshQ  []int32   // ranks waiting for a refresh
+	inRefresh bool
+	refRank   int32
+	nextRank  int32
+	lastRW    cmdKind // last READ/WRITE issued (turnaround counts); numCmd: none yet
+	openBanks []int   // per rank
+	openSince []int64 // per rank: cycle its first bank opened
+
+	// Event skipping (R13): a stable channel does nothing before nextAt.
+	stable    bool
+	nextAt    int64
+	quietStop int64 // cycle of the last tick that did nothing but a read-before-write stop
+
+	stats Stats
+}
+
+func newChannel(m *Model, id int) *channel {
+	cfg := m.cfg
+	c := &channel{m: m, cfg: cfg, pendingRd: map[uint64]*trans{}, pendingWr: map[uint64]*trans{},
+		quietStop: -2, lastRW: numCmd}
+	c.banks = make([]bank, cfg.Ranks*cfg.Banks)
+	for i := range c.banks {
+		c.banks[i].row = -1
+		c.banks[i].rank = int32(i / cfg.Banks)
+		c.banks[i].grp = int32(i % cfg.Banks / cfg.BanksPerGroup)
+	}
+	nq := cfg.CommandQueues()
+	c.queues = make([][]*trans, nq)
+	c.queueRank = make([]int32, nq)
+	c.lb = make([]int64, nq)
+	for q := range nq {
+		c.queues[q] = make([]*trans, 0, min(cfg.CmdQueueSize, 64))
+		if cfg.PerRank {
+			c.queueRank[q] = int32(q)
+		} else {
+			c.queueRank[q] = int32(q / cfg.Banks)
+		}
+	}
+	c.faw = make([][]int64, cfg.Ranks)
+	c.openBanks = make([]int, cfg.Ranks)
+	c.openSince = make([]int64, cfg.Ranks)
+	if cfg.Protocol.isGDDR() {
+		c.aw32 = make([][]int64, cfg.Ranks)
+	}
+	c.readQ = make([]*trans, 0, min(cfg.TransQueueSize, 256))
+	c.writeBuf = make([]*trans, 0, min(cfg.TransQueueSize, 256))
+	return c
+}
+
+// tick is one controller cycle of the channel (R4.3).
+
+func (c *channel) tick(t int64) {
+	m := c.m
+	active := false
+	minAt := int64(never)
+	// 1: refresh trigger (R9.1).
+	if t > 0 && t%m.interval == 0 {
+		r := int32(0)
+		if c.cfg.RefreshPolicy == RankStaggered {
+			r = c.nextRank
+			c.nextRank = (c.nextRank + 1) % int32(c.cfg.Ranks)
+		}
+		c.refreshQ = append(c.refreshQ, r)
+		active = true
+	}
+	// 2-4: at most one command (two on HBM).
+	var cmd command
+	ok := false
+	if len(c.refreshQ) > 0 {
+		cmd, ok = c.finishRefresh(t, &minAt)
+	}
+	if !ok {
+		if t < c.cmdLB && !m.noSkip {
+			minAt = min(minAt, c.cmdLB)
+		} else {
+			at := int64(never)
+			if cmd, ok = c.getCommand(t, &at); !ok {
+				c.cmdLB = at
+			}
+			minAt = min(minAt, at)
+		}
+	}
+	if ok {
+		active = true
+		c.issue(cmd, t)
+		if c.cfg.HBMDualCmd {
+			// R10: the second look moves the round-robin pointer even when
+			// its command is not issued.
+			var ignored int64 = never
+			if cmd2, ok2 := c.getCommand(t, &ignored); ok2 && cmd2.kind.isRW() != cmd.kind.isRW() {
+				c.issue(cmd2, t)
+			}
+		}
+	}
+	// 6: at most one transaction into a command queue.
+	moved, stopped := false, false
+	if !c.schedIdle || m.noSkip {
+		moved, stopped = c.schedule(t)
+		c.schedIdle = !moved && !stopped
+	}
+	if m.err != nil {
+		c.stable, c.nextAt = true, never
+		return
+	}
+	switch {
+	case active || moved:
+		c.stable = false
+		c.quietStop = -2
+	case stopped && c.quietStop != t-1:
+		// The stop reset write_draining: the next cycle may choose the
+		// read queue (R13.1, item 4).
+		c.stable = false
+		c.quietStop = t
+	default:
+		// Nothing changed (or the same stop happened twice in a row, which
+		// leaves the state as it was): nothing happens before a command
+		// gets ready or a refresh falls due.
+		if stopped {
+			c.quietStop = t
+		}
+		c.stable = true
+		c.nextAt = min(minAt, m.nextRefresh(t))
+	}
+}
+
+// ready returns the command a queued entry needs now and the cycle it is
+// timing-ready (R7.2).
+func (c *channel) ready(e *trans) (cmdKind, int64) {
+	b := &c.banks[e.bidx]
+	switch {
+	case !b.open:
+		at := b.earliest[cmdAct]
+		if f := c.faw[e.rank]; len(f) >= 4 && f[0] > at {
+			at = f[0]
+		}
+		if c.aw32 != nil {
+			if f := c.aw32[e.rank]; len(f) >= 32 && f[0] > at {
+				at = f[0]
+			}
+		}
+		return cmdAct, at
+	case b.row == e.row:
+		return e.kind, b.earliest[e.kind]
+	}
+	return cmdPre, b.earliest[cmdPre]
+}
+
+// getCommand is the round robin over the command queues (R6.1, R6.2): the
+// first ready command of the first queue after rr that has one. When none
+// is ready, minAt is lowered to the earliest cycle one could be (R13.1).
+func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
+	if c.queued == 0 {
+		return command{}, false
+	}
+	nq := len(c.queues)
+	q := c.rr
+	for range nq {
+		q++
+		if q == nq {
+			q = 0
+		}
+		queue := c.queues[q]
+		if len(queue) == 0 || (c.inRefresh && c.queueRank[q] == c.refRank) {
+			continue
+		}
+		if lb := c.lb[q]; t < lb && !c.m.noSkip {
+			// Nothing in the queue can be ready before lb.
+			if lb < *minAt {
+				*minAt = lb
+			}
+			continue
+		}
+		qmin := int64(never)
+		for i, e := range queue {
+			kind, at := c.ready(e)
+			if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
+				continue
+			}
+			if kind.isWrite() && c.rwDependency(queue, i) {
+				continue
+			}
+			if t >= at {
+				c.rr = q
+				return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
+			}
+			qmin = min(qmin, at)
+		}
+		c.lb[q] = qmin
+		if qmin < *minAt {
+			*minAt = qmin
+		}
+	}
+	return command{}, false
+}
+
+// arbitratePrecharge decides whether entry i, whose bank has another row
+// open, may close it (R6.3).
+func (c *channel) arbitratePrecharge(queue []*trans, i int) bool {
+	e := queue[i]
+	for _, o := range queue[:i] {
+		if o.bidx == e.bidx {
+			return false
+		}
+	}
+	b := &c.banks[e.bidx]
+	for _, o := range queue[i:] {
+		if o.bidx == e.bidx && o.row == b.row {
+			return b.hits >= 4
+		}
+	}
+	return true
+}
+
+// rwDependency reports whether a READ ahead of write entry i reads its
+// column (R6.4; the rank is not compared, as in DRAMsim3).
+func (c *channel) rwDependency(queue []*trans, i int) bool {
+	e := queue[i]
+	bpg := int32(c.cfg.BanksPerGroup)
+	for _, o := range queue[:i] {
+		if o.kind.isRead() && o.row == e.row && o.col == e.col && o.bg == e.bg && o.bidx%bpg == e.bidx%bpg {
+			return true
+		}
+	}
+	return false
+}
+
+// finishRefresh serves the refresh at the head of the refresh queue (R9.2):
+// a PRECHARGE of the first open bank of its rank that may close, or the
+// REFRESH once every bank of the rank is closed and ready.
+func (c *channel) finishRefresh(t int64, minAt *int64) (command, bool) {
+	r := c.refreshQ[0]
+	if !c.inRefresh {
+		c.inRefresh = true
+		c.refRank = r
+	}
+	nb := c.cfg.Banks
+	base := int(r) * nb
+	n := 0
+	anyOpen := false
+	var last int64
+	for i := base; i < base+nb; i++ {
+		b := &c.banks[i]
+		if b.open {
+			if t >= b.earliest[cmdPre] {
+				return command{kind: cmdPre, bidx: int32(i), q: -1}, true
+			}
+			anyOpen = true
+			*minAt = min(*minAt, b.earliest[cmdPre])
+		} else if t >= b.earliest[cmdRef] {
+			n++
+		} else {
+			last = max(last, b.earliest[cmdRef])
+		}
+	}
+	if n == nb {
+		c.inRefresh = false
+		return command{kind: cmdRef, rank: r, q: -1}, true
+	}
+	if !anyOpen {
+		*minAt = min(*minAt, last)
+	}
+	return command{}, false
+}
+
+// issue carries out a command (R8): completions, bank state, timing.
+func (c *channel) issue(cmd command, t int64) {
+	m := c.m
+	cfg := c.cfg
+	if cmd.q >= 0 && cmd.kind.isRW() {
+		// R6.5: the issued READ/WRITE leaves its command queue.
+		queue := c.queues[cmd.q]
+		copy(queue[cmd.pos:], queue[cmd.pos+1:])
+		queue[len(queue)-1] = nil
+		c.queues[cmd.q] = queue[:len(queue)-1]
+		c.queued--
+		c.schedIdle = false
+		m.progress = t
+	}
+	switch cmd.kind {
+	case cmdRead, cmdReadP:
+		tr := cmd.tr
+		done := t + int64(cfg.ReadDelay)
+		delete(c.pendingRd, tr.addr)
+		m.waiting -= len(tr.ids)
+		if m.OnRead != nil {
+			for _, id := range tr.ids {
+				m.OnRead(id, done)
+			}
+		}
+		m.release(tr)
+		c.stats.ReadCmds++
+		if c.lastRW != numCmd && c.lastRW.isWrite() {
+			c.stats.WriteToRead++
+		}
+		c.lastRW = cmd.kind
+	case cmdWrite, cmdWriteP:
+		delete(c.pendingWr, cmd.tr.addr)
+		m.pendingWrites--
+		m.release(cmd.tr)
+		c.stats.WriteCmds++
+		if c.lastRW != numCmd && c.lastRW.isRead() {
+			c.stats.ReadToWrite++
+		}
+		c.lastRW = cmd.kind
+	case cmdAct:
+		c.stats.Activates++
+	case cmdPre:
+		c.stats.Precharges++
+	case cmdRef:
+		c.stats.Refreshes++
+		c.stats.RefreshCycles += int64(cfg.Timing.TRFC)
+	}
+	if cmd.kind == cmdRef {
+		r := int(cmd.rank)
+		d := t + int64(cfg.Timing.TRFC)
+		for i := r * cfg.Banks; i < (r+1)*cfg.Banks; i++ {
+			b := &c.banks[i]
+			b.earliest[cmdAct] = max(b.earliest[cmdAct], d)
+			b.earliest[cmdRef] = max(b.earliest[cmdRef], d)
+		}
+		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
+		c.cmdLB = 0 // the rank's queues are scanned again
+		return
+	}
+	b := &c.banks[cmd.bidx]
+	if c.cfg.PerRank {
+		c.lb[b.rank] = 0
+	} else {
+		c.lb[cmd.bidx] = 0
+	}
+	c.cmdLB = 0
+	// Active standby: a rank with a bank open (energy).
+	wasOpen := b.open
+	// R7.1 bank state.
+	switch cmd.kind {
+	case cmdAct:
+		b.open, b.row, b.hits = true, cmd.tr.row, 0
+	case cmdRead, cmdWrite:
+		c.countAccess(b)
+		b.hits++
+	case cmdReadP, cmdWriteP:
+		c.countAccess(b)
+		b.open, b.row, b.hits, b.conflict = false, -1, 0, false
+	case cmdPre:
+		// A precharge from the queues closes a row another request missed;
+		// the refresh's (no entry) closes it for the refresh.
+		b.conflict = cmd.q >= 0
+		b.open, b.row, b.hits = false, -1, 0
+	}
+	if b.open != wasOpen {
+		r := b.rank
+		if b.open {
+			if c.openBanks[r] == 0 {
+				c.openSince[r] = t
+			}
+			c.openBanks[r]++
+		} else if c.openBanks[r]--; c.openBanks[r] == 0 {
+			c.stats.ActiveCycles += t - c.openSince[r]
+		}
+	}
+	// R7.3 timing: banks of a rank, and of a bank group, are contiguous.
+	upds := &m.upds[cmd.kind]
+	nb, bpg := cfg.Banks, cfg.BanksPerGroup
+	rankLo := int(b.rank) * nb
+	grpLo := rankLo + int(b.grp)*bpg
+	if l := upds[scOtherRank]; len(l) > 0 {
+		applyUpds(c.banks[:rankLo], l, t)
+		applyUpds(c.banks[rankLo+nb:], l, t)
+	}
+	if l := upds[scOtherBG]; len(l) > 0 {
+		applyUpds(c.banks[rankLo:grpLo], l, t)
+		applyUpds(c.banks[grpLo+bpg:rankLo+nb], l, t)
+	}
+	if l := upds[scSameBG]; len(l) > 0 {
+		applyUpds(c.banks[grpLo:cmd.bidx], l, t)
+		applyUpds(c.banks[cmd.bidx+1:grpLo+bpg], l, t)
+	}
+	applyUpds(c.banks[cmd.bidx:cmd.bidx+1], upds[scSame], t)
+	if cmd.kind == cmdAct {
+		// R7.5: drop the oldest activate if it has expired, add this one.
+		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
+		if c.aw32 != nil {
+			c.aw32[b.rank] = pushWindow(c.aw32[b.rank], t, int64(cfg.Timing.T32AW))
+		}
+	}
+}
+
+func applyUpds(banks []bank, l []upd, t int64) {
+	for i := range banks {
+		e := &banks[i].earliest
+		for _, u := range l {
+			if v := t + u.d; v > e[u.kind] {
+				e[u.kind] = v
+			}
+		}
+	}
+}
+
+func pushWindow(w []int64, t, d int64) []int64 {
+	if len(w) > 0 && t >= w[0] {
+		w = w[:copy(w, w[1:])]
+	}
+	return append(w, t+d)
+}
+
+// countAccess classifies a READ/WRITE as row hit, miss or conflict.
+func (c *channel) countAccess(b *bank) {
+	switch {
+	case b.hits > 0:
+		c.stats.RowHits++
+	case b.conflict:
+		c.stats.RowConflicts++
+	default:
+		c.stats.RowMisses++
+	}
+}
+
+// schedule moves at most one transaction into its command queue (R5.5).
+// stopped reports a read-before-write stop.
+func (c *channel) schedule(t int64) (moved, stopped bool) {
+	cfg := c.cfg
+	unified := cfg.UnifiedQueue
+	if c.draining == 0 && !unified {
+		if n := len(c.writeBuf); n >= c.m.tqs || (n > 8 && c.queued == 0) {
+			c.draining = n
+		}
+	}
+	src := &c.readQ
+	if !unified && c.draining > 0 {
+		src = &c.writeBuf
+	}
+	for i, tr := range *src {
+		if len(c.queues[tr.q]) >= c.m.cmdQSize {
+			continue
+		}
+		if !unified && tr.write {
+			if rd, ok := c.pendingRd[tr.addr]; ok {
+				if c.queued == 0 && (len(c.writeBuf) > 8 || len(c.writeBuf) >= c.m.tqs) {
+					// DRAMsim3 would stop here in every cycle from now on
+					// (R5.5 livelock): serve the read instead.
+					if c.m.StopOnLivelock {
+						c.m.err = fmt.Errorf("livelock at cycle %d: the write to %#x waits for a read of the same address that cannot move while the write buffer drains (DRAMsim3 never finishes here)", t, tr.addr)
+						return false, true
+					}
+					c.stats.LivelockBreaks++
+					c.draining = 0
+					c.readQ = removeTrans(c.readQ, rd)
+					c.enqueue(rd)
+					return true, false
+				}
+				c.draining = 0
+				return false, true
+			}
+			c.draining--
+		}
+		*src = removeAt(*src, i)
+		c.enqueue(tr)
+		return true, false
+	}
+	return false, false
+}
+
+func (c *channel) enqueue(tr *trans) {
+	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	c.lb[tr.q] = 0
+	c.cmdLB = 0
+	c.queued++
+}
+
+func removeAt(s []*trans, i int) []*trans {
+	copy(s[i:], s[i+1:])
+	s[len(s)-1] = nil
+	return s[:len(s)-1]
+}
+
+func removeTrans(s []*trans, tr *trans) []*trans {
+	for i, o := range s {
+		if o == tr {
+			return removeAt(s, i)
+		}
+	}
+	return s
+}
