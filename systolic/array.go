@@ -79,7 +79,6 @@ type Array struct {
 	result    LayerResult
 }
 
-
 // Builder builds Arrays and Sequencers.
 type Builder struct {
 	engine     sim.Engine
@@ -345,4 +344,3 @@ func (a *Array) endSegment(m *protocol.WriteRsp) {
 		a.foldTask = ""
 	}
 }
-

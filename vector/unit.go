@@ -189,7 +189,6 @@ type Unit struct {
 	sched   protocol.Schedule
 }
 
-
 // Connect points the unit's buffer ports at the buffers' "Top" ports.
 func (u *Unit) Connect(ifmap, filter, ofmap sim.Port) {
 	u.bufDst = [3]sim.Port{ifmap, filter, ofmap}
@@ -440,4 +439,3 @@ func (u *Unit) finish(now sim.VTimeInSec) {
 	u.req = nil
 	u.streams = [3]*stream{}
 }
-
