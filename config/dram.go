@@ -9,8 +9,9 @@ import (
 	"github.com/npusim/npusim/internal/py"
 )
 
-// secDRAM is the optional section that puts a real akita memory behind the
-// buffers (see README, "Real memory").
+// secDRAM is the optional section that puts a real memory behind the
+// buffers: npusim's DRAM model, a fixed latency or one of akita's memories
+// (docs/real-memory.md, docs/dram-model.md).
 const secDRAM = "dram"
 
 // defaultFixedLatency is a fixed memory's latency in cycles when [dram]

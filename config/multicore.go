@@ -6,7 +6,7 @@ import (
 )
 
 // secMulticore is the optional section that makes the NPU multi-core (see
-// README, "Multi-core NPUs").
+// docs/multicore.md).
 const secMulticore = "multicore"
 
 // maxCores bounds [multicore] Cores.

@@ -1,18 +1,3 @@
-// Package dram holds DRAM channel components for npusim's buffers.
-//
-// Channel is the ideal channel SCALE-Sim v2 assumes: a burst of n lines
-// issued at cycle At moves one line per cycle and line j completes at
-// At + j + latency (1 for reads, 0 for writes, SCALE-Sim's port latencies).
-// It never queues: SCALE-Sim's buffers time their own requests
-// back-to-back (a read buffer issues its next fill right after the previous
-// one completed) and, in its final drain, the ofmap buffer lets bursts
-// overlap. It answers at the engine time the burst completes, less the one
-// cycle the answer takes to reach the buffer, so that the buffer goes on at
-// the completion cycle itself. The channel records what it moved: the words, the first and last
-// completion cycles, and, when a tracer is set, one trace row per line.
-//
-// Any akita component that answers protocol.BurstReq with
-// protocol.BurstRsp can replace it (see components.Builder.WithDRAM).
 package dram
 
 import (
