@@ -19,7 +19,7 @@ npusim's DRAM timing model, the way DRAMsim3's trace driver does: each cycle
 the memory ticks first, then requests are offered in trace order from their
 arrival on, a refused request holding back the later ones. Prints
 index,addr,op,arrival,accept,done for every request on standard output, as
-../shared/dram-golden's CSVs. The memory is a DRAMsim3 .ini (-config) or a
+testdata/dram-golden's CSVs. The memory is a DRAMsim3 .ini (-config) or a
 preset (-model ddr4, hbm2 or lpddr4).`
 
 func init() { subcommands["dram"] = dramCmd }

@@ -132,7 +132,7 @@ Usage:
   npusim merge -o SWEEP.csv SHARD.csv...
   npusim plot [-o DIR] SWEEP.csv
   npusim import MODEL.onnx [-batch N] [-pad include|none] [-ops gemm|all] [-o FILE]
-  npusim dram replay (-config FILE.ini | -model NAME) TRACE
+  npusim dram replay (-config FILE.ini | -model NAME) [-stop-on-livelock] TRACE
   npusim help [COMMAND]
   npusim version
 

@@ -117,7 +117,7 @@ type Power struct {
 
 // Config is a DRAMsim3 configuration: the keys DRAMsim3 reads, with its
 // defaults, and the quantities it derives from them
-// (../shared/reference/dramsim3-semantics.md, R2).
+// (rule R2 of the DRAMsim3 semantics note).
 type Config struct {
 	Name string // file the config came from
 

@@ -1,7 +1,8 @@
 // Package dramsim is npusim's DRAM timing model: DRAMsim3's controller
 // (umd-memsys/DRAMsim3 at commit 2981759) rebuilt request for request from
-// the rules in ../shared/reference/dramsim3-semantics.md (R-numbers in the
-// comments refer to it), as an event-driven model that only evaluates the
+// a written statement of its per-request rules (the R-numbers in the
+// comments refer to that note's rules; it is not shipped, the tests against
+// DRAMsim3's own outputs in testdata/dram-golden are), as an event-driven model that only evaluates the
 // cycles at which something can happen.
 //
 // A Model is one memory: its channels, ranks, bank groups and banks, with
