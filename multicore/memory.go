@@ -130,7 +130,15 @@ func (m *Memory) Attach(name string, b components.Builder, wordBytes, wordsPerCy
 // since their adapters' last ResetStats: requests x request size.
 func (m *Memory) ReqBytes() int64 {
 	if m.Ctrl != nil {
-		return m.Ctrl.Stats().ReqBytes
+		// The controller's own Stats count every client on its
+		// connection (a traffic generator too): sum the accelerators'.
+		var n int64
+		for _, bufs := range m.bufs {
+			for _, p := range bufs {
+				n += m.Ctrl.StatsOf(p).ReqBytes
+			}
+		}
+		return n
 	}
 	var n int64
 	for _, ads := range m.Adapters {

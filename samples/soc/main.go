@@ -94,7 +94,7 @@ func simulate(run []bool, gpu bool) result {
 			clients++
 		}
 	}
-	hbm, err := multicore.NewMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.AkitaHBM2}, max(clients, 1))
+	hbm, err := multicore.NewMemory(engine, 1*sim.GHz, "HBM", dram.MemorySpec{Model: dram.HBM2}, max(clients, 1))
 	if err != nil {
 		fail(err)
 	}
