@@ -312,19 +312,11 @@ func (a *Array) advance() {
 func (a *Array) endSegment(m *protocol.WriteRsp) {
 	d := a.demands[protocol.Ofmap]
 	a.sched.Jumps = append(a.sched.Jumps, m.Jumps...)
-	stall := m.LastAccepted - m.LastCycle
 	lastRow := a.first + int64(a.segFrom) - 1
-	if len(a.late) > 0 && a.late[0].Row == lastRow {
-		by := -1
-		for op, ready := range a.late[0].Ready {
-			if s := ready - m.LastCycle - 1; s > stall {
-				stall, by = s, op
-			}
-		}
-		if by >= 0 {
-			a.result.StallBy[by] += stall
-		}
-		a.late = a.late[1:]
+	stall, by, late := protocol.SegmentStall(a.late, lastRow, m)
+	a.late = late
+	if by >= 0 {
+		a.result.StallBy[by] += stall
 	}
 	a.lastDone = m.LastAccepted
 	a.nextCycle = m.LastCycle + 1 + stall

@@ -384,19 +384,11 @@ func (u *Unit) advance() {
 func (u *Unit) endSegment(m *protocol.WriteRsp) bool {
 	d := u.demands[protocol.Ofmap]
 	u.sched.Jumps = append(u.sched.Jumps, m.Jumps...)
-	stall := m.LastAccepted - m.LastCycle
 	lastRow := u.first + int64(u.segFrom) - 1
-	if len(u.late) > 0 && u.late[0].Row == lastRow {
-		by := -1
-		for op, ready := range u.late[0].Ready {
-			if s := ready - m.LastCycle - 1; s > stall {
-				stall, by = s, op
-			}
-		}
-		if by >= 0 {
-			u.result.StallBy[by] += stall
-		}
-		u.late = u.late[1:]
+	stall, by, late := protocol.SegmentStall(u.late, lastRow, m)
+	u.late = late
+	if by >= 0 {
+		u.result.StallBy[by] += stall
 	}
 	u.lastDone = m.LastAccepted
 	u.nextCycle = m.LastCycle + 1 + stall

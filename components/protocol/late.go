@@ -38,3 +38,21 @@ func MergeLate(late []LateRow, op int, rs []RowReady) []LateRow {
 	}
 	return append(out, late[i:]...)
 }
+
+// SegmentStall is the stall after a segment of rows whose last row is
+// lastRow and whose writes m answered: the largest of the write wait and
+// the lateness of that row's reads (late's head, when it is that row). It
+// returns the stall, the operand whose read caused it (-1: the write wait,
+// or no stall) and late without that row.
+func SegmentStall(late []LateRow, lastRow int64, m *WriteRsp) (stall int64, by int, rest []LateRow) {
+	stall, by = m.LastAccepted-m.LastCycle, -1
+	if len(late) > 0 && late[0].Row == lastRow {
+		for op, ready := range late[0].Ready {
+			if s := ready - m.LastCycle - 1; s > stall {
+				stall, by = s, op
+			}
+		}
+		late = late[1:]
+	}
+	return stall, by, late
+}
