@@ -118,25 +118,13 @@ func TestLoadConfigMissingFile(t *testing.T) {
 	}
 }
 
-const baseConfig = `[general]
-run_name = base
-
-[architecture_presets]
-ArrayHeight:    4
-ArrayWidth:     8
-IfmapSramSzkB:    1
-FilterSramSzkB:   2
-OfmapSramSzkB:    3
-IfmapOffset:    0
-FilterOffset:   10000000
-OfmapOffset:    20000000
-Dataflow : ws
-Bandwidth : 10
-MemoryBanks: 1
-
-[run_presets]
-InterfaceBandwidth: USER
-`
+var baseConfig = func() string {
+	data, err := os.ReadFile("../testdata/configs/base.cfg")
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}()
 
 // edit replaces the line starting with key (a whole line prefix) in
 // baseConfig by repl, or deletes it when repl is "".
