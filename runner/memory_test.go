@@ -58,12 +58,13 @@ func runMem(t testing.TB, extra string, layers ...systolic.Layer) ([]report.Laye
 
 // TestFixedZeroLatencyIsIdeal: a fixed memory with no latency and ample
 // width, behind adapters as wide as the configured interface, stalls the
-// array within 1.5% of SCALE-Sim's ideal channel. (It pays a port hop to
-// the memory and one back per burst, moves the words the buffers really
-// need rather than SCALE-Sim's count, which includes padding, and starts a
-// drain when the ofmap buffer can know of it, where SCALE-Sim dates some
-// a few cycles in the past: see sram.Builder.WithCausalDrains. That last
-// one moved these layers from 0.3-0.8% to 0.9-1.2%.)
+// array within 1% of SCALE-Sim's ideal channel (issue 16's bound). (It
+// pays a port hop to the memory and one back per burst, moves the words
+// the buffers really need rather than SCALE-Sim's count, which includes
+// padding, and starts a drain when the ofmap buffer can know of it, where
+// SCALE-Sim dates some a few cycles in the past: see
+// sram.Builder.WithCausalDrains. On npusim's DRAM controller these layers
+// are 0.45-0.82% apart.)
 func TestFixedZeroLatencyIsIdeal(t *testing.T) {
 	for _, l := range memLayers {
 		ideal, _ := runMem(t, "", l)
@@ -73,7 +74,7 @@ func TestFixedZeroLatencyIsIdeal(t *testing.T) {
 		if is == 0 {
 			t.Fatalf("%s: test setup: no stalls with the ideal channel", l.Name)
 		}
-		if d := math.Abs(float64(rs-is)) / float64(is); d > 0.015 {
+		if d := math.Abs(float64(rs-is)) / float64(is); d > 0.01 {
 			t.Errorf("%s: stalls %d with a zero-latency memory, %d with the ideal channel (%.2f%% apart)", l.Name, rs, is, 100*d)
 		}
 	}
