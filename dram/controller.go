@@ -40,10 +40,15 @@ import (
 //     that cycle. A burst without Ranges is answered at At+Lines.
 //
 // Requests are offered to the memory the way DRAMsim3's trace driver
-// offers a trace (dramsim.Replay): in the order of their arrival (ties in
-// the order the messages came), a request the memory refuses holding back
-// every later one. Writes are posted: they complete two DRAM cycles after
-// they are accepted.
+// offers a trace (dramsim.Replay): in the order of their arrival, a request
+// the memory refuses holding back every later one. Requests of one cycle
+// go sender by sender in the order of the senders' port names, a
+// sender's own in the order its messages came: the order in which a
+// connection delivers the messages of one instant depends on its history
+// (akita's DirectConnection starts each tick at the next port, round
+// robin), so a layer's timing would depend on what ran before it.
+// Writes are posted: they complete two DRAM cycles after they are
+// accepted.
 //
 // Expanding a burst costs Go loops, not engine events: the controller
 // wakes only at DRAM cycles at which a request arrives, a command can
@@ -102,6 +107,7 @@ type srcStats struct {
 type ctrlStream struct {
 	id          int
 	seq         int64
+	src         string // the sender's port name: the order of a cycle's senders
 	msg         sim.Msg
 	write       bool
 	blocks      []uint64 // byte addresses
@@ -425,6 +431,9 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 		}
 	}
 	s := &ctrlStream{msg: msg, seq: c.seq, lastDone: -1}
+	if p := msg.Meta().Src; p != nil {
+		s.src = p.Name()
+	}
 	c.seq++
 	if !c.t0Set {
 		// The memory's cycle 0: the cycle the layer's first burst was
@@ -951,7 +960,9 @@ func (h *latencyHist) merge(o *latencyHist) {
 }
 
 // streamHeap orders streams by the arrival of their next block, then by
-// the order their messages came.
+// sender (port name), then by the order their messages came: not by the
+// order messages of one instant came from different senders, which
+// depends on the connection's history (see Controller).
 type streamHeap []*ctrlStream
 
 func (h streamHeap) Len() int { return len(h) }
@@ -959,6 +970,9 @@ func (h streamHeap) Less(i, j int) bool {
 	a, b := h[i].arrival[h[i].next], h[j].arrival[h[j].next]
 	if a != b {
 		return a < b
+	}
+	if h[i].src != h[j].src {
+		return h[i].src < h[j].src
 	}
 	return h[i].seq < h[j].seq
 }

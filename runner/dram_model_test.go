@@ -44,7 +44,7 @@ func readReports(t testing.TB, dir string) map[string]string {
 // every preset.
 func TestDRAMModelSameOutput(t *testing.T) {
 	layers := []systolic.Layer{memLayers[0], memLayers[2], memLayers[0], memLayers[1]}
-	for _, model := range []string{"ddr4", "hbm2", "lpddr4"} {
+	for _, model := range []string{"fixed", "ddr4", "hbm2", "lpddr4"} {
 		extra := "[dram]\nModel = " + model + "\n"
 		want := readReports(t, runMemOpts(t, extra, Options{Workers: 1, NoReuse: true}, layers...))
 		for _, opts := range []Options{{Workers: 4}, {Workers: 2, NoReuse: true}, {Workers: 1}} {
@@ -256,5 +256,36 @@ func TestDRAMModelNoProgress(t *testing.T) {
 	_, err = Run(cfg, memLayers[:1], Options{LogDir: t.TempDir(), Workers: 1, NoReuse: true})
 	if err == nil || !strings.Contains(err.Error(), "made no progress") {
 		t.Errorf("error %v, want the memory's no-progress error", err)
+	}
+}
+
+// TestMulticoreDRAMSameLayer: a multi-core NPU runs its layers one after
+// the other on one engine and one memory, each layer on an idle memory at
+// its own cycle 0, so a layer gives the same rows whatever ran before it
+// (the cores' bursts that reach the shared memory at one instant are
+// served in an order that does not depend on the connections' history).
+func TestMulticoreDRAMSameLayer(t *testing.T) {
+	layers := []systolic.Layer{mcTestLayers[0], mcTestLayers[1], mcTestLayers[0]}
+	for _, model := range []string{"fixed", "ddr4", "hbm2", "lpddr4"} {
+		cfg := mcTestConfigMem(t, "pixels", "[dram]\nModel = "+model+"\n")
+		dir := t.TempDir()
+		if _, err := Run(cfg, layers, Options{LogDir: dir}); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"DRAM_REPORT.csv", "CORE_REPORT.csv", "COMPUTE_REPORT.csv"} {
+			data, err := os.ReadFile(filepath.Join(dir, cfg.RunName, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Rows by layer, without the layer column.
+			byLayer := map[string][]string{}
+			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+				id, rest, _ := strings.Cut(line, ",")
+				byLayer[id] = append(byLayer[id], rest)
+			}
+			if a, b := strings.Join(byLayer["0"], "\n"), strings.Join(byLayer["2"], "\n"); a == "" || a != b {
+				t.Errorf("%s: %s: layer 0 and the same layer after another differ:\n%s\nvs\n%s", model, name, a, b)
+			}
+		}
 	}
 }
