@@ -289,3 +289,25 @@ func TestMulticoreDRAMSameLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestAkitaMemorySameOutput: akita's memories keep their state from layer
+// to layer, so their layers run in order whatever -j and reuse say; the
+// reports are the same for every choice (they differed before).
+func TestAkitaMemorySameOutput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("akita's memories tick every cycle")
+	}
+	layers := []systolic.Layer{memLayers[0], memLayers[2], memLayers[0]}
+	for _, model := range []string{"akita-ddr4", "akita-hbm2"} {
+		extra := "[dram]\nModel = " + model + "\n"
+		want := readReports(t, runMemOpts(t, extra, Options{Workers: 1, NoReuse: true}, layers...))
+		for _, opts := range []Options{{Workers: 4}, {Workers: 2, NoReuse: true}, {Workers: 1}} {
+			got := readReports(t, runMemOpts(t, extra, opts, layers...))
+			for name, w := range want {
+				if got[name] != w {
+					t.Errorf("%s, workers %d, no reuse %v: %s differs from the serial run\n%s\nvs\n%s", model, opts.Workers, opts.NoReuse, name, got[name], w)
+				}
+			}
+		}
+	}
+}

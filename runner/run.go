@@ -209,10 +209,14 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	}
 	defer out.Abandon()
 	run := runSerial
-	if (opts.Workers != 1 || !opts.NoReuse) && !cfg.DRAM.Continuous {
-		// Layers are independent (each starts on an idle memory), so
-		// they may run at once and reuse each other's figures; a
-		// continuous memory carries its state from layer to layer.
+	// Layers are independent with the ideal channel and with npusim's
+	// controller (each layer starts on an idle memory), so they may run at
+	// once and reuse each other's figures. A continuous memory, and akita's
+	// memories (kept for comparison, never reset), carry their state from
+	// layer to layer: their layers run in order, every one simulated, so
+	// that -j and reuse cannot change the output.
+	independent := cfg.DRAM.IsIdeal() || (cfg.DRAM.UsesController() && !cfg.DRAM.Continuous)
+	if (opts.Workers != 1 || !opts.NoReuse) && independent {
 		run = runLayers // parallel.go
 	}
 	reports, err := run(cfg, layers, opts, first, dir, con, out)
