@@ -35,10 +35,11 @@ func (p *cfgParser) dramSection(cfg *Config) error {
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(filepath.Dir(p.path), file)
 		}
-		if _, err := dramsim.LoadConfig(file); err != nil {
+		parsed, err := dramsim.LoadConfig(file)
+		if err != nil {
 			return p.keyErrf(secDRAM, "Config", "%v", err)
 		}
-		spec.Config = file
+		spec.Config, spec.Parsed = file, parsed
 		if _, ok := p.get(secDRAM, "Model"); ok {
 			return p.keyErrf(secDRAM, "Model", "give Model or Config, not both (Config = %s names the memory)", py.Strip(v))
 		}

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 )
 
 func TestParseDRAMSection(t *testing.T) {
@@ -31,6 +33,14 @@ func TestParseDRAMSection(t *testing.T) {
 		if err != nil {
 			t.Errorf("%q: %v", tt.section, err)
 			continue
+		}
+		// A Config file is read once, when the config is parsed.
+		if tt.want.Config != "" {
+			want, err := dramsim.LoadConfig(tt.want.Config)
+			if err != nil || cfg.DRAM.Parsed == nil || !reflect.DeepEqual(*cfg.DRAM.Parsed, *want) {
+				t.Errorf("%q: Parsed = %+v, want the file's config (%v)", tt.section, cfg.DRAM.Parsed, err)
+			}
+			cfg.DRAM.Parsed = nil
 		}
 		if cfg.DRAM != tt.want {
 			t.Errorf("%q: DRAM = %+v, want %+v", tt.section, cfg.DRAM, tt.want)

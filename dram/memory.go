@@ -49,6 +49,9 @@ func (s MemorySpec) IsDRAMsim() bool {
 // LoadDRAMsim returns the DRAMsim3 config of a spec that IsDRAMsim: the
 // file Config names, else the preset Model names.
 func (s MemorySpec) LoadDRAMsim() (*dramsim.Config, error) {
+	if s.Parsed != nil {
+		return s.Parsed, nil
+	}
 	if s.Config != "" {
 		return dramsim.LoadConfig(s.Config)
 	}
@@ -62,6 +65,9 @@ type MemorySpec struct {
 	// Config is a DRAMsim3 .ini file for npusim's DRAM model (Model then
 	// empty or the file's base name).
 	Config string
+	// Parsed is Config's content once read (config.Parse sets it), so that
+	// a run never reads the file again; nil: LoadDRAMsim reads Config.
+	Parsed *dramsim.Config
 	// Continuous runs the layers back to back on one memory (serially);
 	// by default each layer starts on an idle memory at its own cycle 0.
 	Continuous bool

@@ -10,8 +10,15 @@ import (
 // checkRun reports a run whose addresses or trace rows would not fit:
 // each layer's operands must end below config.MaxAddress from their offsets, and
 // traced runs need buffers of at most config.MaxTraceSRAMKB and (USER) a
-// Bandwidth of at most config.MaxTraceLineWords.
+// Bandwidth of at most config.MaxTraceLineWords. A DRAMsim3 config a Go
+// caller named without config.Parse is read here, so that a bad one is an
+// error before the run rather than a failure while building it.
 func checkRun(cfg config.Config, layers []systolic.Layer, opts Options) error {
+	if cfg.DRAM.IsDRAMsim() {
+		if _, err := cfg.DRAM.LoadDRAMsim(); err != nil {
+			return fmt.Errorf("config %s: [dram] Config: %w", cfg.Path, err)
+		}
+	}
 	if opts.Traces && cfg.BandwidthMode == config.USER && len(cfg.Bandwidth) > 0 && cfg.Bandwidth[0] > config.MaxTraceLineWords {
 		return fmt.Errorf("config %s: [architecture_presets] Bandwidth %d is too large for traces: each DRAM trace row holds Bandwidth addresses (at most %d)",
 			cfg.Path, cfg.Bandwidth[0], config.MaxTraceLineWords)
