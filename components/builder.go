@@ -121,6 +121,29 @@ func (b Builder) bufferWords(i int) int64 {
 	return int64(b.sramKB[i]) * 1024 / int64(max(b.wordBytes, 1))
 }
 
+// blockWords is the block, in words, in which operand i's memory serves
+// bursts when it says so (protocol.BlockServer) and a block holds a
+// power-of-two number of words: its buffer then counts words per block
+// (BurstReq.Blocks). 0: the buffer lists word ranges.
+func (b Builder) blockWords(i int) int64 {
+	p := b.dramPorts[i]
+	if p == nil {
+		return 0
+	}
+	s, ok := p.Component().(protocol.BlockServer)
+	if !ok {
+		return 0
+	}
+	bytes, word := int64(s.BurstBlockBytes()), int64(max(b.wordBytes, 1))
+	if bytes <= 0 || bytes%word != 0 {
+		return 0
+	}
+	if n := bytes / word; n&(n-1) == 0 {
+		return n
+	}
+	return 0
+}
+
 // WithInlineWalks keeps the whole simulation on the engine's goroutine:
 // the read buffers do not walk long folds on goroutines of their own. For
 // a program that runs several accelerators at once on all cores.
@@ -222,13 +245,13 @@ func (b Builder) Build(name string) *Accelerator {
 		WithAddressRanges(replaced). // a memory other than the ideal channel gets real addresses
 		WithCausalDrains(replaced).  // and drains it can start when they are dated
 		WithInlineWalks(b.inline)
-	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
-	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).BuildReadBuffer(name + ".FilterBuffer")
+	acc.Ifmap = sb.WithOperand(protocol.Ifmap).WithSizeWords(b.bufferWords(0)).WithAddressBlocks(b.blockWords(0)).BuildReadBuffer(name + ".IfmapBuffer")
+	acc.Filter = sb.WithOperand(protocol.Filter).WithSizeWords(b.bufferWords(1)).WithAddressBlocks(b.blockWords(1)).BuildReadBuffer(name + ".FilterBuffer")
 	ofmapBW := b.bandwidth
 	if ofmapBW == 0 {
 		ofmapBW = b.cols // SCALE-Sim's CALC mode drains one array width per cycle
 	}
-	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeWords(b.bufferWords(2)).BuildWriteBuffer(name + ".OfmapBuffer")
+	acc.Ofmap = sb.WithBandwidth(ofmapBW).WithSizeWords(b.bufferWords(2)).WithAddressBlocks(b.blockWords(2)).BuildWriteBuffer(name + ".OfmapBuffer")
 
 	ctrl := sim.NewDirectConnection(name+".CtrlConn", b.engine, b.freq)
 	ctrl.PlugIn(acc.Sequencer.GetPortByName("Out"), 4)

@@ -22,13 +22,24 @@ type slowDRAM struct {
 	words   map[sim.Port]int64
 	ranges  map[sim.Port][]protocol.AddrRange
 	reqs    int
+	bursts  []*protocol.BurstReq // every burst, in arrival order
 	pending *protocol.BurstRsp
 }
 
 func newSlowDRAM(name string, engine sim.Engine, extra int) *slowDRAM {
+	return newSlowDRAMOwned(name, engine, extra, false)
+}
+
+// newSlowDRAMOwned is newSlowDRAM whose port belongs to a blockDRAM when
+// blocks is set.
+func newSlowDRAMOwned(name string, engine sim.Engine, extra int, blocks bool) *slowDRAM {
 	d := &slowDRAM{extra: int64(extra), words: map[sim.Port]int64{}, ranges: map[sim.Port][]protocol.AddrRange{}}
 	d.TickingComponent = sim.NewTickingComponent(name, engine, 1*sim.GHz, d)
-	d.top = sim.NewLimitNumMsgPort(d, 4, name+".Top")
+	var owner sim.Component = d
+	if blocks {
+		owner = blockDRAM{d}
+	}
+	d.top = sim.NewLimitNumMsgPort(owner, 4, name+".Top")
 	d.AddPort("Top", d.top)
 	return d
 }
@@ -56,6 +67,7 @@ func (d *slowDRAM) Tick(now sim.VTimeInSec) bool {
 		lat = 0
 	}
 	d.reqs++
+	d.bursts = append(d.bursts, req)
 	d.words[req.Src] += req.Words
 	d.ranges[req.Src] = append(d.ranges[req.Src], req.Ranges...)
 	rsp := &protocol.BurstRsp{RspTo: req.ID, Done: req.At + int64(req.Lines) - 1 + lat + d.extra}
@@ -222,6 +234,57 @@ func TestBurstRanges(t *testing.T) {
 		}
 		if o.writes > 0 && moved != o.writes {
 			t.Errorf("operand %d: drains moved %d words, the array wrote %d", i, moved, o.writes)
+		}
+	}
+}
+
+// blockDRAM is a slowDRAM that says it serves 64-byte blocks
+// (protocol.BlockServer), so the buffers count their words per block.
+type blockDRAM struct{ *slowDRAM }
+
+func (d blockDRAM) BurstFreq() sim.Freq  { return 1 * sim.GHz }
+func (d blockDRAM) BurstBlockBytes() int { return 64 }
+
+// TestBurstBlocks: in front of a memory that serves blocks, the buffers'
+// bursts carry Blocks, not Ranges, and each burst's blocks count exactly
+// the words that the same burst lists as ranges in front of a memory that
+// does not.
+func TestBurstBlocks(t *testing.T) {
+	run := func(blocks bool) *slowDRAM {
+		engine := sim.NewSerialEngine()
+		d := newSlowDRAMOwned("Mem", engine, 0, blocks)
+		port := d.GetPortByName("Top")
+		acc := swapBuilder(engine).WithDRAM(port, port, port).Build("NPU")
+		if _, err := acc.RunLayer(0, swapLayer); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	byRange, byBlock := run(false), run(true)
+	if len(byRange.bursts) != len(byBlock.bursts) || len(byRange.bursts) == 0 {
+		t.Fatalf("%d bursts with ranges, %d with blocks", len(byRange.bursts), len(byBlock.bursts))
+	}
+	for i, r := range byRange.bursts {
+		b := byBlock.bursts[i]
+		if r.Blocks != nil || b.Ranges != nil || b.BlockWords != 64 {
+			t.Fatalf("burst %d: ranges run has %d blocks, blocks run %d ranges and %d-word blocks", i, len(r.Blocks), len(b.Ranges), b.BlockWords)
+		}
+		count := map[int64]int64{}
+		for _, rg := range r.Ranges {
+			for a := rg.Start; a < rg.End; a++ {
+				count[a/64*64]++
+			}
+		}
+		prev := int64(-1)
+		for _, wb := range b.Blocks {
+			if wb.Start <= prev || wb.Words != count[wb.Start] {
+				t.Fatalf("burst %d: block %d has %d words, ranges put %d there (blocks in order: %v)", i, wb.Start, wb.Words, count[wb.Start], wb.Start > prev)
+			}
+			prev = wb.Start
+			delete(count, wb.Start)
+		}
+		if len(count) != 0 {
+			t.Fatalf("burst %d: ranges touch %d blocks its Blocks miss", i, len(count))
 		}
 	}
 }

@@ -470,7 +470,11 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 		}
 		s.burst, s.write = m, m.Write
 		var payload []int64
-		s.blocks, payload, s.words = splitRangesInto(m.Ranges, c.wordBytes, c.reqBytes, &c.scratch)
+		if m.Blocks != nil {
+			s.blocks, payload, s.words = c.splitBlocks(m.Blocks, m.BlockWords)
+		} else {
+			s.blocks, payload, s.words = splitRangesInto(m.Ranges, c.wordBytes, c.reqBytes, &c.scratch)
+		}
 		if len(s.blocks) == 0 {
 			c.answerBurst(s, m.At+int64(m.Lines), now)
 			return true
@@ -572,6 +576,47 @@ func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int6
 		arr[k] = max(first, c.dramCycle(c.accelTime(slot)))
 	}
 	return arr
+}
+
+// BurstFreq is the clock the controller counts a burst's cycles in: the
+// accelerator's (WithAcceleratorFreq).
+func (c *Controller) BurstFreq() sim.Freq { return c.accelFreq }
+
+// BurstBlockBytes is the size of the memory's requests: the controller
+// serves bursts in aligned blocks of that many bytes, and takes bursts
+// that count their words per block (protocol.BlockServer).
+func (c *Controller) BurstBlockBytes() int { return int(c.reqBytes) }
+
+// splitBlocks is splitRanges for a burst that counts its words per block
+// of blockWords words (ascending, each once): a block of the burst is a
+// request block, or lies in one with its neighbours when smaller. A burst
+// block larger than a request block cannot say which requests its words
+// fall in: the sender was built for another memory.
+func (c *Controller) splitBlocks(bs []protocol.WordBlock, blockWords int64) (blocks []uint64, payload []int64, words int64) {
+	if blockWords <= 0 || uint64(blockWords)*c.wordBytes > c.reqBytes || c.reqBytes%(uint64(blockWords)*c.wordBytes) != 0 {
+		panic(fmt.Sprintf("dram: controller %s serves %d-byte blocks, a burst counts its %d-byte words per block of %d words",
+			c.Name(), c.reqBytes, c.wordBytes, blockWords))
+	}
+	blocks = make([]uint64, 0, len(bs))
+	payload = make([]int64, 0, len(bs))
+	for _, b := range bs {
+		if b.Words <= 0 {
+			continue
+		}
+		if b.Start < 0 {
+			panic(fmt.Sprintf("dram: negative word address %d in a burst", b.Start))
+		}
+		addr := uint64(b.Start) * c.wordBytes &^ (c.reqBytes - 1)
+		bytes := b.Words * int64(c.wordBytes)
+		words += b.Words
+		if n := len(blocks); n > 0 && blocks[n-1] == addr {
+			payload[n-1] += bytes
+			continue
+		}
+		blocks = append(blocks, addr)
+		payload = append(payload, bytes)
+	}
+	return blocks, payload, words
 }
 
 // splitRanges turns word ranges into the request blocks they touch,

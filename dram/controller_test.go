@@ -3,7 +3,11 @@ package dram
 import (
 	"fmt"
 	"math"
+	"math/rand"
 	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/npusim/npusim/components/protocol"
@@ -215,7 +219,7 @@ func TestControllerBurst(t *testing.T) {
 			ticks := 0
 			engine.AcceptHook(hookFunc(func(ctx sim.HookCtx) {
 				if ctx.Pos == sim.HookPosBeforeEvent {
-					if e, ok := ctx.Item.(sim.TickEvent); ok && e.Handler() == ctrl {
+					if e, ok := ctx.Item.(sim.TickEvent); ok && e.Handler() == ctrl.TickingComponent {
 						ticks++
 					}
 				}
@@ -248,7 +252,7 @@ func TestControllerBurst(t *testing.T) {
 			if st.Requests != int64(len(reqs)) || st.Bursts != 3 || st.DRAM.Reads+st.DRAM.Writes != int64(len(reqs)) {
 				t.Errorf("stats %+v, want %d requests", st, len(reqs))
 			}
-			if ticks*4 > len(reqs) {
+			if ticks == 0 || ticks*4 > len(reqs) {
 				t.Errorf("%d controller ticks for %d requests: expected far fewer", ticks, len(reqs))
 			}
 			t.Logf("%d requests, %d ticks", len(reqs), ticks)
@@ -306,4 +310,52 @@ func TestSenderRate(t *testing.T) {
 	if one < 511 || eight >= one {
 		t.Errorf("done %d at one request per cycle, %d at eight", one, eight)
 	}
+}
+
+// TestSplitBlocksMatchesRanges: a burst that counts its words per block
+// (BurstReq.Blocks, of the request size or a fraction of it) becomes the
+// same requests with the same payloads as the same words listed as
+// ranges; a burst counting per block larger than a request is refused.
+func TestSplitBlocksMatchesRanges(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, wordBytes := range []uint64{1, 2, 4} {
+		for _, blockBytes := range []uint64{64, 32, 8} {
+			if blockBytes < wordBytes {
+				continue
+			}
+			blockWords := int64(blockBytes / wordBytes)
+			engine := sim.NewSerialEngine()
+			cfg, _ := dramsim.Preset("ddr4")
+			c := MakeControllerBuilder().WithEngine(engine).WithConfig(cfg).WithWordBytes(int(wordBytes)).Build("Mem")
+			var ranges []protocol.AddrRange
+			count := map[int64]int64{}
+			for range 3000 {
+				a := rng.Int63n(20000)
+				if rng.Intn(4) == 0 {
+					a = rng.Int63n(1 << 30)
+				}
+				ranges = append(ranges, protocol.AddrRange{Start: a, End: a + 1})
+				count[a/blockWords*blockWords]++
+			}
+			var bs []protocol.WordBlock
+			for s, w := range count {
+				bs = append(bs, protocol.WordBlock{Start: s, Words: w})
+			}
+			sort.Slice(bs, func(i, j int) bool { return bs[i].Start < bs[j].Start })
+			gb, gp, gw := c.splitBlocks(bs, blockWords)
+			wb, wp, ww := splitRanges(ranges, wordBytes, c.reqBytes)
+			if !reflect.DeepEqual(gb, wb) || !reflect.DeepEqual(gp, wp) || gw != ww {
+				t.Errorf("word %d B, block %d B: blocks give %d requests %d words, ranges %d requests %d words", wordBytes, blockBytes, len(gb), gw, len(wb), ww)
+			}
+		}
+	}
+	engine := sim.NewSerialEngine()
+	cfg, _ := dramsim.Preset("ddr4")
+	c := MakeControllerBuilder().WithEngine(engine).WithConfig(cfg).Build("Mem")
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "serves 64-byte blocks, a burst counts its 1-byte words per block of 128 words") {
+			t.Errorf("a 128-word block on a 64-byte memory: %v, want a refusal", r)
+		}
+	}()
+	c.splitBlocks([]protocol.WordBlock{{Start: 0, Words: 3}}, 128)
 }

@@ -1,6 +1,9 @@
 package sram
 
 import (
+	"fmt"
+	"math/bits"
+
 	"github.com/npusim/npusim/components/protocol"
 	"github.com/sarchlab/akita/v3/sim"
 )
@@ -8,19 +11,20 @@ import (
 // Builder builds the buffers. A buffer of k kB holds k*1024 words (SCALE-Sim's
 // word is one byte); half of it is active, half prefetch (or drain).
 type Builder struct {
-	engine sim.Engine
-	freq   sim.Freq
-	words  int64
-	bw     int // words per DRAM line; 0 selects CALC (estimate) mode for reads
-	op     protocol.Operand
-	addrs  bool
-	inline bool // read buffers never walk on a goroutine of their own
-	causal bool // the write buffer never dates a drain before now
+	engine     sim.Engine
+	freq       sim.Freq
+	words      int64
+	bw         int // words per DRAM line; 0 selects CALC (estimate) mode for reads
+	op         protocol.Operand
+	addrs      bool
+	blockShift int  // bursts carry Blocks of 1<<blockShift words (-1: Ranges)
+	inline     bool // read buffers never walk on a goroutine of their own
+	causal     bool // the write buffer never dates a drain before now
 }
 
 // MakeBuilder returns a builder for a 64 kB buffer in CALC mode.
 func MakeBuilder() Builder {
-	return Builder{freq: 1 * sim.GHz, words: 64 * 1024}
+	return Builder{freq: 1 * sim.GHz, words: 64 * 1024, blockShift: -1}
 }
 
 // WithEngine sets the engine.
@@ -46,6 +50,32 @@ func (b Builder) WithBandwidth(wordsPerCycle int) Builder { b.bw = wordsPerCycle
 // they really move (BurstReq.Ranges), for a memory behind it that needs
 // them; the ideal channel does not.
 func (b Builder) WithAddressRanges(on bool) Builder { b.addrs = on; return b }
+
+// WithAddressBlocks makes the buffer's bursts count the words they move
+// per aligned block of blockWords words (BurstReq.Blocks) instead of
+// listing them as ranges, for a memory that serves whole blocks
+// (protocol.BlockServer); blockWords must be a power of two. Zero returns
+// to ranges. It implies WithAddressRanges(true).
+func (b Builder) WithAddressBlocks(blockWords int64) Builder {
+	if blockWords <= 0 {
+		b.blockShift = -1
+		return b
+	}
+	if blockWords&(blockWords-1) != 0 {
+		panic(fmt.Sprintf("sram: a block of %d words is not a power of two", blockWords))
+	}
+	b.addrs = true
+	b.blockShift = bits.TrailingZeros64(uint64(blockWords))
+	return b
+}
+
+// blockQueue returns the buffer's block counter, or nil for ranges.
+func (b Builder) blockQueue() *blockQueue {
+	if b.blockShift < 0 {
+		return nil
+	}
+	return &blockQueue{shift: uint(b.blockShift)}
+}
 
 // WithInlineWalks makes read buffers walk the demand on the engine's
 // goroutine only. By default a long walk runs on a goroutine of its own,
@@ -74,6 +104,7 @@ func (b Builder) BuildReadBuffer(name string) *ReadBuffer {
 	if b.bw > 0 {
 		w := newWindow(b.words, b.bw)
 		w.addrs = b.addrs
+		w.blk = b.blockQueue()
 		rb.policy = w
 	} else {
 		rb.policy = newEstimate(b.words)
@@ -90,7 +121,7 @@ func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
 		panic("sram: a write buffer needs a positive bandwidth")
 	}
 	active := (b.words + 1) / 2
-	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs, causal: b.causal}
+	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs, heldBlk: b.blockQueue(), causal: b.causal}
 	wb.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, wb)
 	wb.init(wb.TickingComponent, b.engine, b.freq, name)
 	return wb

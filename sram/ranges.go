@@ -1,6 +1,12 @@
 package sram
 
-import "github.com/npusim/npusim/components/protocol"
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/npusim/npusim/components/protocol"
+)
 
 // rangeQueue keeps word addresses in arrival order as runs of consecutive
 // addresses, for bursts that carry the addresses they move. A buffer keeps
@@ -44,5 +50,161 @@ func (q *rangeQueue) all() []protocol.AddrRange {
 	out := q.rs
 	// The next burst is likely as long: start at its size.
 	q.rs = make([]protocol.AddrRange, 0, cap(out))
+	return out
+}
+
+// blockQueue keeps word addresses counted per aligned block of 1<<shift
+// words, for bursts that carry protocol.BurstReq.Blocks: a convolution's
+// fill visits a block's words far apart, one range each, but one block.
+// Pushes go to a dense table of counters when the buffer knows the
+// addresses' span (the window, which only ever takes all), else to a list
+// in arrival order whose consecutive pushes to one block merge (the write
+// buffer, which takes its oldest words first). Both are bounded by what
+// the buffer holds, and the table by maxDenseBlocks.
+type blockQueue struct {
+	shift uint
+	// dense table: counts of blocks [base, base+len(cnt)) and the blocks
+	// with a count, in first-touch order
+	base    int64
+	cnt     []int64
+	touched []int64
+	// list: (block index, words) in arrival order, from head on
+	list []protocol.WordBlock
+	head int
+	// scratch: blocks' table of a span of blocks
+	scratch []int64
+}
+
+// maxDenseBlocks bounds a window's table of counters (8 MiB).
+const maxDenseBlocks = 1 << 20
+
+// useDense makes pushes of addresses in [lo, hi] count in a table.
+func (q *blockQueue) useDense(lo, hi int64) {
+	q.cnt, q.touched = q.cnt[:0], q.touched[:0]
+	if n := hi>>q.shift - lo>>q.shift + 1; hi >= lo && n <= maxDenseBlocks {
+		q.base = lo >> q.shift
+		if int64(cap(q.cnt)) < n {
+			q.cnt = make([]int64, n)
+		}
+		q.cnt = q.cnt[:n]
+		clear(q.cnt)
+	}
+}
+
+// push counts address a.
+func (q *blockQueue) push(a int64) {
+	blk := a >> q.shift
+	if i := uint64(blk - q.base); i < uint64(len(q.cnt)) {
+		if q.cnt[i] == 0 {
+			q.touched = append(q.touched, blk)
+		}
+		q.cnt[i]++
+		return
+	}
+	if n := len(q.list); n > q.head && q.list[n-1].Start == blk {
+		q.list[n-1].Words++
+		return
+	}
+	q.list = append(q.list, protocol.WordBlock{Start: blk, Words: 1})
+}
+
+// take removes the oldest n words of the list and returns them per block.
+func (q *blockQueue) take(n int64) []protocol.WordBlock {
+	i := q.head
+	var part []protocol.WordBlock // a block split by n
+	for n > 0 && i < len(q.list) {
+		if w := q.list[i].Words; w <= n {
+			n -= w
+			i++
+			continue
+		}
+		part = []protocol.WordBlock{{Start: q.list[i].Start, Words: n}}
+		q.list[i].Words -= n
+		n = 0
+	}
+	out := q.blocks(q.list[q.head:i], part)
+	q.head = i
+	// Drop the taken entries once they are most of the list: moving the
+	// rest on every take would cost the whole list per drain.
+	if q.head > len(q.list)/2 {
+		q.list = append(q.list[:0], q.list[q.head:]...)
+		q.head = 0
+	}
+	return out
+}
+
+// all removes and returns everything, per block.
+func (q *blockQueue) all() []protocol.WordBlock {
+	dense := make([]protocol.WordBlock, 0, len(q.touched))
+	for _, blk := range q.touched {
+		i := blk - q.base
+		dense = append(dense, protocol.WordBlock{Start: blk, Words: q.cnt[i]})
+		q.cnt[i] = 0
+	}
+	out := q.blocks(q.list[q.head:], dense)
+	q.touched, q.list, q.head = q.touched[:0], q.list[:0], 0
+	return out
+}
+
+// blocks returns the entries of a and b (block indices, not modified) per
+// block in address order, as word addresses. When the blocks lie close
+// together, a table of their span merges them in linear time (a drain
+// of results that each land in another block has one entry per word);
+// else a sort does.
+func (q *blockQueue) blocks(a, b []protocol.WordBlock) []protocol.WordBlock {
+	if len(a)+len(b) == 0 {
+		return nil
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	sorted, prev := true, int64(math.MinInt64)
+	for _, part := range [2][]protocol.WordBlock{a, b} {
+		for _, e := range part {
+			lo, hi = min(lo, e.Start), max(hi, e.Start)
+			sorted = sorted && e.Start > prev
+			prev = e.Start
+		}
+	}
+	var out []protocol.WordBlock
+	switch span := hi - lo + 1; {
+	case sorted:
+		out = append(append(make([]protocol.WordBlock, 0, len(a)+len(b)), a...), b...)
+	case span <= 4*int64(len(a)+len(b))+1024:
+		if int64(cap(q.scratch)) < span {
+			q.scratch = make([]int64, span)
+		}
+		tab := q.scratch[:span]
+		used := 0
+		for _, part := range [2][]protocol.WordBlock{a, b} {
+			for _, e := range part {
+				if tab[e.Start-lo] == 0 {
+					used++
+				}
+				tab[e.Start-lo] += e.Words
+			}
+		}
+		out = make([]protocol.WordBlock, 0, used)
+		for i, w := range tab {
+			if w != 0 {
+				out = append(out, protocol.WordBlock{Start: lo + int64(i), Words: w})
+				tab[i] = 0
+			}
+		}
+	default:
+		out = append(append(make([]protocol.WordBlock, 0, len(a)+len(b)), a...), b...)
+		slices.SortFunc(out, func(x, y protocol.WordBlock) int { return cmp.Compare(x.Start, y.Start) })
+		k := 0
+		for _, e := range out[1:] {
+			if e.Start == out[k].Start {
+				out[k].Words += e.Words
+				continue
+			}
+			k++
+			out[k] = e
+		}
+		out = out[:k+1]
+	}
+	for i := range out {
+		out[i].Start <<= q.shift
+	}
 	return out
 }

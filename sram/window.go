@@ -38,13 +38,14 @@ type window struct {
 	last      int64      // completion cycle of the last fetch
 	nextLine  int64      // fetch-matrix row of the next prefetch
 	colskip   int64
-	blanks    []blank    // fetch-matrix cells SCALE-Sim overwrote with -1
-	slides    int64      // window moves so far
-	enterHint int32      // the line table slot the last entering address used
-	missed    int64      // the address the last misses were for
-	misses    int        // and how many in a row
-	addrs     bool       // bursts carry the addresses that enter
-	entering  rangeQueue // the addresses entering with the next burst
+	blanks    []blank     // fetch-matrix cells SCALE-Sim overwrote with -1
+	slides    int64       // window moves so far
+	enterHint int32       // the line table slot the last entering address used
+	missed    int64       // the address the last misses were for
+	misses    int         // and how many in a row
+	addrs     bool        // bursts carry the addresses that enter
+	entering  rangeQueue  // the addresses entering with the next burst
+	blk       *blockQueue // or their counts per block, when bursts carry Blocks
 	// Lines enter the line table lazily: a slide only scans the lines that
 	// enter for the address it slides for, keeping the last A lines'
 	// entries in seen; once the address is there, the lines of the window
@@ -104,6 +105,10 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 	w.tail = lineCursor{w: w}
 	w.tail.reset()
 	w.entering.all()
+	if w.blk != nil {
+		w.blk.all()
+		w.blk.useDense(lo, hi)
+	}
 	w.tail.skip(w.nActive, w.enter)
 	w.recorded = w.tail.v
 	if size := int64(w.nActive) * w.eps; int64(cap(w.seen)) < size {
@@ -132,9 +137,18 @@ func (w *window) beginLayer(fill protocol.FillOrder, tracing bool) *protocol.Bur
 		req.Data = w.rows(0, n0, nil)
 	}
 	if w.addrs {
-		req.Ranges = w.entering.all()
+		w.addresses(req)
 	}
 	return req
+}
+
+// addresses puts the addresses that entered since the last burst on req.
+func (w *window) addresses(req *protocol.BurstReq) {
+	if w.blk != nil {
+		req.Blocks, req.BlockWords = w.blk.all(), 1<<w.blk.shift
+		return
+	}
+	req.Ranges = w.entering.all()
 }
 
 func (w *window) serve(addrs []int64, hints []int32, _ int64) (int, *protocol.BurstReq) {
@@ -205,7 +219,7 @@ func (w *window) newPrefetch() *protocol.BurstReq {
 	if w.addrs {
 		// What really enters the buffer: the lines the window slid over
 		// (SCALE-Sim's trace rows repeat the same fetch-matrix rows).
-		req.Ranges = w.entering.all()
+		w.addresses(req)
 	}
 	// QUIRK (SCALE-Sim): next_line is recomputed from n alone, not advanced,
 	// so every prefetch fetches the same fetch-matrix rows. Only the trace
@@ -313,7 +327,9 @@ func (w *window) catchUp() {
 // enter records that address a is in the tail cursor's line.
 func (w *window) enter(a int64) {
 	w.resident.record(a, w.tail.v, w.va, &w.enterHint)
-	if w.addrs {
+	if w.blk != nil {
+		w.blk.push(a)
+	} else if w.addrs {
 		w.entering.push(a)
 	}
 }
@@ -383,6 +399,7 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 	}
 	seen, next, v := w.seen, w.seenNext, lc.v
 	missed, found := w.missed, false
+	blk := w.blk
 	defer func() { w.seenNext, w.found = next, w.found || found }()
 	if t := w.resident; t.dense != nil {
 		// Dense: recording an entry costs what keeping it in the ring
@@ -398,7 +415,9 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 			}
 			dense[a-lo] = v
 			found = found || a == missed
-			if w.addrs {
+			if blk != nil {
+				blk.push(a)
+			} else if w.addrs {
 				w.entering.push(a)
 			}
 			if taken++; taken == left {
@@ -418,7 +437,9 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 			}
 		}
 		found = found || a == missed
-		if w.addrs {
+		if blk != nil {
+			blk.push(a)
+		} else if w.addrs {
 			w.entering.push(a)
 		}
 		if taken++; taken == left {

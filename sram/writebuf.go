@@ -25,12 +25,13 @@ type WriteBuffer struct {
 
 	free     int64
 	drainEnd int64
-	lineFill int64      // words in the current (uncommitted) line
-	lineAddr []int64    // its addresses, when tracing
-	lines    []int64    // committed, undrained lines: words each
-	linesA   [][]int64  // and their addresses, when tracing
-	addrs    bool       // drains carry the addresses they move
-	held     rangeQueue // accepted addresses not drained yet, when addrs
+	lineFill int64       // words in the current (uncommitted) line
+	lineAddr []int64     // its addresses, when tracing
+	lines    []int64     // committed, undrained lines: words each
+	linesA   [][]int64   // and their addresses, when tracing
+	addrs    bool        // drains carry the addresses they move
+	held     rangeQueue  // accepted addresses not drained yet, when addrs
+	heldBlk  *blockQueue // or their counts per block, when drains carry Blocks
 
 	// the request being served
 	req              *protocol.WriteReq
@@ -111,6 +112,9 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.lineFill, b.lineAddr = 0, b.lineAddr[:0]
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
 		b.held.all()
+		if b.heldBlk != nil {
+			b.heldBlk.all()
+		}
 		b.stats = WriteStats{}
 		b.final, b.finalDrain, b.drained = false, false, false
 		b.reply(m, &protocol.LayerBeginRsp{Operand: protocol.Ofmap})
@@ -255,7 +259,13 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 	if !b.acceptWords(k) {
 		return false
 	}
-	if b.addrs {
+	if b.heldBlk != nil {
+		for _, a := range addrs {
+			if a >= 0 {
+				b.heldBlk.push(a)
+			}
+		}
+	} else if b.addrs {
 		for _, a := range addrs {
 			if a >= 0 {
 				b.held.push(a)
@@ -300,7 +310,9 @@ func (b *WriteBuffer) accept(addr int64) bool {
 	if b.tracing {
 		b.lineAddr = append(b.lineAddr, addr)
 	}
-	if b.addrs {
+	if b.heldBlk != nil {
+		b.heldBlk.push(addr)
+	} else if b.addrs {
 		b.held.push(addr)
 	}
 	if b.lineFill == b.bw {
@@ -380,7 +392,11 @@ func (b *WriteBuffer) drainChunk(start int64) {
 		for _, l := range b.lines[:n] {
 			moved += l
 		}
-		req.Ranges = b.held.take(moved)
+		if b.heldBlk != nil {
+			req.Blocks, req.BlockWords = b.heldBlk.take(moved), 1<<b.heldBlk.shift
+		} else {
+			req.Ranges = b.held.take(moved)
+		}
 	}
 	if b.tracing {
 		req.Data = append([][]int64(nil), b.linesA[:n]...)

@@ -277,6 +277,13 @@ type AddrRange struct {
 // Len is the number of words in the range.
 func (r AddrRange) Len() int64 { return r.End - r.Start }
 
+// WordBlock counts the words a burst moves in one aligned block of
+// memory: Start is the word address of the block's first word, Words how
+// many of the burst's words fall in the block.
+type WordBlock struct {
+	Start, Words int64
+}
+
 // BurstReq moves Lines lines of LineWords words between a buffer and DRAM,
 // starting at cycle At: a fill (read) or a drain (write). A channel at
 // least LineWords words per cycle wide moves one line per cycle.
@@ -302,6 +309,15 @@ type BurstReq struct {
 	// is behind it), else nil. Their total length can differ from Words,
 	// which follows SCALE-Sim's counting.
 	Ranges []AddrRange
+	// Blocks replace Ranges when the buffer was built to count its words
+	// per aligned block of BlockWords words (a memory that serves whole
+	// blocks is behind it, see BlockServer): every block the burst
+	// touches, in increasing address order, once, with the number of its
+	// words the burst moves. A convolution's fill visits a block's words
+	// far apart, so its Ranges hold about one run per word; its Blocks one
+	// entry per block (1/64 of that for one-byte words in 64-byte blocks).
+	Blocks     []WordBlock
+	BlockWords int64
 	// ParentTask is the akita tracing task the burst belongs to (the fold,
 	// or the layer, being served when it was queued; "" when untraced).
 	// The buffer traces the burst as a task with the message's ID under
@@ -320,6 +336,16 @@ func (m *BurstReq) Meta() *sim.MsgMeta { return &m.MsgMeta }
 // components.Builder refuses a memory port whose component says otherwise.
 type BurstServer interface {
 	BurstFreq() sim.Freq
+}
+
+// BlockServer is a BurstServer that serves memory in aligned blocks of
+// BurstBlockBytes bytes (a power of two) and takes bursts that count their
+// words per block (BurstReq.Blocks). components.Builder makes the buffers
+// in front of one send Blocks whenever a block holds a power-of-two
+// number of words, Ranges otherwise.
+type BlockServer interface {
+	BurstServer
+	BurstBlockBytes() int
 }
 
 // BurstRsp completes a BurstReq; Done is the cycle its last line completed,
