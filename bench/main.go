@@ -42,6 +42,9 @@ type target struct {
 	kind      topology.Kind
 	traces    bool
 	quick     bool
+	// dram, when set, runs the config over that [dram] Model, and the
+	// table also runs it over the ideal channel to show the ratio.
+	dram string
 	// refSeconds is SCALE-Sim v2's wall time on the same run, from a golden
 	// case's REFERENCE_SECONDS (refFile) or the project brief; 0 if none.
 	refSeconds float64
@@ -55,6 +58,7 @@ type goal struct {
 	seconds  float64 // wall time below this
 	rssMB    float64 // peak RSS below this
 	traceMBs float64 // trace output at least this many MB/s
+	vsIdeal  float64 // at most this many times the ideal channel's wall time
 }
 
 func (g goal) String() string {
@@ -70,6 +74,9 @@ func (g goal) String() string {
 	}
 	if g.traceMBs > 0 {
 		s = append(s, fmt.Sprintf("≥%gMB/s", g.traceMBs))
+	}
+	if g.vsIdeal > 0 {
+		s = append(s, fmt.Sprintf("≤%gx ideal", g.vsIdeal))
 	}
 	return strings.Join(s, " ")
 }
@@ -90,6 +97,20 @@ var targets = []target{
 		goal: goal{seconds: 5}},
 	{name: "gnmt_scale", cfg: "testdata/configs/scale.cfg", topo: "testdata/topologies/gnmt.csv", kind: topology.Gemm,
 		goal: goal{seconds: 10}},
+	// A real memory (npusim's DRAMsim3-exact model) in the loop, against
+	// the ideal channel on the same run: AlexNet Conv1, full AlexNet, and
+	// ResNet-50 with SCALE-Sim google.cfg's buffers (6/6/2 MB; with
+	// scale.cfg's 64 kB ResNet-50 is 99.5% stalls, 7G words over DRAM).
+	{name: "alexnet_part_ws_user10_ddr4", cfg: "testdata/golden/alexnet_part_32x32_ws_user10/scale.cfg",
+		topo: "testdata/golden/alexnet_part_32x32_ws_user10/topology.csv", dram: "ddr4", quick: true,
+		goal: goal{seconds: 1, vsIdeal: 3}},
+	{name: "alexnet_part_ws_user10_hbm2", cfg: "testdata/golden/alexnet_part_32x32_ws_user10/scale.cfg",
+		topo: "testdata/golden/alexnet_part_32x32_ws_user10/topology.csv", dram: "hbm2", quick: true,
+		goal: goal{vsIdeal: 3}},
+	{name: "alexnet_32x32_ws_user10_hbm2", cfg: "bench/inputs/alexnet_32x32_ws_user10.cfg",
+		topo: "testdata/topologies/alexnet.csv", dram: "hbm2", goal: goal{vsIdeal: 3}},
+	{name: "resnet50_32x32_ws_user10_6mb_hbm2", cfg: "bench/inputs/resnet50_32x32_ws_user10_6mb.cfg",
+		topo: "testdata/topologies/Resnet50.csv", dram: "hbm2", goal: goal{seconds: 10, vsIdeal: 3}},
 	{name: "alexnet_traces", cfg: "testdata/configs/scale.cfg", topo: "testdata/topologies/alexnet.csv", traces: true,
 		quick: true, goal: goal{traceMBs: 300}},
 }
@@ -106,6 +127,7 @@ type result struct {
 func main() {
 	child := flag.String("child", "", "run one target in this process and print its result (internal)")
 	serial := flag.Bool("serial", false, "simulate every layer, one at a time")
+	ideal := flag.Bool("ideal", false, "with -child: run a real-memory target over the ideal channel")
 	compare := flag.Bool("compare", false, "also run each target serially and show the gain")
 	cpuProfile := flag.String("cpuprofile", "", "with -child: write the run's CPU profile to this file")
 	flag.IntVar(&repeats, "n", 1, "runs per target; the table shows the fastest")
@@ -119,7 +141,7 @@ func main() {
 			}
 			defer stop()
 		}
-		if err := runChild(*child, *serial); err != nil {
+		if err := runChild(*child, *serial, *ideal); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
 		}
@@ -177,7 +199,7 @@ func find(name string) (target, bool) {
 }
 
 // runChild runs one target and prints its result as JSON.
-func runChild(name string, serial bool) error {
+func runChild(name string, serial, ideal bool) error {
 	t, ok := find(name)
 	if !ok {
 		return fmt.Errorf("unknown target %q", name)
@@ -188,7 +210,7 @@ func runChild(name string, serial bool) error {
 	}
 	defer os.RemoveAll(out)
 	start := time.Now()
-	cfg, err := config.Load(t.cfg)
+	cfg, err := loadConfig(t, ideal)
 	if err != nil {
 		return err
 	}
@@ -221,15 +243,27 @@ func runChild(name string, serial bool) error {
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
+// loadConfig loads a target's config, over its [dram] model unless ideal.
+func loadConfig(t target, ideal bool) (config.Config, error) {
+	if t.dram == "" || ideal {
+		return config.Load(t.cfg)
+	}
+	data, err := config.ReadFile(t.cfg)
+	if err != nil {
+		return config.Config{}, err
+	}
+	return config.Parse(t.cfg, append(data, []byte("\n[dram]\nModel = "+t.dram+"\n")...))
+}
+
 // repeats is how many times measure runs a target.
 var repeats int
 
 // measure runs a target repeats times, each in a child process, and
 // returns the fastest run (the largest RSS of all).
-func measure(t target, serial bool) (result, error) {
+func measure(t target, serial, ideal bool) (result, error) {
 	var best result
 	for i := range max(1, repeats) {
-		r, err := measureOnce(t, serial)
+		r, err := measureOnce(t, serial, ideal)
 		if err != nil {
 			return r, err
 		}
@@ -243,10 +277,13 @@ func measure(t target, serial bool) (result, error) {
 }
 
 // measureOnce runs a target in a child process.
-func measureOnce(t target, serial bool) (result, error) {
+func measureOnce(t target, serial, ideal bool) (result, error) {
 	args := []string{"-child", t.name}
 	if serial {
 		args = append(args, "-serial")
+	}
+	if ideal {
+		args = append(args, "-ideal")
 	}
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Stderr = os.Stderr
@@ -267,14 +304,14 @@ func measureOnce(t target, serial bool) (result, error) {
 
 func table(chosen []target, serial, compare bool) error {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "target\twall s\tCPU s\tMcycles/s\tSCALE-Sim s\tspeedup\tpeak RSS MB\ttrace MB/s\t"
+	head := "target\twall s\tCPU s\tMcycles/s\tSCALE-Sim s\tspeedup\tpeak RSS MB\ttrace MB/s\tideal s\tx ideal\t"
 	if compare {
 		head += "serial s\tgain\t"
 	}
 	fmt.Fprintln(w, head+"goal\tmet\t")
 	for _, t := range chosen {
 		fmt.Fprintf(os.Stderr, "running %s\n", t.name)
-		r, err := measure(t, serial)
+		r, err := measure(t, serial, false)
 		if err != nil {
 			return err
 		}
@@ -305,10 +342,23 @@ func table(chosen []target, serial, compare bool) error {
 		} else {
 			row += "-\t"
 		}
+		if t.dram != "" {
+			// The same run over the ideal channel, measured right after
+			// this one: a ratio of two runs under the same load.
+			id, err := measure(t, serial, true)
+			if err != nil {
+				return err
+			}
+			x := r.Seconds / id.Seconds
+			row += fmt.Sprintf("%.3f\t%.2fx\t", id.Seconds, x)
+			met = met && (t.goal.vsIdeal == 0 || x <= t.goal.vsIdeal)
+		} else {
+			row += "-\t-\t"
+		}
 		met = met && (t.goal.seconds == 0 || r.Seconds < t.goal.seconds) &&
 			(t.goal.rssMB == 0 || r.RSSMB < t.goal.rssMB)
 		if compare {
-			s, err := measure(t, true)
+			s, err := measure(t, true, false)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,12 @@ import (
 // silently when inputs move.
 func TestTargetsLoad(t *testing.T) {
 	for _, tg := range targets {
-		cfg, err := config.Load(filepath.Join("..", tg.cfg))
+		at := tg
+		at.cfg = filepath.Join("..", tg.cfg)
+		cfg, err := loadConfig(at, false)
+		if err == nil && tg.dram != "" && cfg.DRAM.Model != tg.dram {
+			err = fmt.Errorf("runs over %q, want %q", cfg.DRAM.Model, tg.dram)
+		}
 		if err != nil {
 			t.Errorf("%s: %v", tg.name, err)
 			continue
