@@ -13,15 +13,15 @@ import (
 )
 
 // benchLayers are ResNet-50's stage-2 layers (rows 2-7 of SCALE-Sim's
-// Resnet50.csv: CB2a_1 to IB2b_1, 56x56 inputs): the whole network over
-// HBM2 takes far longer than a benchmark should, akita's DRAM model
-// ticking every cycle it is busy.
+// Resnet50.csv: CB2a_1 to IB2b_1, 56x56 inputs), as in the benchmark's
+// first version, when akita's DRAM model (ticking every cycle it is busy)
+// took 35 s for them.
 const benchFirst, benchLast = 1, 6
 
 // BenchmarkResNet50Multicore runs ResNet-50's stage-2 layers on a 4-core
-// NPU of 32x32 WS cores over one HBM2 stack (filters split), and on one
-// such core, and prints wall time, simulated cycles and simulated cycles
-// per second of both.
+// NPU of 32x32 WS cores over one HBM2 stack (npusim's DRAMsim3-exact
+// model, filters split), and on one such core, and prints wall time,
+// simulated cycles and simulated cycles per second of both.
 func BenchmarkResNet50Multicore(b *testing.B) {
 	layers, err := topology.Load("../testdata/topologies/Resnet50.csv", topology.Conv)
 	if err != nil {
@@ -33,7 +33,7 @@ func BenchmarkResNet50Multicore(b *testing.B) {
 			Core:      components.MakeBuilder().WithArray(32, 32).WithDataflow(systolic.WS).WithSRAMKB(64, 64, 64),
 			Cores:     cores,
 			Partition: multicore.Filters,
-			Memory:    dram.MemorySpec{Model: dram.AkitaHBM2},
+			Memory:    dram.MemorySpec{Model: dram.HBM2},
 			Bandwidth: 16,
 			Offsets:   systolic.Offsets{Ifmap: 0, Filter: 10000000, Ofmap: 20000000},
 		}
