@@ -92,7 +92,7 @@ func TestCreateNoFollow(t *testing.T) {
 	}
 }
 
-// TestRefusedBeforeBanner: a multi-core run with -traces, and a [dram]
+// TestRefusedBeforeBanner: a multi-core run with -trace-tasks, and a [dram]
 // memory too small for the layers, are refused before anything is
 // printed, and leave no run folder (nor log folder) behind.
 func TestRefusedBeforeBanner(t *testing.T) {
@@ -104,18 +104,22 @@ func TestRefusedBeforeBanner(t *testing.T) {
 	small.DRAM = dram.MemorySpec{Model: dram.Fixed, Latency: 10}
 	small.OfmapOffset = 1 << 50
 	cases := []struct {
-		name   string
-		cfg    Config
-		traces bool
-		want   string
+		name string
+		cfg  Config
+		task string
+		want string
 	}{
-		{"multicore traces", multi, true, "[multicore]: traces are not written by multi-core runs"},
-		{"dram capacity", small, false, "[dram]: OFMAP occupies bytes 1125899906842624 to "},
+		{"multicore task trace", multi, "tasks.csv", "[multicore]: task traces (-trace-tasks) are not written by multi-core runs"},
+		{"dram capacity", small, "", "[dram]: OFMAP occupies bytes 1125899906842624 to "},
 	}
 	for _, c := range cases {
 		logDir := filepath.Join(t.TempDir(), "runs")
 		var con strings.Builder
-		_, err := Run(c.cfg, layers, Options{LogDir: logDir, Traces: c.traces, Console: &con})
+		task := ""
+		if c.task != "" {
+			task = filepath.Join(t.TempDir(), c.task)
+		}
+		_, err := Run(c.cfg, layers, Options{LogDir: logDir, Traces: true, TaskTrace: task, Console: &con})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}

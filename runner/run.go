@@ -162,9 +162,6 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	var first *worker
 	var ms *memorySystem
 	if cfg.Multicore.Cores > 1 {
-		if opts.Traces {
-			return nil, nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
-		}
 		if opts.TaskTrace != "" {
 			return nil, nil, fmt.Errorf("config %s: [%s]: task traces (-trace-tasks) are not written by multi-core runs", cfg.Path, "multicore")
 		}
