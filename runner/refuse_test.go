@@ -14,7 +14,8 @@ import (
 )
 
 // TestSymlinksRefused: a symbolic link planted in the run folder under a
-// name npusim writes (a report, layer0/, a trace in layer0/, the marker's
+// name npusim writes (a report, layer0/, a trace in layer0/, a core's
+// folder layer0/coreK/ of a multi-core run or a trace in it, the marker's
 // scratch file), or the run folder itself being a link, refuses the run
 // with an error naming it, before anything is printed; nothing is written
 // through the link.
@@ -31,6 +32,8 @@ func TestSymlinksRefused(t *testing.T) {
 		{"marker scratch", "RUN_INCOMPLETE.part", false, false},
 		{"layer folder", "layer0", true, true},
 		{"trace", "layer0/IFMAP_SRAM_TRACE.csv", false, true},
+		{"core folder", "layer0/core1", true, true},
+		{"core trace", "layer0/core0/OFMAP_DRAM_TRACE.csv", false, true},
 		{"run folder", "", true, false},
 	}
 	for _, c := range cases {
