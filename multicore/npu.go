@@ -54,7 +54,9 @@ type Config struct {
 
 // CoreTracers are where one core's trace rows go, as a single-core
 // accelerator's: the SRAM rows of its ifmap, filter and ofmap buffers
-// and the DRAM rows of the three operands (nil: not traced).
+// and the DRAM rows of the three operands (nil: not traced). An operand's
+// DRAM rows need its SRAM tracer too: a buffer gives its bursts their
+// lines' addresses only while it traces.
 type CoreTracers struct {
 	SRAM, DRAM [3]protocol.Tracer
 }
