@@ -94,6 +94,9 @@ type Controller struct {
 	scratch   []int64 // splitRangesInto's table
 	stats     map[sim.Port]*srcStats
 	dramSince dramsim.Stats // the memory's counts at the last ResetStats
+	// tracers are where the DRAM trace rows of each sender's bursts go
+	// (SetBurstTracer).
+	tracers map[sim.Port]protocol.Tracer
 }
 
 // srcStats is what the controller served for one sender.
@@ -117,6 +120,9 @@ type ctrlStream struct {
 	lastDone    int64    // DRAM cycle of the latest completion
 	burst       *protocol.BurstReq
 	words       int64
+	// done is the DRAM cycle each block completed, kept only for a burst
+	// whose rows are traced (traceBurst).
+	done []int64
 }
 
 // pacer is a sender's interface: the accelerator cycles its requests may
@@ -490,6 +496,9 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 			s.arrival[i] = at
 		}
 	}
+	if b := s.burst; b != nil && b.Data != nil && c.tracers[b.Src] != nil {
+		s.done = make([]int64, len(s.blocks))
+	}
 	if n := len(c.freeSlots); n > 0 {
 		s.id = c.freeSlots[n-1]
 		c.freeSlots = c.freeSlots[:n-1]
@@ -792,6 +801,9 @@ func (c *Controller) complete(s *ctrlStream, k int, done int64) {
 	st.s.ReqBytes += int64(c.reqBytes)
 	st.s.LatencySum += lat
 	st.hist.add(lat)
+	if s.done != nil {
+		s.done[k] = done
+	}
 	if m := s.burst; m != nil {
 		// First and Last are the first and the last request completion,
 		// in accelerator cycles relative to the burst's Origin.
@@ -849,6 +861,9 @@ func (c *Controller) answerBurst(s *ctrlStream, done int64, now sim.VTimeInSec) 
 	rsp.TrafficBytes = protocol.HeaderBytes
 	if !m.Write {
 		rsp.TrafficBytes += int(s.words * int64(c.wordBytes))
+	}
+	if t := c.tracers[m.Src]; t != nil && m.Data != nil {
+		c.traceBurst(t, s, m)
 	}
 	c.queueRsp(rsp, m, max(now, c.accelTime(m.Origin+done-1)))
 	c.srcStats(m.Src).s.Bursts++
@@ -1048,4 +1063,69 @@ func (h *rspHeap) Pop() any {
 	old[len(old)-1] = heldRsp{}
 	*h = old[:len(old)-1]
 	return x
+}
+
+// SetBurstTracer sets where the rows of one sender's bursts go (nil:
+// nowhere): SCALE-Sim's DRAM trace of the operand whose buffer owns port
+// src. Only bursts that carry their lines' addresses (BurstReq.Data, which
+// a buffer fills while its own SRAM trace is on) are traced; traceBurst
+// says at which cycles. Tracers outlive Reset: a caller traces layer by
+// layer by setting them before the layer and clearing them after.
+func (c *Controller) SetBurstTracer(src sim.Port, t protocol.Tracer) {
+	if t == nil {
+		delete(c.tracers, src)
+		return
+	}
+	if c.tracers == nil {
+		c.tracers = map[sim.Port]protocol.Tracer{}
+	}
+	c.tracers[src] = t
+}
+
+// traceBurst writes one row per line of a burst's Data, in line order as
+// the ideal channel writes them: the accelerator cycle (relative to
+// Origin) by which the memory had served the line, then its addresses.
+// A line is served once the last memory block holding one of its words
+// has completed, and not before the line ahead of it: a buffer takes its
+// lines in order, as it takes the ideal channel's one per cycle, so a
+// burst's rows never go back in time, and its last row is at the burst's
+// Done when its lines hold all its blocks. Padding (-1), and an address no
+// block of the burst holds, waits for nothing: a line of only those is
+// served with the line ahead of it, the first line no earlier than the
+// burst's first block. A burst that moved no block, answered at
+// At+Lines, has line j at At+1+j, as the ideal channel's reads.
+func (c *Controller) traceBurst(t protocol.Tracer, s *ctrlStream, m *protocol.BurstReq) {
+	if len(s.blocks) == 0 {
+		for j, line := range m.Data {
+			t.Row(m.At+1+int64(j), line)
+		}
+		return
+	}
+	if s.done == nil {
+		return // the tracer came after the burst: its completions were not kept
+	}
+	served := slices.Min(s.done)
+	lastBlk, lastDone := uint64(math.MaxUint64), int64(0)
+	for _, line := range m.Data {
+		for _, a := range line {
+			if a < 0 {
+				continue
+			}
+			lo, hi := uint64(a)*c.wordBytes, (uint64(a)+1)*c.wordBytes
+			for blk := lo &^ (c.reqBytes - 1); blk < hi; blk += c.reqBytes {
+				if blk != lastBlk {
+					// Lines hold runs of neighbouring words: most words
+					// share the block of the word before.
+					k, ok := slices.BinarySearch(s.blocks, blk)
+					if !ok {
+						continue
+					}
+					lastBlk, lastDone = blk, s.done[k]
+				}
+				served = max(served, lastDone)
+			}
+		}
+		// The accelerator cycle at or after the DRAM cycle, as Done.
+		t.Row(int64(math.Ceil(float64(c.dramTime(served))*float64(c.accelFreq)-1e-6))-m.Origin, line)
+	}
 }

@@ -3,6 +3,7 @@ package multicore_test
 import (
 	"fmt"
 
+	"github.com/npusim/npusim/components"
 	"github.com/npusim/npusim/multicore"
 	"github.com/npusim/npusim/systolic"
 )
@@ -41,4 +42,42 @@ func ExampleSplits() {
 	// Output:
 	// [1x4 2x2 4x1]
 	// [1x6 2x3 3x2 6x1]
+}
+
+// rowCounter counts trace rows.
+type rowCounter struct{ rows int }
+
+func (c *rowCounter) Row(int64, []int64) { c.rows++ }
+
+// Config.Trace gives each core its tracers, as a single-core accelerator
+// has them: here counters of each core's filter SRAM rows (one per cycle
+// the array reads filters) and filter DRAM rows (one per line of filters
+// fetched; a buffer gives its bursts their addresses only while its SRAM
+// trace is on, so DRAM rows need the SRAM tracer too). A 2-core filter
+// split of a 16x16x16 GEMM on 8x8 WS cores gives each core 8 filters of
+// 16 words: 128 words, 16 lines of 8.
+func ExampleConfig_Trace() {
+	var sram, filter [2]rowCounter
+	c := multicore.Config{
+		Core:      components.MakeBuilder().WithArray(8, 8).WithDataflow(systolic.WS).WithSRAMKB(64, 64, 64),
+		Cores:     2,
+		Partition: multicore.Filters,
+		Bandwidth: 8,
+		Offsets:   systolic.Offsets{Ifmap: 0, Filter: 10000000, Ofmap: 20000000},
+		Trace: func(core int) (multicore.CoreTracers, error) {
+			var tr multicore.CoreTracers
+			tr.SRAM[1], tr.DRAM[1] = &sram[core], &filter[core]
+			return tr, nil
+		},
+	}
+	if _, err := c.RunLayer(0, systolic.GEMM("g", 16, 16, 16)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for k := range 2 {
+		fmt.Printf("core %d: %d filter SRAM rows, %d filter DRAM rows\n", k, sram[k].rows, filter[k].rows)
+	}
+	// Output:
+	// core 0: 76 filter SRAM rows, 16 filter DRAM rows
+	// core 1: 76 filter SRAM rows, 16 filter DRAM rows
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/dram"
 	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/sram"
@@ -40,6 +41,24 @@ type Config struct {
 	Freq sim.Freq
 	// Parallel runs each layer on akita's parallel engine.
 	Parallel bool
+	// Trace, if not nil, gives each core's tracers as a run builds the
+	// cores: Run asks it for every share (an empty one too, whose traces
+	// stay empty), in core order, before the layer starts; RunLayer traces
+	// only the run of the split it keeps. The DRAM rows come from the
+	// core's ideal channels or from npusim's DRAM model
+	// (dram.Controller.SetBurstTracer), each core's from its own buffers;
+	// akita's memories write none. An error stops the run. The caller
+	// completes the traces once the run returns.
+	Trace func(core int) (CoreTracers, error)
+}
+
+// CoreTracers are where one core's trace rows go, as a single-core
+// accelerator's: the SRAM rows of its ifmap, filter and ofmap buffers
+// and the DRAM rows of the three operands (nil: not traced). An operand's
+// DRAM rows need its SRAM tracer too: a buffer gives its bursts their
+// lines' addresses only while it traces.
+type CoreTracers struct {
+	SRAM, DRAM [3]protocol.Tracer
 }
 
 // Traffic is one operand's activity with one memory during a layer: the
@@ -97,7 +116,14 @@ func (c Config) RunLayer(index int, l systolic.Layer) (LayerRun, error) {
 		return LayerRun{}, fmt.Errorf("multicore: %d cores", c.Cores)
 	}
 	var best LayerRun
-	for i, split := range c.Partition.Candidates(c.Cores, c.Grid) {
+	cands := c.Partition.Candidates(c.Cores, c.Grid)
+	trace := c.Trace
+	if len(cands) > 1 {
+		// Only the kept split is traced: it runs again below (a run is
+		// deterministic), rather than every split writing traces.
+		c.Trace = nil
+	}
+	for i, split := range cands {
 		if split.Cores() != c.Cores {
 			return LayerRun{}, fmt.Errorf("multicore: split %s does not use %d cores", split, c.Cores)
 		}
@@ -109,6 +135,15 @@ func (c Config) RunLayer(index int, l systolic.Layer) (LayerRun, error) {
 		if i == 0 || run.Cycles < best.Cycles {
 			best = run
 		}
+	}
+	if trace != nil && len(cands) > 1 {
+		c.Trace = trace
+		run, err := c.Run(index, c.Shares(l, best.Split))
+		if err != nil {
+			return LayerRun{}, err
+		}
+		run.Split = best.Split
+		best = run
 	}
 	return best, nil
 }
@@ -143,6 +178,13 @@ func (c Config) Run(index int, shares []Share) (LayerRun, error) {
 				WithBandwidth(c.Bandwidth).WithFreq(c.freq()).Build(name)
 		}
 		conn.PlugIn(accs[i].ControlPort(), 4)
+		if c.Trace != nil {
+			tr, err := c.Trace(sh.Core)
+			if err != nil {
+				return LayerRun{}, err
+			}
+			setTracers(accs[i], mem, i, tr)
+		}
 	}
 	ids := make([]string, len(shares))
 	for i, sh := range shares {
@@ -198,6 +240,23 @@ func (c Config) Alone(index int, sh Share) (CoreRun, error) {
 		return CoreRun{}, err
 	}
 	return run.Cores[0], nil
+}
+
+// setTracers hands core i's tracers to its buffers and to what serves
+// their bursts: its ideal channels, or npusim's DRAM model in mem.
+func setTracers(acc *components.Accelerator, mem *Memory, i int, tr CoreTracers) {
+	acc.Ifmap.SetTracer(tr.SRAM[0])
+	acc.Filter.SetTracer(tr.SRAM[1])
+	acc.Ofmap.SetTracer(tr.SRAM[2])
+	for op, t := range tr.DRAM {
+		switch {
+		case t == nil:
+		case mem == nil && acc.DRAM[op] != nil:
+			acc.DRAM[op].SetTracer(t)
+		case mem != nil && mem.Ctrl != nil:
+			mem.Ctrl.SetBurstTracer(mem.bufs[i][op], t)
+		}
+	}
 }
 
 // traffic reads core i's buffer statistics and its DRAM side: the ideal

@@ -321,8 +321,15 @@ func isRunFile(name string) bool {
 }
 
 // isLayerDir reports whether name is a layer's trace folder, layerN.
-func isLayerDir(name string) bool {
-	digits := strings.TrimPrefix(name, "layer")
+func isLayerDir(name string) bool { return numbered(name, "layer") }
+
+// isCoreDir reports whether name, in a layerN folder, is one core's trace
+// folder of a multi-core run, coreK.
+func isCoreDir(name string) bool { return numbered(name, "core") }
+
+// numbered reports whether name is prefix followed by a decimal number.
+func numbered(name, prefix string) bool {
+	digits := strings.TrimPrefix(name, prefix)
 	return len(digits) > 0 && len(digits) < len(name) && strings.Trim(digits, "0123456789") == ""
 }
 
@@ -384,14 +391,30 @@ func CheckRunDir(dir string) error {
 		case e.Type()&fs.ModeSymlink != 0 && (isRunFile(e.Name()) || isLayerDir(e.Name())):
 			return fileio.LinkError(path)
 		case e.IsDir() && isLayerDir(e.Name()):
-			inner, err := os.ReadDir(path)
-			if err != nil {
-				return fmt.Errorf("checking run folder: %w", err)
+			if err := checkTraceDir(path, true); err != nil {
+				return err
 			}
-			for _, f := range inner {
-				if f.Type()&fs.ModeSymlink != 0 && isTraceFile(f.Name()) {
-					return fileio.LinkError(filepath.Join(path, f.Name()))
-				}
+		}
+	}
+	return nil
+}
+
+// checkTraceDir refuses a layerN folder, or (layer false) a coreK folder
+// in one, holding a symbolic link under a name npusim writes there.
+func checkTraceDir(dir string, layer bool) error {
+	inner, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("checking run folder: %w", err)
+	}
+	for _, f := range inner {
+		path := filepath.Join(dir, f.Name())
+		core := layer && isCoreDir(f.Name())
+		switch {
+		case f.Type()&fs.ModeSymlink != 0 && (isTraceFile(f.Name()) || core):
+			return fileio.LinkError(path)
+		case f.IsDir() && core:
+			if err := checkTraceDir(path, false); err != nil {
+				return err
 			}
 		}
 	}
@@ -403,15 +426,26 @@ func CheckRunDir(dir string) error {
 func isTraceFile(name string) bool { return strings.HasSuffix(name, "_TRACE.csv") || IsScratch(name) }
 
 // CleanLayerDir removes the traces and scratch files from a layerN
-// folder, and the folder if that empties it; it returns the other files.
+// folder and from its coreK folders (a multi-core run's), and each folder
+// that this empties; it returns the other files.
 func CleanLayerDir(dir string) (kept []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		if e.Type()&fs.ModeSymlink != 0 && isTraceFile(e.Name()) {
+		if e.Type()&fs.ModeSymlink != 0 && (isTraceFile(e.Name()) || isCoreDir(e.Name())) {
 			return nil, fileio.LinkError(filepath.Join(dir, e.Name()))
+		}
+		if e.IsDir() && isCoreDir(e.Name()) {
+			keptHere, err := CleanLayerDir(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range keptHere {
+				kept = append(kept, filepath.Join(e.Name(), k))
+			}
+			continue
 		}
 		if e.Type().IsRegular() && isTraceFile(e.Name()) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {

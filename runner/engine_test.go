@@ -21,7 +21,7 @@ func runFiles(t *testing.T, dir, extra string, opts Options) map[string][]byte {
 	t.Helper()
 	cfg, layers, traces := loadGoldenWith(t, dir, extra)
 	opts.LogDir = t.TempDir()
-	opts.Traces = traces && !strings.Contains(extra, "[multicore]")
+	opts.Traces = traces
 	if _, err := Run(cfg, layers, opts); err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,10 @@ package runner
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/npusim/npusim/config"
+	"github.com/npusim/npusim/internal/fileio"
 	"github.com/npusim/npusim/multicore"
 	"github.com/npusim/npusim/report"
 	"github.com/npusim/npusim/systolic"
@@ -37,10 +39,12 @@ func multicoreConfig(cfg config.Config) multicore.Config {
 	}
 }
 
-// simulateMulticore runs layer i on the cores and each core's share
-// alone.
-func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, error) {
-	run, err := mc.RunLayer(i, l)
+// simulateMulticore runs layer i on the cores, with each core's traces if
+// trace is not nil (multicore.Config.Trace), and each core's share alone.
+func simulateMulticore(mc multicore.Config, i int, l systolic.Layer, trace func(int) (multicore.CoreTracers, error)) (mcLayer, error) {
+	traced := mc
+	traced.Trace = trace
+	run, err := traced.RunLayer(i, l)
 	if err != nil {
 		return mcLayer{}, err
 	}
@@ -60,8 +64,9 @@ func simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, e
 // across the cores (each on a fresh engine and memory, see
 // multicore.Config.RunLayer), the three reports describe the whole NPU and
 // CORE_REPORT.csv each core.
-// Run has checked the layers against ms's capacity, and that opts asks for
-// no traces.
+// With opts.Traces each core of each layer gets its six traces in
+// dir/layerN/coreK (mcTraces). Run has checked the layers against ms's
+// capacity.
 func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts Options, ms *memorySystem) ([]report.Layer, error) {
 	con := opts.Console
 	if con == nil {
@@ -91,7 +96,14 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 	reports := make([]report.Layer, 0, len(layers))
 	for i, l := range layers {
 		fmt.Fprintf(con, "\nRunning Layer %d\n", i)
-		ml, err := stop.simulateMulticore(mc, i, l)
+		var tr *mcTraces
+		if opts.Traces {
+			tr = &mcTraces{layerDir: filepath.Join(dir, fmt.Sprintf("layer%d", i)), withDRAM: cfg.DRAM.IsIdeal() || cfg.DRAM.UsesController()}
+		}
+		ml, err := stop.simulateMulticore(mc, i, l, tr.tracer())
+		if cerr := tr.close(err == nil); cerr != nil && err == nil {
+			err = fmt.Errorf("layer %d trace: %w", i, cerr)
+		}
 		if err != nil {
 			return nil, out.Fail(err)
 		}
@@ -107,6 +119,9 @@ func runMulticore(cfg config.Config, dir string, layers []systolic.Layer, opts O
 		fmt.Fprintf(con, "Overall utilization: %.2f%%\n", rep.OverallUtil())
 		if ml.run.MemBytes > 0 {
 			fmt.Fprintf(con, "Memory: %.2f bytes/cycle of %.0f peak\n", float64(ml.run.MemBytes)/float64(ml.run.Span), ml.run.Peak)
+		}
+		if opts.Traces {
+			fmt.Fprintln(con, "Saving traces: Done!")
 		}
 	}
 	if err := out.Finish(); err != nil {
@@ -165,8 +180,58 @@ func npuReport(cfg config.Config, i int, l systolic.Layer, run multicore.LayerRu
 
 // simulateMulticore is simulateMulticore, stopped as stopper.runLayer
 // stops a single-core layer.
-func (s *stopper) simulateMulticore(mc multicore.Config, i int, l systolic.Layer) (mcLayer, error) {
+func (s *stopper) simulateMulticore(mc multicore.Config, i int, l systolic.Layer, trace func(int) (multicore.CoreTracers, error)) (mcLayer, error) {
 	var ml mcLayer
-	err := s.guard(i, l, func() (err error) { ml, err = simulateMulticore(mc, i, l); return err })
+	err := s.guard(i, l, func() (err error) { ml, err = simulateMulticore(mc, i, l, trace); return err })
 	return ml, err
+}
+
+// mcTraces are the traces of one layer of a multi-core run: each core's
+// six, in layerDir/core<K>, the same files as a single-core layer's
+// (openTraces), opened as the run builds the cores.
+type mcTraces struct {
+	layerDir string
+	withDRAM bool // the memory writes DRAM traces (the ideal channels, npusim's model)
+	dirs     []string
+	closers  [][]func(keep bool) error
+}
+
+// tracer is the multicore.Config.Trace that opens the traces (nil for no
+// traces).
+func (m *mcTraces) tracer() func(int) (multicore.CoreTracers, error) {
+	if m == nil {
+		return nil
+	}
+	return func(core int) (multicore.CoreTracers, error) {
+		if len(m.dirs) == 0 {
+			if err := fileio.MkdirNoFollow(m.layerDir); err != nil {
+				return multicore.CoreTracers{}, fmt.Errorf("creating trace folder: %w", err)
+			}
+		}
+		dir := filepath.Join(m.layerDir, fmt.Sprintf("core%d", core))
+		tr, closers, err := openTraces(dir, m.withDRAM)
+		m.dirs, m.closers = append(m.dirs, dir), append(m.closers, closers)
+		return multicore.CoreTracers{SRAM: tr.SRAM, DRAM: tr.DRAM}, err
+	}
+}
+
+// close completes the traces (keep) or removes them, and with them the
+// layer's folders; a trace that fails to complete removes the layer's.
+func (m *mcTraces) close(keep bool) error {
+	if m == nil {
+		return nil
+	}
+	var first error
+	for k, closers := range m.closers {
+		if err := report.CloseTraces(closers, m.dirs[k], keep && first == nil); err != nil && first == nil {
+			first = err
+		}
+	}
+	if !keep || first != nil {
+		for _, dir := range m.dirs {
+			report.CleanLayerDir(dir) // a folder already gone is no error here
+		}
+		report.CleanLayerDir(m.layerDir)
+	}
+	return first
 }

@@ -118,7 +118,7 @@ func TestMulticoreAloneIsSingleCore(t *testing.T) {
 		cfg := mcTestConfigMem(t, part, c.dram)
 		mc := multicoreConfig(cfg)
 		for i, l := range mcTestLayers {
-			ml, err := simulateMulticore(mc, i, l)
+			ml, err := simulateMulticore(mc, i, l, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

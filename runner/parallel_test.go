@@ -18,13 +18,17 @@ import (
 // with several workers and layer reuse, and checks that both write the
 // same files byte for byte (the three reports and, on the traced golden
 // cases, every SRAM and DRAM trace, the copied ones included), print the
-// same console text and return the same reports.
+// same console text and return the same reports. A traced case over
+// npusim's DRAM model (whose layers start on an idle memory, so they run
+// in parallel and are reused too) checks its DRAM traces the same way.
 func TestParallelSameOutput(t *testing.T) {
 	cases, _ := filepath.Glob("../testdata/golden/tiny_4x4_*_traces")
-	cases = append(cases, "../testdata/golden/rect_16x4_ws_user4", "../testdata/golden/eyeriss_inc5b_ws")
-	for _, dir := range cases {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cfg, layers, traces := loadGolden(t, dir)
+	cases = append(cases, "../testdata/golden/rect_16x4_ws_user4", "../testdata/golden/eyeriss_inc5b_ws",
+		"../testdata/golden/tiny_4x4_os_user2_traces+[dram]\nModel = ddr4\n")
+	for _, c := range cases {
+		dir, extra, _ := strings.Cut(c, "+")
+		t.Run(filepath.Base(c), func(t *testing.T) {
+			cfg, layers, traces := loadGoldenWith(t, dir, extra)
 			// repeats, renamed, and repeats of repeats
 			rep := append([]systolic.Layer{}, layers...)
 			for k := len(layers) - 1; k >= 0; k-- {
@@ -45,7 +49,7 @@ func TestParallelSameOutput(t *testing.T) {
 					t.Errorf("Workers=%d NoReuse=%v: console differs:\n%s\nwant:\n%s", opts.Workers, opts.NoReuse, got.console, serial.console)
 				}
 				for i := range serial.reports {
-					if got.reports[i] != serial.reports[i] {
+					if !reflect.DeepEqual(got.reports[i], serial.reports[i]) { // Memory and the DRAM figures are pointers
 						t.Errorf("Workers=%d NoReuse=%v: layer %d report %+v, want %+v", opts.Workers, opts.NoReuse, i, got.reports[i], serial.reports[i])
 					}
 				}

@@ -14,7 +14,8 @@ import (
 )
 
 // TestSymlinksRefused: a symbolic link planted in the run folder under a
-// name npusim writes (a report, layer0/, a trace in layer0/, the marker's
+// name npusim writes (a report, layer0/, a trace in layer0/, a core's
+// folder layer0/coreK/ of a multi-core run or a trace in it, the marker's
 // scratch file), or the run folder itself being a link, refuses the run
 // with an error naming it, before anything is printed; nothing is written
 // through the link.
@@ -31,6 +32,8 @@ func TestSymlinksRefused(t *testing.T) {
 		{"marker scratch", "RUN_INCOMPLETE.part", false, false},
 		{"layer folder", "layer0", true, true},
 		{"trace", "layer0/IFMAP_SRAM_TRACE.csv", false, true},
+		{"core folder", "layer0/core1", true, true},
+		{"core trace", "layer0/core0/OFMAP_DRAM_TRACE.csv", false, true},
 		{"run folder", "", true, false},
 	}
 	for _, c := range cases {
@@ -92,7 +95,7 @@ func TestCreateNoFollow(t *testing.T) {
 	}
 }
 
-// TestRefusedBeforeBanner: a multi-core run with -traces, and a [dram]
+// TestRefusedBeforeBanner: a multi-core run with -trace-tasks, and a [dram]
 // memory too small for the layers, are refused before anything is
 // printed, and leave no run folder (nor log folder) behind.
 func TestRefusedBeforeBanner(t *testing.T) {
@@ -104,18 +107,22 @@ func TestRefusedBeforeBanner(t *testing.T) {
 	small.DRAM = dram.MemorySpec{Model: dram.Fixed, Latency: 10}
 	small.OfmapOffset = 1 << 50
 	cases := []struct {
-		name   string
-		cfg    Config
-		traces bool
-		want   string
+		name string
+		cfg  Config
+		task string
+		want string
 	}{
-		{"multicore traces", multi, true, "[multicore]: traces are not written by multi-core runs"},
-		{"dram capacity", small, false, "[dram]: OFMAP occupies bytes 1125899906842624 to "},
+		{"multicore task trace", multi, "tasks.csv", "[multicore]: task traces (-trace-tasks) are not written by multi-core runs"},
+		{"dram capacity", small, "", "[dram]: OFMAP occupies bytes 1125899906842624 to "},
 	}
 	for _, c := range cases {
 		logDir := filepath.Join(t.TempDir(), "runs")
 		var con strings.Builder
-		_, err := Run(c.cfg, layers, Options{LogDir: logDir, Traces: c.traces, Console: &con})
+		task := ""
+		if c.task != "" {
+			task = filepath.Join(t.TempDir(), c.task)
+		}
+		_, err := Run(c.cfg, layers, Options{LogDir: logDir, Traces: true, TaskTrace: task, Console: &con})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}

@@ -226,7 +226,12 @@ func TestRerunCleansFolder(t *testing.T) {
 	if _, err := Run(cfg, layers, Options{LogDir: logDir, Traces: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"notes.txt", "layer1/mine.txt", "layer2/IFMAP_SRAM_TRACE.csv.part", "X_REPORT.csv"} {
+	// A multi-core run's core folders too: traces go, the rest stays.
+	for _, f := range []string{"notes.txt", "layer1/mine.txt", "layer2/IFMAP_SRAM_TRACE.csv.part", "X_REPORT.csv",
+		"layer0/core3/FILTER_DRAM_TRACE.csv", "layer1/core0/OFMAP_SRAM_TRACE.csv", "layer1/core0/mine.txt"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -238,11 +243,11 @@ func TestRerunCleansFolder(t *testing.T) {
 	if _, err := Run(cfg, layers[:1], Options{LogDir: logDir, Console: &con}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"BANDWIDTH_REPORT.csv", "COMPUTE_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "ENERGY_REPORT.csv", "layer1/mine.txt", "notes.txt"}
+	want := []string{"BANDWIDTH_REPORT.csv", "COMPUTE_REPORT.csv", "DETAILED_ACCESS_REPORT.csv", "ENERGY_REPORT.csv", "layer1/core0/mine.txt", "layer1/mine.txt", "notes.txt"}
 	if got := listTree(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after the rerun the folder holds %q, want %q", got, want)
 	}
-	if msg := fmt.Sprintf("Kept in %s (not written by npusim): layer1/mine.txt, notes.txt\n", dir); !strings.Contains(con.String(), msg) {
+	if msg := fmt.Sprintf("Kept in %s (not written by npusim): layer1/core0/mine.txt, layer1/mine.txt, notes.txt\n", dir); !strings.Contains(con.String(), msg) {
 		t.Errorf("console does not say %q:\n%s", msg, con.String())
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "COMPUTE_REPORT.csv"))

@@ -162,9 +162,6 @@ func RunNetwork(cfg config.Config, layers []systolic.Layer, vls []topology.Vecto
 	var first *worker
 	var ms *memorySystem
 	if cfg.Multicore.Cores > 1 {
-		if opts.Traces {
-			return nil, nil, fmt.Errorf("config %s: [%s]: traces are not written by multi-core runs", cfg.Path, "multicore")
-		}
 		if opts.TaskTrace != "" {
 			return nil, nil, fmt.Errorf("config %s: [%s]: task traces (-trace-tasks) are not written by multi-core runs", cfg.Path, "multicore")
 		}
@@ -289,7 +286,7 @@ func (w *worker) simulate(i int, l systolic.Layer, traces bool, dir string) (rep
 	layerDir := filepath.Join(dir, fmt.Sprintf("layer%d", i))
 	if traces {
 		var err error
-		closers, err = attachTraces(w.acc, layerDir)
+		closers, err = attachTraces(w.acc, w.ms, layerDir)
 		if err != nil {
 			report.CloseTraces(closers, layerDir, false)
 			return report.Layer{}, err
@@ -363,33 +360,76 @@ func printBanner(w io.Writer, cfg config.Config, topology string) {
 	fmt.Fprintln(w, line)
 }
 
-// attachTraces opens the layer's six trace files and hands them to the
-// buffers and channels; the returned functions close them, completing the
-// traces (keep) or removing them.
-func attachTraces(acc *components.Accelerator, dir string) ([]func(keep bool) error, error) {
+// layerTracers are the tracers of one accelerator's six traces.
+type layerTracers struct {
+	SRAM, DRAM [3]protocol.Tracer
+}
+
+// openTraces creates dir and opens in it the three SRAM traces and, if
+// withDRAM, the three DRAM traces; the returned functions close them,
+// completing the traces (keep) or removing them. On an error the files
+// already open are among the closers.
+func openTraces(dir string, withDRAM bool) (layerTracers, []func(keep bool) error, error) {
+	var tr layerTracers
 	if err := fileio.MkdirNoFollow(dir); err != nil {
-		return nil, fmt.Errorf("creating trace folder: %w", err)
+		return tr, nil, fmt.Errorf("creating trace folder: %w", err)
 	}
 	var closers []func(keep bool) error
-	sramSinks := []interface{ SetTracer(protocol.Tracer) }{acc.Ifmap, acc.Filter, acc.Ofmap}
 	for op := protocol.Ifmap; op <= protocol.Ofmap; op++ {
 		st, err := report.CreateSRAMTrace(filepath.Join(dir, op.String()+"_SRAM_TRACE.csv"))
 		if err != nil {
-			return closers, err
+			return tr, closers, err
 		}
-		sramSinks[op].SetTracer(st)
-		sink := sramSinks[op]
-		closers = append(closers, func(keep bool) error { sink.SetTracer(nil); return report.FinishTrace(st, keep) })
-		if ch := acc.DRAM[op]; ch != nil {
-			dt, err := report.CreateDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
-			if err != nil {
-				return closers, err
-			}
-			ch.SetTracer(dt)
-			closers = append(closers, func(keep bool) error { ch.SetTracer(nil); return report.FinishTrace(dt, keep) })
+		tr.SRAM[op] = st
+		closers = append(closers, func(keep bool) error { return report.FinishTrace(st, keep) })
+		if !withDRAM {
+			continue
+		}
+		dt, err := report.CreateDRAMTrace(filepath.Join(dir, op.String()+"_DRAM_TRACE.csv"))
+		if err != nil {
+			return tr, closers, err
+		}
+		tr.DRAM[op] = dt
+		closers = append(closers, func(keep bool) error { return report.FinishTrace(dt, keep) })
+	}
+	return tr, closers, nil
+}
+
+// attachTraces opens the layer's traces and hands them to the buffers and
+// to what serves their bursts: the ideal channels, or npusim's DRAM model
+// (ms), which traces each line at the cycle it served it
+// (dram.Controller.SetBurstTracer). akita's memories, behind adapters,
+// write no DRAM traces. The returned functions detach and close them,
+// completing the traces (keep) or removing them.
+func attachTraces(acc *components.Accelerator, ms *memorySystem, dir string) ([]func(keep bool) error, error) {
+	ctrl := ms != nil && ms.ctrl != nil
+	tr, closers, err := openTraces(dir, ms == nil || ctrl)
+	if err != nil {
+		return closers, err
+	}
+	sramSinks := []interface{ SetTracer(protocol.Tracer) }{acc.Ifmap, acc.Filter, acc.Ofmap}
+	for op := range sramSinks {
+		sramSinks[op].SetTracer(tr.SRAM[op])
+		switch {
+		case tr.DRAM[op] == nil:
+		case acc.DRAM[op] != nil:
+			acc.DRAM[op].SetTracer(tr.DRAM[op])
+		case ctrl:
+			ms.ctrl.SetBurstTracer(ms.bufs[op], tr.DRAM[op])
 		}
 	}
-	return closers, nil
+	detach := func(bool) error {
+		for op := range sramSinks {
+			sramSinks[op].SetTracer(nil)
+			if acc.DRAM[op] != nil {
+				acc.DRAM[op].SetTracer(nil)
+			} else if ctrl {
+				ms.ctrl.SetBurstTracer(ms.bufs[op], nil)
+			}
+		}
+		return nil
+	}
+	return append([]func(keep bool) error{detach}, closers...), nil
 }
 
 // progressHook draws a progress bar of the folds of the layer being
