@@ -53,7 +53,7 @@ func run(layers []systolic.Layer, compress bool) (stalls, words []int64, total i
 		conn := sim.NewDirectConnection("LinkConn", engine, 1*sim.GHz)
 		var tops [3]sim.Port
 		for op, name := range []string{"Ifmap", "Filter", "Ofmap"} {
-			link := NewLink(name+"Link", engine, 1*sim.GHz, ratios[op], latency)
+			link := NewLink(name+"Link", engine, 1*sim.GHz, ratios[op], latency, 0)
 			channels[op] = dram.MakeBuilder().WithEngine(engine).WithWordsPerCycle(bandwidth).Build(name + "DRAM")
 			conn.PlugIn(link.GetPortByName("Bottom"), 4)
 			conn.PlugIn(channels[op].GetPortByName("Top"), 4)
