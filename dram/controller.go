@@ -629,8 +629,9 @@ func (c *Controller) splitBlocks(bs []protocol.WordBlock, blockWords int64) (blo
 }
 
 // splitRanges turns word ranges into the request blocks they touch,
-// ascending and without repeats, with the payload bytes of each (words
-// two ranges share count once).
+// ascending and without repeats, with the payload bytes of each (a word
+// two ranges list counts twice in the payload and in words: the buffer
+// moves it twice over its interface).
 func splitRanges(ranges []protocol.AddrRange, wordBytes, reqBytes uint64) (blocks []uint64, payload []int64, words int64) {
 	var scratch []int64
 	return splitRangesInto(ranges, wordBytes, reqBytes, &scratch)
