@@ -26,7 +26,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -295,10 +294,7 @@ func measureOnce(t target, serial, ideal bool) (result, error) {
 	if err := json.Unmarshal(outb, &r); err != nil {
 		return result{}, fmt.Errorf("%s: %w", t.name, err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.RSSMB = float64(ru.Maxrss) / 1024 // kB on Linux
-		r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-	}
+	r.RSSMB, r.CPU = usage(cmd.ProcessState)
 	return r, nil
 }
 
