@@ -61,4 +61,15 @@ func TestComputeInControlFlow(t *testing.T) {
 	if len(m.Layers) != 1 || m.Skipped["If"] != 1 {
 		t.Errorf("got %d layers, skipped %v", len(m.Layers), m.Skipped)
 	}
+	// Its branches' vector operators are not imported, and the model says
+	// why (not "no vector cost model").
+	found := false
+	for _, d := range m.Dropped {
+		if d.Op == "If" {
+			found = d.Reason == ReasonControl
+		}
+	}
+	if !found || len(m.Vector) != 0 {
+		t.Errorf("If dropped as %+v, %d vector layers; want it dropped as control flow", m.Dropped, len(m.Vector))
+	}
 }

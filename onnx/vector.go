@@ -50,6 +50,7 @@ const (
 	ReasonUnitPerm = "moves only unit axes: the row-major data is unchanged"
 	ReasonNoShape  = "output shape unknown after shape inference: elements cannot be counted"
 	ReasonNoCost   = "no vector cost model for this operator"
+	ReasonControl  = "control flow: the operators of its subgraphs run as often as the data decides, known only at run time (unroll or constant-fold the model to count them)"
 )
 
 // fusible are the operators a GEMM layer's ofmap drain can apply: one
@@ -115,6 +116,10 @@ func (m *Model) vectorNode(vs *vecState, e *env, n *onnxpb.NodeProto, i int) {
 	op, ins, outs := n.GetOpType(), n.GetInput(), n.GetOutput()
 	drop := func(reason string) {
 		m.Dropped = append(m.Dropped, Dropped{Node: n.GetName(), Op: op, Index: i, Reason: reason})
+	}
+	if hasSubgraph(n) { // If, Loop, Scan: GEMM compute inside was refused
+		drop(ReasonControl)
+		return
 	}
 	constOut := len(outs) > 0
 	for _, o := range outs {
@@ -394,4 +399,15 @@ func (m *Model) LoweredBefore(batch int) []int {
 		out[i+1] = out[i] + int(mulSat(copiesOf(l, max(batch, 1)), max(l.Groups, 1)))
 	}
 	return out
+}
+
+// hasSubgraph reports whether n carries graphs (If's branches, Loop's
+// and Scan's bodies).
+func hasSubgraph(n *onnxpb.NodeProto) bool {
+	for _, a := range n.GetAttribute() {
+		if a.GetG() != nil || len(a.GetGraphs()) > 0 {
+			return true
+		}
+	}
+	return false
 }
