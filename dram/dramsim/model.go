@@ -437,10 +437,11 @@ type channel struct {
 	queueRank []int32
 	queued    int // entries in all command queues
 	// lb[q] is a lower bound on the cycle queue q can supply a command: the
-	// earliest ready time of its entries when it was last scanned. Timing
-	// tables, tFAW windows only move later, so it stays a lower bound until
-	// the queue's entries or the state (open row, hits) of its banks change,
-	// which reset it to 0.
+	// earliest ready time of its entries when it was last scanned (never
+	// when empty). Timing tables, tFAW windows only move later, so it stays
+	// a lower bound until an entry leaves the queue or the state (open row,
+	// hits) of its banks changes, which reset it to 0; a new entry lowers
+	// it to that entry's ready time.
 	lb []int64
 	// cmdLB is a lower bound on the cycle any queue can supply a command
 	// (the minimum of lb after a scan that found nothing), reset with lb.
@@ -486,6 +487,9 @@ func newChannel(m *Model, id int) *channel {
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
+	for q := range c.lb {
+		c.lb[q] = never // empty
+	}
 	for q := range nq {
 		c.queues[q] = make([]*trans, 0, min(cfg.CmdQueueSize, 64))
 		if cfg.PerRank {
@@ -587,16 +591,7 @@ func (c *channel) ready(e *trans) (cmdKind, int64) {
 	b := &c.banks[e.bidx]
 	switch {
 	case !b.open:
-		at := b.earliest[cmdAct]
-		if f := c.faw[e.rank]; len(f) >= 4 && f[0] > at {
-			at = f[0]
-		}
-		if c.aw32 != nil {
-			if f := c.aw32[e.rank]; len(f) >= 32 && f[0] > at {
-				at = f[0]
-			}
-		}
-		return cmdAct, at
+		return cmdAct, c.actReady(b)
 	case b.row == e.row:
 		return e.kind, b.earliest[e.kind]
 	}
@@ -610,45 +605,129 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	if c.queued == 0 {
 		return command{}, false
 	}
-	nq := len(c.queues)
+	lb := c.lb
+	nq := len(lb)
+	all := c.m.noSkip
+	low := int64(never)
 	q := c.rr
 	for range nq {
 		q++
 		if q == nq {
 			q = 0
 		}
+		// Most queues cannot be ready yet in a busy channel: the bound
+		// alone rules them out, without touching the queue.
+		if l := lb[q]; t < l && !all {
+			low = min(low, l)
+			continue
+		}
+		if c.inRefresh && c.queueRank[q] == c.refRank {
+			continue
+		}
 		queue := c.queues[q]
-		if len(queue) == 0 || (c.inRefresh && c.queueRank[q] == c.refRank) {
+		var (
+			i    int
+			kind cmdKind
+			at   int64
+		)
+		if c.cfg.PerRank {
+			i, kind, at = c.firstReady(queue, t)
+		} else {
+			i, kind, at = c.firstReadyBank(queue, t)
+		}
+		if i >= 0 {
+			c.rr = q
+			e := queue[i]
+			return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
+		}
+		lb[q] = at
+		low = min(low, at)
+	}
+	*minAt = min(*minAt, low)
+	return command{}, false
+}
+
+// firstReady is R6.2 for any queue: the index of the first entry with a
+// command ready at t, or -1 and the earliest cycle one could be.
+func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
+	qmin := int64(never)
+	for i, e := range queue {
+		kind, at := c.ready(e)
+		if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
 			continue
 		}
-		if lb := c.lb[q]; t < lb && !c.m.noSkip {
-			// Nothing in the queue can be ready before lb.
-			if lb < *minAt {
-				*minAt = lb
+		if kind.isWrite() && c.rwDependency(queue, i) {
+			continue
+		}
+		if t >= at {
+			return i, kind, at
+		}
+		qmin = min(qmin, at)
+	}
+	return -1, 0, qmin
+}
+
+// firstReadyBank is firstReady for a PER_BANK queue, whose entries all
+// target one bank: a closed bank makes every entry need the same ACTIVATE
+// (the head's), and only the head may precharge an open one (R6.3), so
+// the rules reduce to a pass comparing rows.
+func (c *channel) firstReadyBank(queue []*trans, t int64) (int, cmdKind, int64) {
+	if len(queue) == 0 {
+		return -1, 0, never
+	}
+	b := &c.banks[queue[0].bidx]
+	if !b.open {
+		at := c.actReady(b)
+		if t >= at {
+			return 0, cmdAct, at
+		}
+		return -1, 0, at
+	}
+	qmin := int64(never)
+	for i, e := range queue {
+		if e.row != b.row {
+			if i == 0 && (b.hits >= 4 || !hitsRow(queue[1:], b.row)) {
+				at := b.earliest[cmdPre]
+				if t >= at {
+					return 0, cmdPre, at
+				}
+				qmin = at
 			}
 			continue
 		}
-		qmin := int64(never)
-		for i, e := range queue {
-			kind, at := c.ready(e)
-			if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
-				continue
-			}
-			if kind.isWrite() && c.rwDependency(queue, i) {
-				continue
-			}
-			if t >= at {
-				c.rr = q
-				return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
-			}
-			qmin = min(qmin, at)
+		at := b.earliest[e.kind]
+		if e.kind.isWrite() && c.rwDependency(queue, i) {
+			continue
 		}
-		c.lb[q] = qmin
-		if qmin < *minAt {
-			*minAt = qmin
+		if t >= at {
+			return i, e.kind, at
+		}
+		qmin = min(qmin, at)
+	}
+	return -1, 0, qmin
+}
+
+func hitsRow(queue []*trans, row int64) bool {
+	for _, e := range queue {
+		if e.row == row {
+			return true
 		}
 	}
-	return command{}, false
+	return false
+}
+
+// actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
+func (c *channel) actReady(b *bank) int64 {
+	at := b.earliest[cmdAct]
+	if f := c.faw[b.rank]; len(f) >= 4 && f[0] > at {
+		at = f[0]
+	}
+	if c.aw32 != nil {
+		if f := c.aw32[b.rank]; len(f) >= 32 && f[0] > at {
+			at = f[0]
+		}
+	}
+	return at
 }
 
 // arbitratePrecharge decides whether entry i, whose bank has another row
@@ -920,8 +999,12 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 
 func (c *channel) enqueue(tr *trans) {
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
-	c.lb[tr.q] = 0
-	c.cmdLB = 0
+	// A new last entry cannot make an earlier one ready sooner (R6.3 and
+	// R6.4 only look at entries before it, or add row hits that keep a
+	// precharge back), so the bounds only need to cover its own command.
+	_, at := c.ready(tr)
+	c.lb[tr.q] = min(c.lb[tr.q], at)
+	c.cmdLB = min(c.cmdLB, at)
 	c.queued++
 }
 
