@@ -3,6 +3,7 @@ package dramsim
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // never is a cycle that never comes.
@@ -41,12 +42,16 @@ type upd struct {
 }
 
 type bank struct {
-	open      bool
-	conflict  bool // opened after a precharge for a row miss (statistics)
-	row       int64
-	hits      int // READ/WRITEs since the ACTIVATE (R7.1)
+	open     bool
+	conflict bool // opened after a precharge for a row miss (statistics)
+	row      int64
+	hits     int // READ/WRITEs since the ACTIVATE (R7.1)
+	// earliest holds the limits set by commands to this bank and to the
+	// other banks of its group; those set by commands to other groups and
+	// ranks are kept once per group and rank (channel.grpE, rankE), see at.
 	earliest  [numCmd]int64
 	rank, grp int32
+	gidx      int32 // bank group index in the channel: rank*bankgroups + grp
 }
 
 // trans is a transaction: one request in a transaction queue, then (as its
@@ -301,6 +306,15 @@ func (m *Model) buildTiming() {
 		m.upds[cmdPre][scSameBG] = []upd{u(cmdPre, t.TPPD)}
 		m.upds[cmdPre][scOtherBG] = []upd{u(cmdPre, t.TPPD)}
 	}
+	if !c.ClosePage {
+		// Only CLOSE_PAGE queues READ_PRECHARGE and WRITE_PRECHARGE
+		// entries: nothing else reads their limits.
+		for k := range m.upds {
+			for s, l := range m.upds[k] {
+				m.upds[k][s] = slices.DeleteFunc(l, func(u upd) bool { return u.kind == cmdReadP || u.kind == cmdWriteP })
+			}
+		}
+	}
 }
 
 // channelOf returns the channel of an address.
@@ -433,6 +447,8 @@ type channel struct {
 	m         *Model
 	cfg       *Config
 	banks     []bank
+	grpE      [][numCmd]int64 // per bank group: limits set by commands to other groups of its rank
+	rankE     [][numCmd]int64 // per rank: limits set by commands to other ranks, and REFRESH
 	queues    [][]*trans
 	queueRank []int32
 	queued    int // entries in all command queues
@@ -482,7 +498,10 @@ func newChannel(m *Model, id int) *channel {
 		c.banks[i].row = -1
 		c.banks[i].rank = int32(i / cfg.Banks)
 		c.banks[i].grp = int32(i % cfg.Banks / cfg.BanksPerGroup)
+		c.banks[i].gidx = c.banks[i].rank*int32(cfg.BankGroups) + c.banks[i].grp
 	}
+	c.grpE = make([][numCmd]int64, cfg.Ranks*cfg.BankGroups)
+	c.rankE = make([][numCmd]int64, cfg.Ranks)
 	nq := cfg.CommandQueues()
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
@@ -593,9 +612,9 @@ func (c *channel) ready(e *trans) (cmdKind, int64) {
 	case !b.open:
 		return cmdAct, c.actReady(b)
 	case b.row == e.row:
-		return e.kind, b.earliest[e.kind]
+		return e.kind, c.at(b, e.kind)
 	}
-	return cmdPre, b.earliest[cmdPre]
+	return cmdPre, c.at(b, cmdPre)
 }
 
 // getCommand is the round robin over the command queues (R6.1, R6.2): the
@@ -687,7 +706,7 @@ func (c *channel) firstReadyBank(queue []*trans, t int64) (int, cmdKind, int64) 
 	for i, e := range queue {
 		if e.row != b.row {
 			if i == 0 && (b.hits >= 4 || !hitsRow(queue[1:], b.row)) {
-				at := b.earliest[cmdPre]
+				at := c.at(b, cmdPre)
 				if t >= at {
 					return 0, cmdPre, at
 				}
@@ -695,7 +714,7 @@ func (c *channel) firstReadyBank(queue []*trans, t int64) (int, cmdKind, int64) 
 			}
 			continue
 		}
-		at := b.earliest[e.kind]
+		at := c.at(b, e.kind)
 		if e.kind.isWrite() && c.rwDependency(queue, i) {
 			continue
 		}
@@ -718,7 +737,7 @@ func hitsRow(queue []*trans, row int64) bool {
 
 // actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
 func (c *channel) actReady(b *bank) int64 {
-	at := b.earliest[cmdAct]
+	at := c.at(b, cmdAct)
 	if f := c.faw[b.rank]; len(f) >= 4 && f[0] > at {
 		at = f[0]
 	}
@@ -778,15 +797,16 @@ func (c *channel) finishRefresh(t int64, minAt *int64) (command, bool) {
 	for i := base; i < base+nb; i++ {
 		b := &c.banks[i]
 		if b.open {
-			if t >= b.earliest[cmdPre] {
+			pre := c.at(b, cmdPre)
+			if t >= pre {
 				return command{kind: cmdPre, bidx: int32(i), q: -1}, true
 			}
 			anyOpen = true
-			*minAt = min(*minAt, b.earliest[cmdPre])
-		} else if t >= b.earliest[cmdRef] {
+			*minAt = min(*minAt, pre)
+		} else if ref := c.at(b, cmdRef); t >= ref {
 			n++
 		} else {
-			last = max(last, b.earliest[cmdRef])
+			last = max(last, ref)
 		}
 	}
 	if n == nb {
@@ -848,13 +868,10 @@ func (c *channel) issue(cmd command, t int64) {
 		c.stats.RefreshCycles += int64(cfg.Timing.TRFC)
 	}
 	if cmd.kind == cmdRef {
-		r := int(cmd.rank)
+		e := &c.rankE[cmd.rank]
 		d := t + int64(cfg.Timing.TRFC)
-		for i := r * cfg.Banks; i < (r+1)*cfg.Banks; i++ {
-			b := &c.banks[i]
-			b.earliest[cmdAct] = max(b.earliest[cmdAct], d)
-			b.earliest[cmdRef] = max(b.earliest[cmdRef], d)
-		}
+		e[cmdAct] = max(e[cmdAct], d)
+		e[cmdRef] = max(e[cmdRef], d)
 		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
 		c.cmdLB = 0 // the rank's queues are scanned again
 		return
@@ -895,24 +912,34 @@ func (c *channel) issue(cmd command, t int64) {
 			c.stats.ActiveCycles += t - c.openSince[r]
 		}
 	}
-	// R7.3 timing: banks of a rank, and of a bank group, are contiguous.
+	// R7.3 timing. A limit for the other ranks (bank groups) is the same
+	// for all their banks, so it is kept once per rank (group) instead of
+	// in every bank: a READ touches a handful of entries, not every bank.
 	upds := &m.upds[cmd.kind]
-	nb, bpg := cfg.Banks, cfg.BanksPerGroup
-	rankLo := int(b.rank) * nb
-	grpLo := rankLo + int(b.grp)*bpg
 	if l := upds[scOtherRank]; len(l) > 0 {
-		applyUpds(c.banks[:rankLo], l, t)
-		applyUpds(c.banks[rankLo+nb:], l, t)
+		for r := range c.rankE {
+			if r != int(b.rank) {
+				raise(&c.rankE[r], l, t)
+			}
+		}
 	}
 	if l := upds[scOtherBG]; len(l) > 0 {
-		applyUpds(c.banks[rankLo:grpLo], l, t)
-		applyUpds(c.banks[grpLo+bpg:rankLo+nb], l, t)
+		lo := int(b.rank) * cfg.BankGroups
+		for g := lo; g < lo+cfg.BankGroups; g++ {
+			if g != int(b.gidx) {
+				raise(&c.grpE[g], l, t)
+			}
+		}
 	}
 	if l := upds[scSameBG]; len(l) > 0 {
-		applyUpds(c.banks[grpLo:cmd.bidx], l, t)
-		applyUpds(c.banks[cmd.bidx+1:grpLo+bpg], l, t)
+		lo := int(b.rank)*cfg.Banks + int(b.grp)*cfg.BanksPerGroup
+		for i := lo; i < lo+cfg.BanksPerGroup; i++ {
+			if i != int(cmd.bidx) {
+				raise(&c.banks[i].earliest, l, t)
+			}
+		}
 	}
-	applyUpds(c.banks[cmd.bidx:cmd.bidx+1], upds[scSame], t)
+	raise(&b.earliest, upds[scSame], t)
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
@@ -922,15 +949,21 @@ func (c *channel) issue(cmd command, t int64) {
 	}
 }
 
-func applyUpds(banks []bank, l []upd, t int64) {
-	for i := range banks {
-		e := &banks[i].earliest
-		for _, u := range l {
-			if v := t + u.d; v > e[u.kind] {
-				e[u.kind] = v
-			}
+// raise applies the limits l of a command issued at t to a timing table.
+func raise(e *[numCmd]int64, l []upd, t int64) {
+	for _, u := range l {
+		if v := t + u.d; v > e[u.kind] {
+			e[u.kind] = v
 		}
 	}
+}
+
+// at is the cycle bank b allows command k (R7.3): the latest of the limits
+// set on the bank, on its bank group and on its rank. Each limit is a max,
+// so keeping them apart and taking the max here gives the same cycle as
+// raising every bank's own table.
+func (c *channel) at(b *bank, k cmdKind) int64 {
+	return max(b.earliest[k], c.grpE[b.gidx][k], c.rankE[b.rank][k])
 }
 
 func pushWindow(w []int64, t, d int64) []int64 {
