@@ -652,7 +652,7 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		if c.cfg.PerRank {
 			i, kind, at = c.firstReady(queue, t)
 		} else {
-			i, kind, at = c.firstReadyBank(queue, t)
+			i, kind, at = c.firstReadyBank(queue, &c.banks[q], t)
 		}
 		if i >= 0 {
 			c.rr = q
@@ -689,12 +689,12 @@ func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
 // firstReadyBank is firstReady for a PER_BANK queue, whose entries all
 // target one bank: a closed bank makes every entry need the same ACTIVATE
 // (the head's), and only the head may precharge an open one (R6.3), so
-// the rules reduce to a pass comparing rows.
-func (c *channel) firstReadyBank(queue []*trans, t int64) (int, cmdKind, int64) {
+// the rules reduce to a pass comparing rows. b is the queue's bank (the
+// queue index is the bank index), so a closed bank needs no entry read.
+func (c *channel) firstReadyBank(queue []*trans, b *bank, t int64) (int, cmdKind, int64) {
 	if len(queue) == 0 {
 		return -1, 0, never
 	}
-	b := &c.banks[queue[0].bidx]
 	if !b.open {
 		at := c.actReady(b)
 		if t >= at {
