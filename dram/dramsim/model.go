@@ -459,6 +459,8 @@ type channel struct {
 	// hits) of its banks changes, which reset it to 0; a new entry lowers
 	// it to that entry's ready time.
 	lb []int64
+	// sum[q] summarises PER_BANK queue q (see qsum).
+	sum []qsum
 	// cmdLB is a lower bound on the cycle any queue can supply a command
 	// (the minimum of lb after a scan that found nothing), reset with lb.
 	cmdLB int64
@@ -506,6 +508,7 @@ func newChannel(m *Model, id int) *channel {
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
+	c.sum = make([]qsum, nq)
 	for q := range c.lb {
 		c.lb[q] = never // empty
 	}
@@ -652,7 +655,7 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		if c.cfg.PerRank {
 			i, kind, at = c.firstReady(queue, t)
 		} else {
-			i, kind, at = c.firstReadyBank(queue, &c.banks[q], t)
+			i, kind, at = c.firstReadyBank(queue, &c.banks[q], c.sum[q], t)
 		}
 		if i >= 0 {
 			c.rr = q
@@ -687,11 +690,10 @@ func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
 }
 
 // firstReadyBank is firstReady for a PER_BANK queue, whose entries all
-// target one bank: a closed bank makes every entry need the same ACTIVATE
-// (the head's), and only the head may precharge an open one (R6.3), so
-// the rules reduce to a pass comparing rows. b is the queue's bank (the
-// queue index is the bank index), so a closed bank needs no entry read.
-func (c *channel) firstReadyBank(queue []*trans, b *bank, t int64) (int, cmdKind, int64) {
+// target one bank b (the queue index is the bank index): a closed bank
+// makes every entry need the same ACTIVATE (the head's); an open one can
+// only be served by the entries its summary s names.
+func (c *channel) firstReadyBank(queue []*trans, b *bank, s qsum, t int64) (int, cmdKind, int64) {
 	if len(queue) == 0 {
 		return -1, 0, never
 	}
@@ -703,36 +705,75 @@ func (c *channel) firstReadyBank(queue []*trans, b *bank, t int64) (int, cmdKind
 		return -1, 0, at
 	}
 	qmin := int64(never)
-	for i, e := range queue {
-		if e.row != b.row {
-			if i == 0 && (b.hits >= 4 || !hitsRow(queue[1:], b.row)) {
-				at := c.at(b, cmdPre)
-				if t >= at {
-					return 0, cmdPre, at
-				}
-				qmin = at
-			}
-			continue
-		}
-		at := c.at(b, e.kind)
-		if e.kind.isWrite() && c.rwDependency(queue, i) {
-			continue
-		}
+	if s.pre {
+		at := c.at(b, cmdPre)
 		if t >= at {
-			return i, e.kind, at
+			return 0, cmdPre, at // the head: nothing comes before it
 		}
-		qmin = min(qmin, at)
+		qmin = at
+	}
+	i, kind := -1, cmdKind(0)
+	if s.rd >= 0 {
+		k := queue[s.rd].kind
+		if at := c.at(b, k); t >= at {
+			i, kind = int(s.rd), k
+		} else {
+			qmin = min(qmin, at)
+		}
+	}
+	if s.wr >= 0 {
+		k := queue[s.wr].kind
+		if at := c.at(b, k); t >= at {
+			if i < 0 || int(s.wr) < i {
+				i, kind = int(s.wr), k
+			}
+		} else {
+			qmin = min(qmin, at)
+		}
+	}
+	if i >= 0 {
+		return i, kind, t
 	}
 	return -1, 0, qmin
 }
 
-func hitsRow(queue []*trans, row int64) bool {
-	for _, e := range queue {
-		if e.row == row {
-			return true
+// qsum names the entries of a PER_BANK queue whose bank is open that can
+// supply a command (R6.2-R6.4). Entries hitting the open row need the
+// bank's READ (WRITE) time, the same for all of them, so the first READ
+// hit, and the first WRITE hit that passes the write-after-read check, are
+// the only candidates; a missing entry can only precharge from the head,
+// and only if no entry hits or the row has had its 4 hits. A summary
+// depends only on the queue's entries and its bank's state, so it is made
+// again when either changes (summarize), not when time passes.
+type qsum struct {
+	rd, wr int32 // index of the first READ / eligible WRITE hit, or -1
+	pre    bool  // the head misses and may precharge
+}
+
+// summarize remakes the summary of PER_BANK queue q.
+func (c *channel) summarize(q int) {
+	s := qsum{rd: -1, wr: -1}
+	b := &c.banks[q]
+	queue := c.queues[q]
+	if b.open && len(queue) > 0 {
+		hit := false
+		for i, e := range queue {
+			if e.row != b.row {
+				continue
+			}
+			hit = true
+			switch {
+			case !e.kind.isWrite():
+				if s.rd < 0 {
+					s.rd = int32(i)
+				}
+			case s.wr < 0 && !c.rwDependency(queue, i):
+				s.wr = int32(i)
+			}
 		}
+		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
 	}
-	return false
+	c.sum[q] = s
 }
 
 // actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
@@ -940,6 +981,9 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 	}
 	raise(&b.earliest, upds[scSame], t)
+	if !cfg.PerRank {
+		c.summarize(int(cmd.bidx)) // its entries or its bank's state changed
+	}
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
@@ -1032,6 +1076,9 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 
 func (c *channel) enqueue(tr *trans) {
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	if !c.cfg.PerRank {
+		c.summarize(int(tr.q))
+	}
 	// A new last entry cannot make an earlier one ready sooner (R6.3 and
 	// R6.4 only look at entries before it, or add row hits that keep a
 	// precharge back), so the bounds only need to cover its own command.
