@@ -669,6 +669,22 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	return command{}, false
 }
 
+// bound is the earliest cycle queue q can supply a command (0 if it
+// could already have), refresh aside.
+func (c *channel) bound(q int) int64 {
+	var i int
+	var at int64
+	if c.cfg.PerRank {
+		i, _, at = c.firstReady(c.queues[q], -1)
+	} else {
+		i, _, at = c.firstReadyBank(c.queues[q], &c.banks[q], c.sum[q], -1)
+	}
+	if i >= 0 {
+		return 0
+	}
+	return at
+}
+
 // firstReady is R6.2 for any queue: the index of the first entry with a
 // command ready at t, or -1 and the earliest cycle one could be.
 func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
@@ -918,12 +934,6 @@ func (c *channel) issue(cmd command, t int64) {
 		return
 	}
 	b := &c.banks[cmd.bidx]
-	if c.cfg.PerRank {
-		c.lb[b.rank] = 0
-	} else {
-		c.lb[cmd.bidx] = 0
-	}
-	c.cmdLB = 0
 	// Active standby: a rank with a bank open (energy).
 	wasOpen := b.open
 	// R7.1 bank state.
@@ -981,9 +991,21 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 	}
 	raise(&b.earliest, upds[scSame], t)
+	// The bank's queue changed (its entries or its bank's state): its new
+	// bound, and the channel's, so that the next cycle looks at no queue
+	// if none can be ready by then (the other bounds still hold: timing
+	// only moves later).
+	q := int(b.rank)
 	if !cfg.PerRank {
-		c.summarize(int(cmd.bidx)) // its entries or its bank's state changed
+		q = int(cmd.bidx)
+		c.summarize(q)
 	}
+	c.lb[q] = c.bound(q)
+	low := int64(never)
+	for _, l := range c.lb {
+		low = min(low, l)
+	}
+	c.cmdLB = low
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
