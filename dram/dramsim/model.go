@@ -246,7 +246,7 @@ func (m *Model) ChannelStats(ch int) Stats { return m.channels[ch].stats }
 // (refreshes may still be due).
 func (m *Model) Idle() bool {
 	for _, c := range m.channels {
-		if len(c.readQ) > 0 || len(c.writeBuf) > 0 || c.queued > 0 {
+		if len(c.readQ.trs) > 0 || len(c.writeBuf.trs) > 0 || c.queued > 0 {
 			return false
 		}
 	}
@@ -332,9 +332,9 @@ func (m *Model) channelOf(addr uint64) *channel {
 func (m *Model) WillAccept(addr uint64, write bool) bool {
 	c := m.channelOf(addr)
 	if write && !m.cfg.UnifiedQueue {
-		return len(c.writeBuf) < m.tqs
+		return len(c.writeBuf.trs) < m.tqs
 	}
-	return len(c.readQ) < m.tqs
+	return len(c.readQ.trs) < m.tqs
 }
 
 // Add accepts a request in cycle t, after Tick(t) (R5.3, R5.4); the caller
@@ -361,7 +361,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 		}
 		m.wlo, m.whi = min(m.wlo, addr), max(m.whi, addr)
 		m.pendingWrites++
-		c.writeBuf = append(c.writeBuf, tr)
+		c.writeBuf.push(tr)
 		return t + 2, true
 	}
 	c.stats.Reads++
@@ -378,7 +378,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	tr := m.newTrans(c, addr, false)
 	tr.ids = append(tr.ids, id)
 	c.pendingRd[addr] = tr
-	c.readQ = append(c.readQ, tr)
+	c.readQ.push(tr)
 	return 0, false
 }
 
@@ -468,8 +468,8 @@ type channel struct {
 	// (transaction queues, command-queue room, pending reads) has changed.
 	schedIdle bool
 	rr        int
-	readQ     []*trans // the unified queue when UnifiedQueue
-	writeBuf  []*trans
+	readQ     tqueue // the unified queue when UnifiedQueue
+	writeBuf  tqueue
 	pendingRd map[uint64]*trans
 	pendingWr map[uint64]*trans
 	draining  int
@@ -526,8 +526,8 @@ func newChannel(m *Model, id int) *channel {
 	if cfg.Protocol.isGDDR() {
 		c.aw32 = make([][]int64, cfg.Ranks)
 	}
-	c.readQ = make([]*trans, 0, min(cfg.TransQueueSize, 256))
-	c.writeBuf = make([]*trans, 0, min(cfg.TransQueueSize, 256))
+	c.readQ = makeTQueue(min(cfg.TransQueueSize, 256))
+	c.writeBuf = makeTQueue(min(cfg.TransQueueSize, 256))
 	return c
 }
 
@@ -1057,7 +1057,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 	cfg := c.cfg
 	unified := cfg.UnifiedQueue
 	if c.draining == 0 && !unified {
-		if n := len(c.writeBuf); n >= c.m.tqs || (n > 8 && c.queued == 0) {
+		if n := len(c.writeBuf.trs); n >= c.m.tqs || (n > 8 && c.queued == 0) {
 			c.draining = n
 		}
 	}
@@ -1065,13 +1065,15 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 	if !unified && c.draining > 0 {
 		src = &c.writeBuf
 	}
-	for i, tr := range *src {
-		if len(c.queues[tr.q]) >= c.m.cmdQSize {
+	queues, size := c.queues, c.m.cmdQSize
+	for i, q := range src.qs {
+		if len(queues[q]) >= size {
 			continue
 		}
+		tr := src.trs[i]
 		if !unified && tr.write {
 			if rd, ok := c.pendingRd[tr.addr]; ok {
-				if c.queued == 0 && (len(c.writeBuf) > 8 || len(c.writeBuf) >= c.m.tqs) {
+				if n := len(c.writeBuf.trs); c.queued == 0 && (n > 8 || n >= c.m.tqs) {
 					// DRAMsim3 would stop here in every cycle from now on
 					// (R5.5 livelock): serve the read instead.
 					if c.m.StopOnLivelock {
@@ -1080,7 +1082,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 					}
 					c.stats.LivelockBreaks++
 					c.draining = 0
-					c.readQ = removeTrans(c.readQ, rd)
+					c.readQ.remove(rd)
 					c.enqueue(rd)
 					return true, false
 				}
@@ -1089,7 +1091,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 			}
 			c.draining--
 		}
-		*src = removeAt(*src, i)
+		src.removeAt(i)
 		c.enqueue(tr)
 		return true, false
 	}
@@ -1110,17 +1112,36 @@ func (c *channel) enqueue(tr *trans) {
 	c.queued++
 }
 
-func removeAt(s []*trans, i int) []*trans {
-	copy(s[i:], s[i+1:])
-	s[len(s)-1] = nil
-	return s[:len(s)-1]
+// tqueue is a transaction queue (read queue, write buffer): transactions
+// in order and, beside them, their command queues, which the first-fit
+// scan of schedule reads without touching the transactions.
+type tqueue struct {
+	trs []*trans
+	qs  []int32
 }
 
-func removeTrans(s []*trans, tr *trans) []*trans {
-	for i, o := range s {
+func makeTQueue(n int) tqueue {
+	return tqueue{trs: make([]*trans, 0, n), qs: make([]int32, 0, n)}
+}
+
+func (l *tqueue) push(tr *trans) {
+	l.trs = append(l.trs, tr)
+	l.qs = append(l.qs, tr.q)
+}
+
+func (l *tqueue) removeAt(i int) {
+	n := len(l.trs) - 1
+	copy(l.trs[i:], l.trs[i+1:])
+	copy(l.qs[i:], l.qs[i+1:])
+	l.trs[n] = nil
+	l.trs, l.qs = l.trs[:n], l.qs[:n]
+}
+
+func (l *tqueue) remove(tr *trans) {
+	for i, o := range l.trs {
 		if o == tr {
-			return removeAt(s, i)
+			l.removeAt(i)
+			return
 		}
 	}
-	return s
 }
