@@ -458,7 +458,8 @@ type channel struct {
 	// a lower bound until an entry leaves the queue or the state (open row,
 	// hits) of its banks changes, which reset it to 0; a new entry lowers
 	// it to that entry's ready time.
-	lb []int64
+	lb    []int64
+	zeros []int64 // bounds that rule nothing out (noSkip)
 	// sum[q] summarises PER_BANK queue q (see qsum).
 	sum []qsum
 	// cmdLB is a lower bound on the cycle any queue can supply a command
@@ -508,6 +509,7 @@ func newChannel(m *Model, id int) *channel {
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
+	c.zeros = make([]int64, nq)
 	c.sum = make([]qsum, nq)
 	for q := range c.lb {
 		c.lb[q] = never // empty
@@ -628,45 +630,65 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		return command{}, false
 	}
 	lb := c.lb
-	nq := len(lb)
-	all := c.m.noSkip
+	if c.m.noSkip {
+		// Tests: ignore the bounds, look at every queue.
+		lb = c.zeros
+	}
 	low := int64(never)
-	q := c.rr
-	for range nq {
-		q++
-		if q == nq {
-			q = 0
-		}
-		// Most queues cannot be ready yet in a busy channel: the bound
-		// alone rules them out, without touching the queue.
-		if l := lb[q]; t < l && !all {
+	// Queues rr+1 .. nq-1, then 0 .. rr. Most of them cannot be ready yet
+	// in a busy channel, and their bounds alone say so.
+	start := c.rr + 1
+	for q := start; q < len(lb); q++ {
+		if l := lb[q]; t < l {
 			low = min(low, l)
 			continue
 		}
-		if c.inRefresh && c.queueRank[q] == c.refRank {
+		cmd, ok, at := c.look(q, t)
+		if ok {
+			return cmd, true
+		}
+		low = min(low, at)
+	}
+	for q := 0; q < start && q < len(lb); q++ {
+		if l := lb[q]; t < l {
+			low = min(low, l)
 			continue
 		}
-		queue := c.queues[q]
-		var (
-			i    int
-			kind cmdKind
-			at   int64
-		)
-		if c.cfg.PerRank {
-			i, kind, at = c.firstReady(queue, t)
-		} else {
-			i, kind, at = c.firstReadyBank(queue, &c.banks[q], c.sum[q], t)
+		cmd, ok, at := c.look(q, t)
+		if ok {
+			return cmd, true
 		}
-		if i >= 0 {
-			c.rr = q
-			e := queue[i]
-			return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
-		}
-		lb[q] = at
 		low = min(low, at)
 	}
 	*minAt = min(*minAt, low)
 	return command{}, false
+}
+
+// look evaluates queue q at t (R6.2): its first ready command, or else the
+// earliest cycle it could have one, which becomes its bound. The
+// refreshing rank's queues are skipped (R9.2): the refresh bounds them.
+func (c *channel) look(q int, t int64) (command, bool, int64) {
+	if c.inRefresh && c.queueRank[q] == c.refRank {
+		return command{}, false, never
+	}
+	queue := c.queues[q]
+	var (
+		i    int
+		kind cmdKind
+		at   int64
+	)
+	if c.cfg.PerRank {
+		i, kind, at = c.firstReady(queue, t)
+	} else {
+		i, kind, at = c.firstReadyBank(queue, &c.banks[q], c.sum[q], t)
+	}
+	if i >= 0 {
+		c.rr = q
+		e := queue[i]
+		return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true, at
+	}
+	c.lb[q] = at
+	return command{}, false, at
 }
 
 // bound is the earliest cycle queue q can supply a command (0 if it
@@ -1003,6 +1025,10 @@ func (c *channel) issue(cmd command, t int64) {
 	c.lb[q] = c.bound(q)
 	low := int64(never)
 	for _, l := range c.lb {
+		if l <= t+1 {
+			low = l // the next cycle looks anyway: no need for the least
+			break
+		}
 		low = min(low, l)
 	}
 	c.cmdLB = low
