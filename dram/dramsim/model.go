@@ -50,6 +50,8 @@ type bank struct {
 	// other banks of its group; those set by commands to other groups and
 	// ranks are kept once per group and rank (channel.grpE, rankE), see at.
 	earliest  [numCmd]int64
+	grpE      *[numCmd]int64 // its group's and rank's tables in the channel
+	rankE     *[numCmd]int64
 	rank, grp int32
 	gidx      int32 // bank group index in the channel: rank*bankgroups + grp
 }
@@ -144,6 +146,12 @@ type Model struct {
 	channels []*channel
 	interval int64
 	upds     [numCmd][numScope][]upd
+	// grpWide[k] (rankWide[k]): command k's limits for the other banks of
+	// its group (of the other groups of its rank) may be kept once for the
+	// whole group (rank), because the banks that adds, the issuing bank
+	// (and its group), get at least as late limits of their own from the
+	// same command (see dominated).
+	grpWide, rankWide [numCmd]bool
 	// OnRead is called when the READ of an accepted read issues, with the
 	// request id given to Add and the cycle its data is back (issue +
 	// read_delay), which is later than the current cycle.
@@ -306,6 +314,11 @@ func (m *Model) buildTiming() {
 		m.upds[cmdPre][scSameBG] = []upd{u(cmdPre, t.TPPD)}
 		m.upds[cmdPre][scOtherBG] = []upd{u(cmdPre, t.TPPD)}
 	}
+	for k := range m.upds {
+		l := &m.upds[k]
+		m.grpWide[k] = dominated(l[scSameBG], l[scSame])
+		m.rankWide[k] = dominated(l[scOtherBG], l[scSameBG]) && dominated(l[scOtherBG], l[scSame])
+	}
 	if !c.ClosePage {
 		// Only CLOSE_PAGE queues READ_PRECHARGE and WRITE_PRECHARGE
 		// entries: nothing else reads their limits.
@@ -315,6 +328,17 @@ func (m *Model) buildTiming() {
 			}
 		}
 	}
+}
+
+// dominated reports whether every limit in a is matched by one in b of the
+// same command that is at least as late.
+func dominated(a, b []upd) bool {
+	for _, u := range a {
+		if !slices.ContainsFunc(b, func(v upd) bool { return v.kind == u.kind && v.d >= u.d }) {
+			return false
+		}
+	}
+	return true
 }
 
 // channelOf returns the channel of an address.
@@ -505,6 +529,10 @@ func newChannel(m *Model, id int) *channel {
 	}
 	c.grpE = make([][numCmd]int64, cfg.Ranks*cfg.BankGroups)
 	c.rankE = make([][numCmd]int64, cfg.Ranks)
+	for i := range c.banks {
+		c.banks[i].grpE = &c.grpE[c.banks[i].gidx]
+		c.banks[i].rankE = &c.rankE[c.banks[i].rank]
+	}
 	nq := cfg.CommandQueues()
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
@@ -997,18 +1025,26 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 	}
 	if l := upds[scOtherBG]; len(l) > 0 {
-		lo := int(b.rank) * cfg.BankGroups
-		for g := lo; g < lo+cfg.BankGroups; g++ {
-			if g != int(b.gidx) {
-				raise(&c.grpE[g], l, t)
+		if m.rankWide[cmd.kind] {
+			raise(b.rankE, l, t)
+		} else {
+			lo := int(b.rank) * cfg.BankGroups
+			for g := lo; g < lo+cfg.BankGroups; g++ {
+				if g != int(b.gidx) {
+					raise(&c.grpE[g], l, t)
+				}
 			}
 		}
 	}
 	if l := upds[scSameBG]; len(l) > 0 {
-		lo := int(b.rank)*cfg.Banks + int(b.grp)*cfg.BanksPerGroup
-		for i := lo; i < lo+cfg.BanksPerGroup; i++ {
-			if i != int(cmd.bidx) {
-				raise(&c.banks[i].earliest, l, t)
+		if m.grpWide[cmd.kind] {
+			raise(b.grpE, l, t)
+		} else {
+			lo := int(b.rank)*cfg.Banks + int(b.grp)*cfg.BanksPerGroup
+			for i := lo; i < lo+cfg.BanksPerGroup; i++ {
+				if i != int(cmd.bidx) {
+					raise(&c.banks[i].earliest, l, t)
+				}
 			}
 		}
 	}
@@ -1055,7 +1091,7 @@ func raise(e *[numCmd]int64, l []upd, t int64) {
 // so keeping them apart and taking the max here gives the same cycle as
 // raising every bank's own table.
 func (c *channel) at(b *bank, k cmdKind) int64 {
-	return max(b.earliest[k], c.grpE[b.gidx][k], c.rankE[b.rank][k])
+	return max(b.earliest[k], b.grpE[k], b.rankE[k])
 }
 
 func pushWindow(w []int64, t, d int64) []int64 {
