@@ -385,7 +385,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 		}
 		m.wlo, m.whi = min(m.wlo, addr), max(m.whi, addr)
 		m.pendingWrites++
-		c.writeBuf.push(tr)
+		c.push(&c.writeBuf, tr)
 		return t + 2, true
 	}
 	c.stats.Reads++
@@ -402,7 +402,7 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	tr := m.newTrans(c, addr, false)
 	tr.ids = append(tr.ids, id)
 	c.pendingRd[addr] = tr
-	c.readQ.push(tr)
+	c.push(&c.readQ, tr)
 	return 0, false
 }
 
@@ -556,8 +556,8 @@ func newChannel(m *Model, id int) *channel {
 	if cfg.Protocol.isGDDR() {
 		c.aw32 = make([][]int64, cfg.Ranks)
 	}
-	c.readQ = makeTQueue(min(cfg.TransQueueSize, 256))
-	c.writeBuf = makeTQueue(min(cfg.TransQueueSize, 256))
+	c.readQ = makeTQueue(min(cfg.TransQueueSize, 256), nq)
+	c.writeBuf = makeTQueue(min(cfg.TransQueueSize, 256), nq)
 	return c
 }
 
@@ -933,9 +933,14 @@ func (c *channel) issue(cmd command, t int64) {
 	if cmd.q >= 0 && cmd.kind.isRW() {
 		// R6.5: the issued READ/WRITE leaves its command queue.
 		queue := c.queues[cmd.q]
+		wasRoom := c.room(cmd.q)
 		copy(queue[cmd.pos:], queue[cmd.pos+1:])
 		queue[len(queue)-1] = nil
 		c.queues[cmd.q] = queue[:len(queue)-1]
+		if !wasRoom && c.room(cmd.q) {
+			c.readQ.fits += c.readQ.want[cmd.q]
+			c.writeBuf.fits += c.writeBuf.want[cmd.q]
+		}
 		c.queued--
 		c.schedIdle = false
 		m.progress = t
@@ -1127,6 +1132,9 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 	if !unified && c.draining > 0 {
 		src = &c.writeBuf
 	}
+	if src.fits == 0 {
+		return false, false // no entry's command queue has room
+	}
 	queues, size := c.queues, c.m.cmdQSize
 	for i, q := range src.qs {
 		if len(queues[q]) >= size {
@@ -1144,7 +1152,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 					}
 					c.stats.LivelockBreaks++
 					c.draining = 0
-					c.readQ.remove(rd)
+					c.remove(&c.readQ, rd)
 					c.enqueue(rd)
 					return true, false
 				}
@@ -1153,7 +1161,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 			}
 			c.draining--
 		}
-		src.removeAt(i)
+		c.removeAt(src, i)
 		c.enqueue(tr)
 		return true, false
 	}
@@ -1161,7 +1169,12 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 }
 
 func (c *channel) enqueue(tr *trans) {
+	wasRoom := c.room(tr.q)
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	if wasRoom && !c.room(tr.q) {
+		c.readQ.fits -= c.readQ.want[tr.q]
+		c.writeBuf.fits -= c.writeBuf.want[tr.q]
+	}
 	if !c.cfg.PerRank {
 		c.summarize(int(tr.q))
 	}
@@ -1176,22 +1189,38 @@ func (c *channel) enqueue(tr *trans) {
 
 // tqueue is a transaction queue (read queue, write buffer): transactions
 // in order and, beside them, their command queues, which the first-fit
-// scan of schedule reads without touching the transactions.
+// scan of schedule reads without touching the transactions. want counts
+// the entries per command queue and fits those whose command queue has
+// room, so schedule knows without a scan when nothing can move.
 type tqueue struct {
-	trs []*trans
-	qs  []int32
+	trs  []*trans
+	qs   []int32
+	want []int32
+	fits int32
 }
 
-func makeTQueue(n int) tqueue {
-	return tqueue{trs: make([]*trans, 0, n), qs: make([]int32, 0, n)}
+func makeTQueue(n, nq int) tqueue {
+	return tqueue{trs: make([]*trans, 0, n), qs: make([]int32, 0, n), want: make([]int32, nq)}
 }
 
-func (l *tqueue) push(tr *trans) {
+// room reports whether command queue q takes another entry (R6.6).
+func (c *channel) room(q int32) bool { return len(c.queues[q]) < c.m.cmdQSize }
+
+func (c *channel) push(l *tqueue, tr *trans) {
 	l.trs = append(l.trs, tr)
 	l.qs = append(l.qs, tr.q)
+	l.want[tr.q]++
+	if c.room(tr.q) {
+		l.fits++
+	}
 }
 
-func (l *tqueue) removeAt(i int) {
+func (c *channel) removeAt(l *tqueue, i int) {
+	q := l.qs[i]
+	l.want[q]--
+	if c.room(q) {
+		l.fits--
+	}
 	n := len(l.trs) - 1
 	copy(l.trs[i:], l.trs[i+1:])
 	copy(l.qs[i:], l.qs[i+1:])
@@ -1199,10 +1228,10 @@ func (l *tqueue) removeAt(i int) {
 	l.trs, l.qs = l.trs[:n], l.qs[:n]
 }
 
-func (l *tqueue) remove(tr *trans) {
+func (c *channel) remove(l *tqueue, tr *trans) {
 	for i, o := range l.trs {
 		if o == tr {
-			l.removeAt(i)
+			c.removeAt(l, i)
 			return
 		}
 	}
