@@ -194,11 +194,9 @@ func (m *Model) Err() error { return m.err }
 func (m *Model) Pending(addr uint64, write bool) bool {
 	c := m.channelOf(addr)
 	if write {
-		_, ok := c.pendingWr[addr]
-		return ok
+		return c.pendingWr.get(addr) != nil
 	}
-	_, ok := c.pendingRd[addr]
-	return ok
+	return c.pendingRd.get(addr) != nil
 }
 
 // PendingCount is the number of distinct addresses with a read (write)
@@ -208,9 +206,9 @@ func (m *Model) PendingCount(write bool) int {
 	n := 0
 	for _, c := range m.channels {
 		if write {
-			n += len(c.pendingWr)
+			n += c.pendingWr.len()
 		} else {
-			n += len(c.pendingRd)
+			n += c.pendingRd.len()
 		}
 	}
 	return n
@@ -374,12 +372,12 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	m.progress = t
 	if write {
 		c.stats.Writes++
-		if _, ok := c.pendingWr[addr]; ok {
+		if c.pendingWr.get(addr) != nil {
 			c.stats.MergedWrites++
 			return t + 2, true
 		}
 		tr := m.newTrans(c, addr, true)
-		c.pendingWr[addr] = tr
+		c.pendingWr.put(addr, tr)
 		if m.pendingWrites == 0 {
 			m.wlo, m.whi = addr, addr
 		}
@@ -389,19 +387,19 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 		return t + 2, true
 	}
 	c.stats.Reads++
-	if _, ok := c.pendingWr[addr]; ok {
+	if c.pendingWr.get(addr) != nil {
 		c.stats.Forwarded++
 		return t + 2, true
 	}
 	m.waiting++
-	if tr, ok := c.pendingRd[addr]; ok {
+	if tr := c.pendingRd.get(addr); tr != nil {
 		c.stats.MergedReads++
 		tr.ids = append(tr.ids, id)
 		return 0, false
 	}
 	tr := m.newTrans(c, addr, false)
 	tr.ids = append(tr.ids, id)
-	c.pendingRd[addr] = tr
+	c.pendingRd.put(addr, tr)
 	c.push(&c.readQ, tr)
 	return 0, false
 }
@@ -495,8 +493,8 @@ type channel struct {
 	rr        int
 	readQ     tqueue // the unified queue when UnifiedQueue
 	writeBuf  tqueue
-	pendingRd map[uint64]*trans
-	pendingWr map[uint64]*trans
+	pendingRd addrMap
+	pendingWr addrMap
 	draining  int
 	faw       [][]int64 // per rank: expiry times of the last activates (R7.5)
 	aw32      [][]int64 // per rank, GDDR's 32-activate window
@@ -518,7 +516,7 @@ type channel struct {
 
 func newChannel(m *Model, id int) *channel {
 	cfg := m.cfg
-	c := &channel{m: m, cfg: cfg, pendingRd: map[uint64]*trans{}, pendingWr: map[uint64]*trans{},
+	c := &channel{m: m, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
 		quietStop: -2, lastRW: numCmd}
 	c.banks = make([]bank, cfg.Ranks*cfg.Banks)
 	for i := range c.banks {
@@ -949,7 +947,7 @@ func (c *channel) issue(cmd command, t int64) {
 	case cmdRead, cmdReadP:
 		tr := cmd.tr
 		done := t + int64(cfg.ReadDelay)
-		delete(c.pendingRd, tr.addr)
+		c.pendingRd.del(tr.addr)
 		m.waiting -= len(tr.ids)
 		if m.OnRead != nil {
 			for _, id := range tr.ids {
@@ -963,7 +961,7 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 		c.lastRW = cmd.kind
 	case cmdWrite, cmdWriteP:
-		delete(c.pendingWr, cmd.tr.addr)
+		c.pendingWr.del(cmd.tr.addr)
 		m.pendingWrites--
 		m.release(cmd.tr)
 		c.stats.WriteCmds++
@@ -1142,7 +1140,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 		}
 		tr := src.trs[i]
 		if !unified && tr.write {
-			if rd, ok := c.pendingRd[tr.addr]; ok {
+			if rd := c.pendingRd.get(tr.addr); rd != nil {
 				if n := len(c.writeBuf.trs); c.queued == 0 && (n > 8 || n >= c.m.tqs) {
 					// DRAMsim3 would stop here in every cycle from now on
 					// (R5.5 livelock): serve the read instead.
