@@ -1053,24 +1053,15 @@ func (c *channel) issue(cmd command, t int64) {
 	}
 	raise(&b.earliest, upds[scSame], t)
 	// The bank's queue changed (its entries or its bank's state): its new
-	// bound, and the channel's, so that the next cycle looks at no queue
-	// if none can be ready by then (the other bounds still hold: timing
-	// only moves later).
+	// bound now spares the next cycle a look at it (the other bounds still
+	// hold: timing only moves later).
 	q := int(b.rank)
 	if !cfg.PerRank {
 		q = int(cmd.bidx)
 		c.summarize(q)
 	}
 	c.lb[q] = c.bound(q)
-	low := int64(never)
-	for _, l := range c.lb {
-		if l <= t+1 {
-			low = l // the next cycle looks anyway: no need for the least
-			break
-		}
-		low = min(low, l)
-	}
-	c.cmdLB = low
+	c.cmdLB = 0
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
