@@ -483,7 +483,11 @@ type channel struct {
 	lb    []int64
 	zeros []int64 // bounds that rule nothing out (noSkip)
 	// sum[q] summarises PER_BANK queue q (see qsum).
-	sum []qsum
+	sum     []qsum
+	perRank bool
+	// rdKind and wrKind are the commands of the channel's reads and writes
+	// (READ and WRITE, or their _PRECHARGE forms with CLOSE_PAGE).
+	rdKind, wrKind cmdKind
 	// cmdLB is a lower bound on the cycle any queue can supply a command
 	// (the minimum of lb after a scan that found nothing), reset with lb.
 	cmdLB int64
@@ -537,6 +541,11 @@ func newChannel(m *Model, id int) *channel {
 	c.lb = make([]int64, nq)
 	c.zeros = make([]int64, nq)
 	c.sum = make([]qsum, nq)
+	c.perRank = cfg.PerRank
+	c.rdKind, c.wrKind = cmdRead, cmdWrite
+	if cfg.ClosePage {
+		c.rdKind, c.wrKind = cmdReadP, cmdWriteP
+	}
 	for q := range c.lb {
 		c.lb[q] = never // empty
 	}
@@ -697,20 +706,19 @@ func (c *channel) look(q int, t int64) (command, bool, int64) {
 	if c.inRefresh && c.queueRank[q] == c.refRank {
 		return command{}, false, never
 	}
-	queue := c.queues[q]
 	var (
 		i    int
 		kind cmdKind
 		at   int64
 	)
-	if c.cfg.PerRank {
-		i, kind, at = c.firstReady(queue, t)
+	if c.perRank {
+		i, kind, at = c.firstReady(c.queues[q], t)
 	} else {
-		i, kind, at = c.firstReadyBank(queue, &c.banks[q], c.sum[q], t)
+		i, kind, at = c.firstReadyBank(q, t)
 	}
 	if i >= 0 {
 		c.rr = q
-		e := queue[i]
+		e := c.queues[q][i]
 		return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true, at
 	}
 	c.lb[q] = at
@@ -722,10 +730,10 @@ func (c *channel) look(q int, t int64) (command, bool, int64) {
 func (c *channel) bound(q int) int64 {
 	var i int
 	var at int64
-	if c.cfg.PerRank {
+	if c.perRank {
 		i, _, at = c.firstReady(c.queues[q], -1)
 	} else {
-		i, _, at = c.firstReadyBank(c.queues[q], &c.banks[q], c.sum[q], -1)
+		i, _, at = c.firstReadyBank(q, -1)
 	}
 	if i >= 0 {
 		return 0
@@ -753,16 +761,26 @@ func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
 	return -1, 0, qmin
 }
 
-// firstReadyBank is firstReady for a PER_BANK queue, whose entries all
-// target one bank b (the queue index is the bank index): a closed bank
-// makes every entry need the same ACTIVATE (the head's); an open one can
-// only be served by the entries its summary s names.
-func (c *channel) firstReadyBank(queue []*trans, b *bank, s qsum, t int64) (int, cmdKind, int64) {
-	if len(queue) == 0 {
+// firstReadyBank is firstReady for PER_BANK queue q, whose entries all
+// target bank q: a closed bank makes every entry need the same ACTIVATE
+// (the head's); an open one can only be served by the entries its summary
+// names, whose commands are the channel's READ and WRITE kinds.
+func (c *channel) firstReadyBank(q int, t int64) (int, cmdKind, int64) {
+	s := &c.sum[q]
+	if s.n == 0 {
 		return -1, 0, never
 	}
+	b := &c.banks[q]
 	if !b.open {
-		at := c.actReady(b)
+		at := max(b.earliest[cmdAct], b.grpE[cmdAct], b.rankE[cmdAct])
+		if f := c.faw[b.rank]; len(f) >= 4 {
+			at = max(at, f[0])
+		}
+		if c.aw32 != nil {
+			if f := c.aw32[b.rank]; len(f) >= 32 {
+				at = max(at, f[0])
+			}
+		}
 		if t >= at {
 			return 0, cmdAct, at
 		}
@@ -770,7 +788,7 @@ func (c *channel) firstReadyBank(queue []*trans, b *bank, s qsum, t int64) (int,
 	}
 	qmin := int64(never)
 	if s.pre {
-		at := c.at(b, cmdPre)
+		at := max(b.earliest[cmdPre], b.grpE[cmdPre], b.rankE[cmdPre])
 		if t >= at {
 			return 0, cmdPre, at // the head: nothing comes before it
 		}
@@ -778,16 +796,16 @@ func (c *channel) firstReadyBank(queue []*trans, b *bank, s qsum, t int64) (int,
 	}
 	i, kind := -1, cmdKind(0)
 	if s.rd >= 0 {
-		k := queue[s.rd].kind
-		if at := c.at(b, k); t >= at {
+		k := c.rdKind
+		if at := max(b.earliest[k], b.grpE[k], b.rankE[k]); t >= at {
 			i, kind = int(s.rd), k
 		} else {
 			qmin = min(qmin, at)
 		}
 	}
 	if s.wr >= 0 {
-		k := queue[s.wr].kind
-		if at := c.at(b, k); t >= at {
+		k := c.wrKind
+		if at := max(b.earliest[k], b.grpE[k], b.rankE[k]); t >= at {
 			if i < 0 || int(s.wr) < i {
 				i, kind = int(s.wr), k
 			}
@@ -810,15 +828,16 @@ func (c *channel) firstReadyBank(queue []*trans, b *bank, s qsum, t int64) (int,
 // depends only on the queue's entries and its bank's state, so it is made
 // again when either changes (summarize), not when time passes.
 type qsum struct {
+	n      int32 // entries
 	rd, wr int32 // index of the first READ / eligible WRITE hit, or -1
 	pre    bool  // the head misses and may precharge
 }
 
 // summarize remakes the summary of PER_BANK queue q.
 func (c *channel) summarize(q int) {
-	s := qsum{rd: -1, wr: -1}
-	b := &c.banks[q]
 	queue := c.queues[q]
+	s := qsum{n: int32(len(queue)), rd: -1, wr: -1}
+	b := &c.banks[q]
 	if b.open && len(queue) > 0 {
 		hit := false
 		for i, e := range queue {
