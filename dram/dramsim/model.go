@@ -9,6 +9,9 @@ import (
 // never is a cycle that never comes.
 const never = math.MaxInt64
 
+// noFloor is a floor delay that rules nothing out (see Model.floorD).
+const noFloor = -(1 << 60)
+
 type cmdKind uint8
 
 const (
@@ -152,6 +155,10 @@ type Model struct {
 	// (and its group), get at least as late limits of their own from the
 	// same command (see dominated).
 	grpWide, rankWide [numCmd]bool
+	// floorD[k][j] is the least delay command k puts before command j
+	// (READ or WRITE) on any bank of its channel (noFloor if some bank gets
+	// none): the channel-wide floors of getCommand.
+	floorD [numCmd][2]int64
 	// OnRead is called when the READ of an accepted read issues, with the
 	// request id given to Add and the cycle its data is back (issue +
 	// read_delay), which is later than the current cycle.
@@ -311,6 +318,33 @@ func (m *Model) buildTiming() {
 	if c.Protocol == LPDDR4 || c.Protocol.isGDDR() {
 		m.upds[cmdPre][scSameBG] = []upd{u(cmdPre, t.TPPD)}
 		m.upds[cmdPre][scOtherBG] = []upd{u(cmdPre, t.TPPD)}
+	}
+	scopes := []int{scSame}
+	if c.BanksPerGroup > 1 {
+		scopes = append(scopes, scSameBG)
+	}
+	if c.BankGroups > 1 {
+		scopes = append(scopes, scOtherBG)
+	}
+	if c.Ranks > 1 {
+		scopes = append(scopes, scOtherRank)
+	}
+	for k := range m.upds {
+		for j, target := range [2]cmdKind{cmdRead, cmdWrite} {
+			if c.ClosePage {
+				target++ // READ_P, WRITE_P
+			}
+			d := int64(never)
+			for _, s := range scopes {
+				i := slices.IndexFunc(m.upds[k][s], func(u upd) bool { return u.kind == target })
+				if i < 0 {
+					d = noFloor
+					break
+				}
+				d = min(d, m.upds[k][s][i].d)
+			}
+			m.floorD[k][j] = d
+		}
 	}
 	for k := range m.upds {
 		l := &m.upds[k]
@@ -483,7 +517,16 @@ type channel struct {
 	lb    []int64
 	zeros []int64 // bounds that rule nothing out (noSkip)
 	// sum[q] summarises PER_BANK queue q (see qsum).
-	sum     []qsum
+	sum []qsum
+	// sel[q] says which floors bound PER_BANK queue q: 1 if its only
+	// candidates are READs, 2 WRITEs, 3 both, else 0 (an ACTIVATE or
+	// PRECHARGE may come first). floors[sel] is then a lower bound on its
+	// ready time besides lb[q]: a READ or WRITE anywhere in the channel
+	// holds back every other one for a while (the data bus), which makes
+	// the bounds of all the queues waiting to READ stale at once; the
+	// floor keeps getCommand from looking at them again one by one.
+	sel     []uint8
+	floors  [4]int64
 	perRank bool
 	// rdKind and wrKind are the commands of the channel's reads and writes
 	// (READ and WRITE, or their _PRECHARGE forms with CLOSE_PAGE).
@@ -541,6 +584,8 @@ func newChannel(m *Model, id int) *channel {
 	c.lb = make([]int64, nq)
 	c.zeros = make([]int64, nq)
 	c.sum = make([]qsum, nq)
+	c.sel = make([]uint8, nq)
+	c.floors = [4]int64{noFloor, noFloor, noFloor, noFloor}
 	c.perRank = cfg.PerRank
 	c.rdKind, c.wrKind = cmdRead, cmdWrite
 	if cfg.ClosePage {
@@ -673,9 +718,15 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	// Queues rr+1 .. nq-1, then 0 .. rr. Most of them cannot be ready yet
 	// in a busy channel, and their bounds alone say so.
 	start := c.rr + 1
+	sel, floors := c.sel, &c.floors
 	for q := start; q < len(lb); q++ {
 		if l := lb[q]; t < l {
 			low = min(low, l)
+			continue
+		}
+		if f := floors[sel[q]&3]; t < f {
+			c.lb[q] = f
+			low = min(low, f)
 			continue
 		}
 		cmd, ok, at := c.look(q, t)
@@ -687,6 +738,11 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	for q := 0; q < start && q < len(lb); q++ {
 		if l := lb[q]; t < l {
 			low = min(low, l)
+			continue
+		}
+		if f := floors[sel[q]&3]; t < f {
+			c.lb[q] = f
+			low = min(low, f)
 			continue
 		}
 		cmd, ok, at := c.look(q, t)
@@ -857,6 +913,16 @@ func (c *channel) summarize(q int) {
 		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
 	}
 	c.sum[q] = s
+	sel := uint8(0)
+	if b.open && !s.pre {
+		if s.rd >= 0 {
+			sel |= 1
+		}
+		if s.wr >= 0 {
+			sel |= 2
+		}
+	}
+	c.sel[q] = sel
 }
 
 // actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
@@ -1071,6 +1137,12 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 	}
 	raise(&b.earliest, upds[scSame], t)
+	if cmd.kind.isRW() && !m.noSkip {
+		f := &c.floors
+		f[1] = max(f[1], t+m.floorD[cmd.kind][0])
+		f[2] = max(f[2], t+m.floorD[cmd.kind][1])
+		f[3] = min(f[1], f[2])
+	}
 	// The bank's queue changed (its entries or its bank's state): its new
 	// bound now spares the next cycle a look at it (the other bounds still
 	// hold: timing only moves later).
