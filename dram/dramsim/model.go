@@ -157,8 +157,10 @@ type Model struct {
 	grpWide, rankWide [numCmd]bool
 	// floorD[k][j] is the least delay command k puts before command j
 	// (READ or WRITE) on any bank of its channel (noFloor if some bank gets
-	// none): the channel-wide floors of getCommand.
-	floorD [numCmd][2]int64
+	// none): the channel-wide floors of getCommand. actFloorD is the least
+	// delay an ACTIVATE puts before another on any bank of its rank.
+	floorD    [numCmd][2]int64
+	actFloorD int64
 	// OnRead is called when the READ of an accepted read issues, with the
 	// request id given to Add and the cycle its data is back (issue +
 	// read_delay), which is later than the current cycle.
@@ -346,6 +348,17 @@ func (m *Model) buildTiming() {
 			m.floorD[k][j] = d
 		}
 	}
+	m.actFloorD = never
+	for _, s := range scopes {
+		i := slices.IndexFunc(m.upds[cmdAct][s], func(u upd) bool { return u.kind == cmdAct })
+		switch {
+		case s == scOtherRank:
+		case i < 0:
+			m.actFloorD = noFloor
+		default:
+			m.actFloorD = min(m.actFloorD, m.upds[cmdAct][s][i].d)
+		}
+	}
 	for k := range m.upds {
 		l := &m.upds[k]
 		m.grpWide[k] = dominated(l[scSameBG], l[scSame])
@@ -518,15 +531,17 @@ type channel struct {
 	zeros []int64 // bounds that rule nothing out (noSkip)
 	// sum[q] summarises PER_BANK queue q (see qsum).
 	sum []qsum
-	// sel[q] says which floors bound PER_BANK queue q: 1 if its only
-	// candidates are READs, 2 WRITEs, 3 both, else 0 (an ACTIVATE or
-	// PRECHARGE may come first). floors[sel] is then a lower bound on its
-	// ready time besides lb[q]: a READ or WRITE anywhere in the channel
-	// holds back every other one for a while (the data bus), which makes
-	// the bounds of all the queues waiting to READ stale at once; the
-	// floor keeps getCommand from looking at them again one by one.
+	// sel[q] says which floor bounds PER_BANK queue q: 1 if its only
+	// candidates are READs, 2 WRITEs, 3 both, 4+r if its bank (of rank r)
+	// is closed, else 0 (a PRECHARGE may come first). floors[sel] is then a
+	// lower bound on its ready time besides lb[q]: a READ or WRITE anywhere
+	// in the channel holds back every other one for a while (the data
+	// bus), and an ACTIVATE every other one of its rank (tRRD, tFAW),
+	// which makes the bounds of all the queues waiting for one stale at
+	// once; the floor keeps getCommand from looking at them again one by
+	// one.
 	sel     []uint8
-	floors  [4]int64
+	floors  []int64
 	perRank bool
 	// rdKind and wrKind are the commands of the channel's reads and writes
 	// (READ and WRITE, or their _PRECHARGE forms with CLOSE_PAGE).
@@ -585,7 +600,10 @@ func newChannel(m *Model, id int) *channel {
 	c.zeros = make([]int64, nq)
 	c.sum = make([]qsum, nq)
 	c.sel = make([]uint8, nq)
-	c.floors = [4]int64{noFloor, noFloor, noFloor, noFloor}
+	c.floors = make([]int64, 4+cfg.Ranks)
+	for i := range c.floors {
+		c.floors[i] = noFloor
+	}
 	c.perRank = cfg.PerRank
 	c.rdKind, c.wrKind = cmdRead, cmdWrite
 	if cfg.ClosePage {
@@ -718,13 +736,13 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	// Queues rr+1 .. nq-1, then 0 .. rr. Most of them cannot be ready yet
 	// in a busy channel, and their bounds alone say so.
 	start := c.rr + 1
-	sel, floors := c.sel, &c.floors
+	sel, floors := c.sel, c.floors
 	for q := start; q < len(lb); q++ {
 		if l := lb[q]; t < l {
 			low = min(low, l)
 			continue
 		}
-		if f := floors[sel[q]&3]; t < f {
+		if f := floors[sel[q]]; t < f {
 			c.lb[q] = f
 			low = min(low, f)
 			continue
@@ -740,7 +758,7 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 			low = min(low, l)
 			continue
 		}
-		if f := floors[sel[q]&3]; t < f {
+		if f := floors[sel[q]]; t < f {
 			c.lb[q] = f
 			low = min(low, f)
 			continue
@@ -914,7 +932,9 @@ func (c *channel) summarize(q int) {
 	}
 	c.sum[q] = s
 	sel := uint8(0)
-	if b.open && !s.pre {
+	if !b.open && len(queue) > 0 {
+		sel = uint8(4 + b.rank)
+	} else if b.open && !s.pre {
 		if s.rd >= 0 {
 			sel |= 1
 		}
@@ -1067,6 +1087,9 @@ func (c *channel) issue(cmd command, t int64) {
 		d := t + int64(cfg.Timing.TRFC)
 		e[cmdAct] = max(e[cmdAct], d)
 		e[cmdRef] = max(e[cmdRef], d)
+		if !m.noSkip {
+			c.floors[4+cmd.rank] = max(c.floors[4+cmd.rank], d)
+		}
 		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
 		c.cmdLB = 0 // the rank's queues are scanned again
 		return
@@ -1138,7 +1161,7 @@ func (c *channel) issue(cmd command, t int64) {
 	}
 	raise(&b.earliest, upds[scSame], t)
 	if cmd.kind.isRW() && !m.noSkip {
-		f := &c.floors
+		f := c.floors
 		f[1] = max(f[1], t+m.floorD[cmd.kind][0])
 		f[2] = max(f[2], t+m.floorD[cmd.kind][1])
 		f[3] = min(f[1], f[2])
@@ -1158,6 +1181,18 @@ func (c *channel) issue(cmd command, t int64) {
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
 		if c.aw32 != nil {
 			c.aw32[b.rank] = pushWindow(c.aw32[b.rank], t, int64(cfg.Timing.T32AW))
+		}
+		if !m.noSkip {
+			f := max(c.floors[4+b.rank], t+m.actFloorD)
+			if w := c.faw[b.rank]; len(w) >= 4 {
+				f = max(f, w[0])
+			}
+			if c.aw32 != nil {
+				if w := c.aw32[b.rank]; len(w) >= 32 {
+					f = max(f, w[0])
+				}
+			}
+			c.floors[4+b.rank] = f
 		}
 	}
 }
