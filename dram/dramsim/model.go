@@ -3,6 +3,7 @@ package dramsim
 import (
 	"fmt"
 	"math"
+	mbits "math/bits"
 	"slices"
 )
 
@@ -522,13 +523,29 @@ type channel struct {
 	queueRank []int32
 	queued    int // entries in all command queues
 	// lb[q] is a lower bound on the cycle queue q can supply a command: the
-	// earliest ready time of its entries when it was last scanned (never
+	// earliest ready time of its entries when it was last looked at (never
 	// when empty). Timing tables, tFAW windows only move later, so it stays
 	// a lower bound until an entry leaves the queue or the state (open row,
-	// hits) of its banks changes, which reset it to 0; a new entry lowers
-	// it to that entry's ready time.
-	lb    []int64
-	zeros []int64 // bounds that rule nothing out (noSkip)
+	// hits) of its bank changes, which set it anew; a new entry lowers it
+	// to that entry's ready time. setLB files each queue by its bound:
+	// due (look at it now), in the wheel slot of its bound, or far.
+	lb []int64
+	// due has bit q set when queue q must be looked at: its bound has come
+	// (or it waits for a refresh). getCommand visits only these, so a busy
+	// channel with many queues waiting costs a few bit operations a cycle.
+	due []uint64
+	// wheel[s*words+w] holds the queues whose bound is a cycle c with
+	// c % wheelN == s, fewer than wheelN cycles ahead when filed (stale
+	// bits, of queues filed again since, only cause an early look); slots
+	// has bit s set if slot s may hold any. drain moves the slots of the
+	// cycles up to t into due; wheelT is the last cycle drained.
+	wheel  []uint64
+	slots  uint64
+	wheelT int64
+	// far holds the queues whose bound was wheelN or more cycles ahead when
+	// filed; farMin is the least of their bounds.
+	far    []uint64
+	farMin int64
 	// sum[q] summarises PER_BANK queue q (see qsum).
 	sum []qsum
 	// sel[q] says which floor bounds PER_BANK queue q: 1 if its only
@@ -546,9 +563,6 @@ type channel struct {
 	// rdKind and wrKind are the commands of the channel's reads and writes
 	// (READ and WRITE, or their _PRECHARGE forms with CLOSE_PAGE).
 	rdKind, wrKind cmdKind
-	// cmdLB is a lower bound on the cycle any queue can supply a command
-	// (the minimum of lb after a scan that found nothing), reset with lb.
-	cmdLB int64
 	// schedIdle says the last schedule moved nothing and nothing it reads
 	// (transaction queues, command-queue room, pending reads) has changed.
 	schedIdle bool
@@ -597,7 +611,11 @@ func newChannel(m *Model, id int) *channel {
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
-	c.zeros = make([]int64, nq)
+	words := (nq + 63) / 64
+	c.due = make([]uint64, words)
+	c.far = make([]uint64, words)
+	c.wheel = make([]uint64, wheelN*words)
+	c.farMin = never
 	c.sum = make([]qsum, nq)
 	c.sel = make([]uint8, nq)
 	c.floors = make([]int64, 4+cfg.Ranks)
@@ -654,15 +672,7 @@ func (c *channel) tick(t int64) {
 		cmd, ok = c.finishRefresh(t, &minAt)
 	}
 	if !ok {
-		if t < c.cmdLB && !m.noSkip {
-			minAt = min(minAt, c.cmdLB)
-		} else {
-			at := int64(never)
-			if cmd, ok = c.getCommand(t, &at); !ok {
-				c.cmdLB = at
-			}
-			minAt = min(minAt, at)
-		}
+		cmd, ok = c.getCommand(t, &minAt)
 	}
 	if ok {
 		active = true
@@ -727,58 +737,41 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	if c.queued == 0 {
 		return command{}, false
 	}
-	lb := c.lb
+	c.drain(t)
 	if c.m.noSkip {
-		// Tests: ignore the bounds, look at every queue.
-		lb = c.zeros
+		// Tests: look at every queue, whatever the bounds say.
+		for q := range c.lb {
+			c.due[q>>6] |= 1 << (q & 63)
+		}
 	}
-	low := int64(never)
-	// Queues rr+1 .. nq-1, then 0 .. rr. Most of them cannot be ready yet
-	// in a busy channel, and their bounds alone say so.
+	// Due queues rr+1 .. nq-1, then 0 .. rr.
 	start := c.rr + 1
-	sel, floors := c.sel, c.floors
-	for q := start; q < len(lb); q++ {
-		if l := lb[q]; t < l {
-			low = min(low, l)
-			continue
-		}
-		if f := floors[sel[q]]; t < f {
-			c.lb[q] = f
-			low = min(low, f)
-			continue
-		}
-		cmd, ok, at := c.look(q, t)
-		if ok {
+	for q := c.nextDue(start); q >= 0; q = c.nextDue(q + 1) {
+		if cmd, ok := c.look(q, t); ok {
 			return cmd, true
 		}
-		low = min(low, at)
 	}
-	for q := 0; q < start && q < len(lb); q++ {
-		if l := lb[q]; t < l {
-			low = min(low, l)
-			continue
-		}
-		if f := floors[sel[q]]; t < f {
-			c.lb[q] = f
-			low = min(low, f)
-			continue
-		}
-		cmd, ok, at := c.look(q, t)
-		if ok {
+	for q := c.nextDue(0); q >= 0 && q < start; q = c.nextDue(q + 1) {
+		if cmd, ok := c.look(q, t); ok {
 			return cmd, true
 		}
-		low = min(low, at)
 	}
-	*minAt = min(*minAt, low)
+	// Only the refreshing rank's queues are left due: the refresh bounds
+	// them (finishRefresh). The others come due with their wheel slot.
+	*minAt = min(*minAt, c.nextBound(t))
 	return command{}, false
 }
 
-// look evaluates queue q at t (R6.2): its first ready command, or else the
-// earliest cycle it could have one, which becomes its bound. The
-// refreshing rank's queues are skipped (R9.2): the refresh bounds them.
-func (c *channel) look(q int, t int64) (command, bool, int64) {
+// look evaluates due queue q at t (R6.2): its first ready command, or else
+// the earliest cycle it could have one, which becomes its bound. The
+// refreshing rank's queues are skipped (R9.2) and stay due.
+func (c *channel) look(q int, t int64) (command, bool) {
 	if c.inRefresh && c.queueRank[q] == c.refRank {
-		return command{}, false, never
+		return command{}, false
+	}
+	if f := c.floors[c.sel[q]]; t < f {
+		c.setLB(q, f, t)
+		return command{}, false
 	}
 	var (
 		i    int
@@ -793,10 +786,96 @@ func (c *channel) look(q int, t int64) (command, bool, int64) {
 	if i >= 0 {
 		c.rr = q
 		e := c.queues[q][i]
-		return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true, at
+		return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
 	}
-	c.lb[q] = at
-	return command{}, false, at
+	c.setLB(q, at, t)
+	return command{}, false
+}
+
+// wheelN is the number of wheel slots (cycles ahead) for the bounds.
+const wheelN = 64
+
+// setLB sets queue q's bound to v at cycle t and files the queue by it.
+func (c *channel) setLB(q int, v, t int64) {
+	c.lb[q] = v
+	w, bit := q>>6, uint64(1)<<(q&63)
+	c.due[w] &^= bit
+	switch {
+	case v <= t:
+		c.due[w] |= bit
+	case v == never: // empty: an entry will file it again
+	case v-t < wheelN:
+		s := int(v & (wheelN - 1))
+		c.wheel[s*len(c.due)+w] |= bit
+		c.slots |= 1 << s
+	default:
+		c.far[w] |= bit
+		c.farMin = min(c.farMin, v)
+	}
+}
+
+// drain makes due the queues filed for the cycles up to t.
+func (c *channel) drain(t int64) {
+	if t <= c.wheelT {
+		return
+	}
+	mask := ^uint64(0)
+	if n := t - c.wheelT; n < wheelN {
+		// The slots of cycles wheelT+1 .. t.
+		mask = mbits.RotateLeft64(1<<n-1, int((c.wheelT+1)&(wheelN-1)))
+	}
+	words := len(c.due)
+	for m := c.slots & mask; m != 0; m &= m - 1 {
+		s := mbits.TrailingZeros64(m)
+		slot := c.wheel[s*words : (s+1)*words]
+		for w, b := range slot {
+			c.due[w] |= b
+			slot[w] = 0
+		}
+	}
+	c.slots &^= mask
+	c.wheelT = t
+	if c.farMin-t < wheelN {
+		// Refile the far queues whose bound is now near.
+		c.farMin = never
+		for w, b := range c.far {
+			c.far[w] = 0
+			for ; b != 0; b &= b - 1 {
+				q := w<<6 | mbits.TrailingZeros64(b)
+				c.setLB(q, c.lb[q], t)
+			}
+		}
+	}
+}
+
+// nextBound is the earliest cycle after t at which a queue not due now
+// can come due: its wheel slot's next cycle, or the far bound.
+func (c *channel) nextBound(t int64) int64 {
+	n := c.farMin
+	if c.slots != 0 {
+		// Slots in cycle order from t+1.
+		r := int((t + 1) & (wheelN - 1))
+		d := mbits.TrailingZeros64(mbits.RotateLeft64(c.slots, -r))
+		n = min(n, t+1+int64(d))
+	}
+	return n
+}
+
+// nextDue is the first due queue at or after q, or -1.
+func (c *channel) nextDue(q int) int {
+	w := q >> 6
+	if w >= len(c.due) {
+		return -1
+	}
+	if b := c.due[w] &^ (1<<(q&63) - 1); b != 0 {
+		return w<<6 | mbits.TrailingZeros64(b)
+	}
+	for w++; w < len(c.due); w++ {
+		if b := c.due[w]; b != 0 {
+			return w<<6 | mbits.TrailingZeros64(b)
+		}
+	}
+	return -1
 }
 
 // bound is the earliest cycle queue q can supply a command (0 if it
@@ -1091,7 +1170,6 @@ func (c *channel) issue(cmd command, t int64) {
 			c.floors[4+cmd.rank] = max(c.floors[4+cmd.rank], d)
 		}
 		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
-		c.cmdLB = 0 // the rank's queues are scanned again
 		return
 	}
 	b := &c.banks[cmd.bidx]
@@ -1174,8 +1252,7 @@ func (c *channel) issue(cmd command, t int64) {
 		q = int(cmd.bidx)
 		c.summarize(q)
 	}
-	c.lb[q] = c.bound(q)
-	c.cmdLB = 0
+	c.setLB(q, c.bound(q), t)
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
@@ -1268,7 +1345,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 					c.stats.LivelockBreaks++
 					c.draining = 0
 					c.remove(&c.readQ, rd)
-					c.enqueue(rd)
+					c.enqueue(rd, t)
 					return true, false
 				}
 				c.draining = 0
@@ -1277,13 +1354,13 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 			c.draining--
 		}
 		c.removeAt(src, i)
-		c.enqueue(tr)
+		c.enqueue(tr, t)
 		return true, false
 	}
 	return false, false
 }
 
-func (c *channel) enqueue(tr *trans) {
+func (c *channel) enqueue(tr *trans, t int64) {
 	wasRoom := c.room(tr.q)
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
 	if wasRoom && !c.room(tr.q) {
@@ -1296,9 +1373,9 @@ func (c *channel) enqueue(tr *trans) {
 	// A new last entry cannot make an earlier one ready sooner (R6.3 and
 	// R6.4 only look at entries before it, or add row hits that keep a
 	// precharge back), so the bounds only need to cover its own command.
-	_, at := c.ready(tr)
-	c.lb[tr.q] = min(c.lb[tr.q], at)
-	c.cmdLB = min(c.cmdLB, at)
+	if _, at := c.ready(tr); at < c.lb[tr.q] {
+		c.setLB(int(tr.q), at, t)
+	}
 	c.queued++
 }
 
