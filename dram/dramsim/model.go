@@ -585,6 +585,7 @@ type channel struct {
 	// Event skipping (R13): a stable channel does nothing before nextAt.
 	stable    bool
 	nextAt    int64
+	refreshAt int64 // the next refresh trigger (R9.1) after the last tick
 	quietStop int64 // cycle of the last tick that did nothing but a read-before-write stop
 
 	stats Stats
@@ -616,6 +617,7 @@ func newChannel(m *Model, id int) *channel {
 	c.far = make([]uint64, words)
 	c.wheel = make([]uint64, wheelN*words)
 	c.farMin = never
+	c.refreshAt = m.interval
 	c.sum = make([]qsum, nq)
 	c.sel = make([]uint8, nq)
 	c.floors = make([]int64, 4+cfg.Ranks)
@@ -656,14 +658,20 @@ func (c *channel) tick(t int64) {
 	active := false
 	minAt := int64(never)
 	// 1: refresh trigger (R9.1).
-	if t > 0 && t%m.interval == 0 {
-		r := int32(0)
-		if c.cfg.RefreshPolicy == RankStaggered {
-			r = c.nextRank
-			c.nextRank = (c.nextRank + 1) % int32(c.cfg.Ranks)
+	// refreshAt is the first multiple of the interval after the last tick
+	// that tested, so no tick before it can be one: the division is done
+	// only from there.
+	if t >= c.refreshAt {
+		c.refreshAt = m.nextRefresh(t)
+		if t%m.interval == 0 {
+			r := int32(0)
+			if c.cfg.RefreshPolicy == RankStaggered {
+				r = c.nextRank
+				c.nextRank = (c.nextRank + 1) % int32(c.cfg.Ranks)
+			}
+			c.refreshQ = append(c.refreshQ, r)
+			active = true
 		}
-		c.refreshQ = append(c.refreshQ, r)
-		active = true
 	}
 	// 2-4: at most one command (two on HBM).
 	var cmd command
@@ -713,7 +721,7 @@ func (c *channel) tick(t int64) {
 			c.quietStop = t
 		}
 		c.stable = true
-		c.nextAt = min(minAt, m.nextRefresh(t))
+		c.nextAt = min(minAt, c.refreshAt)
 	}
 }
 
