@@ -753,14 +753,21 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 		}
 	}
 	// Due queues rr+1 .. nq-1, then 0 .. rr.
+	// A queue whose floor has not come is filed at the floor without a
+	// look (a floored refreshing-rank queue too: it comes due again then).
 	start := c.rr + 1
+	sel, floors := c.sel, c.floors
 	for q := c.nextDue(start); q >= 0; q = c.nextDue(q + 1) {
-		if cmd, ok := c.look(q, t); ok {
+		if f := floors[sel[q]]; t < f {
+			c.setLB(q, f, t)
+		} else if cmd, ok := c.look(q, t); ok {
 			return cmd, true
 		}
 	}
 	for q := c.nextDue(0); q >= 0 && q < start; q = c.nextDue(q + 1) {
-		if cmd, ok := c.look(q, t); ok {
+		if f := floors[sel[q]]; t < f {
+			c.setLB(q, f, t)
+		} else if cmd, ok := c.look(q, t); ok {
 			return cmd, true
 		}
 	}
@@ -772,13 +779,10 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 
 // look evaluates due queue q at t (R6.2): its first ready command, or else
 // the earliest cycle it could have one, which becomes its bound. The
-// refreshing rank's queues are skipped (R9.2) and stay due.
+// refreshing rank's queues are skipped (R9.2) and stay due. The caller
+// checked the queue's floor.
 func (c *channel) look(q int, t int64) (command, bool) {
 	if c.inRefresh && c.queueRank[q] == c.refRank {
-		return command{}, false
-	}
-	if f := c.floors[c.sel[q]]; t < f {
-		c.setLB(q, f, t)
 		return command{}, false
 	}
 	var (
