@@ -937,15 +937,7 @@ func (c *channel) firstReadyBank(q int, t int64) (int, cmdKind, int64) {
 	}
 	b := &c.banks[q]
 	if !b.open {
-		at := max(b.earliest[cmdAct], b.grpE[cmdAct], b.rankE[cmdAct])
-		if f := c.faw[b.rank]; len(f) >= 4 {
-			at = max(at, f[0])
-		}
-		if c.aw32 != nil {
-			if f := c.aw32[b.rank]; len(f) >= 32 {
-				at = max(at, f[0])
-			}
-		}
+		at := c.actReady(b)
 		if t >= at {
 			return 0, cmdAct, at
 		}
@@ -1038,16 +1030,22 @@ func (c *channel) summarize(q int) {
 
 // actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
 func (c *channel) actReady(b *bank) int64 {
-	at := c.at(b, cmdAct)
-	if f := c.faw[b.rank]; len(f) >= 4 && f[0] > at {
-		at = f[0]
+	at := max(b.earliest[cmdAct], b.grpE[cmdAct], b.rankE[cmdAct])
+	if f := c.faw[b.rank]; len(f) >= 4 {
+		at = max(at, f[0])
 	}
 	if c.aw32 != nil {
-		if f := c.aw32[b.rank]; len(f) >= 32 && f[0] > at {
-			at = f[0]
-		}
+		at = max(at, aw32Ready(c.aw32[b.rank]))
 	}
 	return at
+}
+
+// aw32Ready is the cycle GDDR's 32-activate window allows an ACTIVATE.
+func aw32Ready(f []int64) int64 {
+	if len(f) >= 32 {
+		return f[0]
+	}
+	return 0
 }
 
 // arbitratePrecharge decides whether entry i, whose bank has another row
