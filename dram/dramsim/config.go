@@ -201,11 +201,17 @@ type Location struct {
 // Decode maps a byte address to its location (R3.3).
 func (c *Config) Decode(addr uint64) Location {
 	a := addr >> c.shift
-	get := func(f int) int {
-		fl := c.fields[f]
-		return int((a >> fl.pos) & (1<<fl.width - 1))
+	f := &c.fields
+	// Written out rather than through a helper closure: this runs for
+	// every request a memory accepts.
+	return Location{
+		int((a >> f[fCh].pos) & (1<<f[fCh].width - 1)),
+		int((a >> f[fRa].pos) & (1<<f[fRa].width - 1)),
+		int((a >> f[fBg].pos) & (1<<f[fBg].width - 1)),
+		int((a >> f[fBa].pos) & (1<<f[fBa].width - 1)),
+		int((a >> f[fRo].pos) & (1<<f[fRo].width - 1)),
+		int((a >> f[fCo].pos) & (1<<f[fCo].width - 1)),
 	}
-	return Location{get(fCh), get(fRa), get(fBg), get(fBa), get(fRo), get(fCo)}
 }
 
 // ParseConfig reads a DRAMsim3 .ini (its text in data; name is used in

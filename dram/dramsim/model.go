@@ -3,10 +3,15 @@ package dramsim
 import (
 	"fmt"
 	"math"
+	mbits "math/bits"
+	"slices"
 )
 
 // never is a cycle that never comes.
 const never = math.MaxInt64
+
+// noFloor is a floor delay that rules nothing out (see Model.floorD).
+const noFloor = -(1 << 60)
 
 type cmdKind uint8
 
@@ -41,12 +46,18 @@ type upd struct {
 }
 
 type bank struct {
-	open      bool
-	conflict  bool // opened after a precharge for a row miss (statistics)
-	row       int64
-	hits      int // READ/WRITEs since the ACTIVATE (R7.1)
+	open     bool
+	conflict bool // opened after a precharge for a row miss (statistics)
+	row      int64
+	hits     int // READ/WRITEs since the ACTIVATE (R7.1)
+	// earliest holds the limits set by commands to this bank and to the
+	// other banks of its group; those set by commands to other groups and
+	// ranks are kept once per group and rank (channel.grpE, rankE), see at.
 	earliest  [numCmd]int64
+	grpE      *[numCmd]int64 // its group's and rank's tables in the channel
+	rankE     *[numCmd]int64
 	rank, grp int32
+	gidx      int32 // bank group index in the channel: rank*bankgroups + grp
 }
 
 // trans is a transaction: one request in a transaction queue, then (as its
@@ -139,6 +150,18 @@ type Model struct {
 	channels []*channel
 	interval int64
 	upds     [numCmd][numScope][]upd
+	// grpWide[k] (rankWide[k]): command k's limits for the other banks of
+	// its group (of the other groups of its rank) may be kept once for the
+	// whole group (rank), because the banks that adds, the issuing bank
+	// (and its group), get at least as late limits of their own from the
+	// same command (see dominated).
+	grpWide, rankWide [numCmd]bool
+	// floorD[k][j] is the least delay command k puts before command j
+	// (READ or WRITE) on any bank of its channel (noFloor if some bank gets
+	// none): the channel-wide floors of getCommand. actFloorD is the least
+	// delay an ACTIVATE puts before another on any bank of its rank.
+	floorD    [numCmd][2]int64
+	actFloorD int64
 	// OnRead is called when the READ of an accepted read issues, with the
 	// request id given to Add and the cycle its data is back (issue +
 	// read_delay), which is later than the current cycle.
@@ -181,11 +204,9 @@ func (m *Model) Err() error { return m.err }
 func (m *Model) Pending(addr uint64, write bool) bool {
 	c := m.channelOf(addr)
 	if write {
-		_, ok := c.pendingWr[addr]
-		return ok
+		return c.pendingWr.get(addr) != nil
 	}
-	_, ok := c.pendingRd[addr]
-	return ok
+	return c.pendingRd.get(addr) != nil
 }
 
 // PendingCount is the number of distinct addresses with a read (write)
@@ -195,9 +216,9 @@ func (m *Model) PendingCount(write bool) int {
 	n := 0
 	for _, c := range m.channels {
 		if write {
-			n += len(c.pendingWr)
+			n += c.pendingWr.len()
 		} else {
-			n += len(c.pendingRd)
+			n += c.pendingRd.len()
 		}
 	}
 	return n
@@ -241,7 +262,7 @@ func (m *Model) ChannelStats(ch int) Stats { return m.channels[ch].stats }
 // (refreshes may still be due).
 func (m *Model) Idle() bool {
 	for _, c := range m.channels {
-		if len(c.readQ) > 0 || len(c.writeBuf) > 0 || c.queued > 0 {
+		if len(c.readQ.trs) > 0 || len(c.writeBuf.trs) > 0 || c.queued > 0 {
 			return false
 		}
 	}
@@ -301,6 +322,69 @@ func (m *Model) buildTiming() {
 		m.upds[cmdPre][scSameBG] = []upd{u(cmdPre, t.TPPD)}
 		m.upds[cmdPre][scOtherBG] = []upd{u(cmdPre, t.TPPD)}
 	}
+	scopes := []int{scSame}
+	if c.BanksPerGroup > 1 {
+		scopes = append(scopes, scSameBG)
+	}
+	if c.BankGroups > 1 {
+		scopes = append(scopes, scOtherBG)
+	}
+	if c.Ranks > 1 {
+		scopes = append(scopes, scOtherRank)
+	}
+	for k := range m.upds {
+		for j, target := range [2]cmdKind{cmdRead, cmdWrite} {
+			if c.ClosePage {
+				target++ // READ_P, WRITE_P
+			}
+			d := int64(never)
+			for _, s := range scopes {
+				i := slices.IndexFunc(m.upds[k][s], func(u upd) bool { return u.kind == target })
+				if i < 0 {
+					d = noFloor
+					break
+				}
+				d = min(d, m.upds[k][s][i].d)
+			}
+			m.floorD[k][j] = d
+		}
+	}
+	m.actFloorD = never
+	for _, s := range scopes {
+		i := slices.IndexFunc(m.upds[cmdAct][s], func(u upd) bool { return u.kind == cmdAct })
+		switch {
+		case s == scOtherRank:
+		case i < 0:
+			m.actFloorD = noFloor
+		default:
+			m.actFloorD = min(m.actFloorD, m.upds[cmdAct][s][i].d)
+		}
+	}
+	for k := range m.upds {
+		l := &m.upds[k]
+		m.grpWide[k] = dominated(l[scSameBG], l[scSame])
+		m.rankWide[k] = dominated(l[scOtherBG], l[scSameBG]) && dominated(l[scOtherBG], l[scSame])
+	}
+	if !c.ClosePage {
+		// Only CLOSE_PAGE queues READ_PRECHARGE and WRITE_PRECHARGE
+		// entries: nothing else reads their limits.
+		for k := range m.upds {
+			for s, l := range m.upds[k] {
+				m.upds[k][s] = slices.DeleteFunc(l, func(u upd) bool { return u.kind == cmdReadP || u.kind == cmdWriteP })
+			}
+		}
+	}
+}
+
+// dominated reports whether every limit in a is matched by one in b of the
+// same command that is at least as late.
+func dominated(a, b []upd) bool {
+	for _, u := range a {
+		if !slices.ContainsFunc(b, func(v upd) bool { return v.kind == u.kind && v.d >= u.d }) {
+			return false
+		}
+	}
+	return true
 }
 
 // channelOf returns the channel of an address.
@@ -318,9 +402,9 @@ func (m *Model) channelOf(addr uint64) *channel {
 func (m *Model) WillAccept(addr uint64, write bool) bool {
 	c := m.channelOf(addr)
 	if write && !m.cfg.UnifiedQueue {
-		return len(c.writeBuf) < m.tqs
+		return len(c.writeBuf.trs) < m.tqs
 	}
-	return len(c.readQ) < m.tqs
+	return len(c.readQ.trs) < m.tqs
 }
 
 // Add accepts a request in cycle t, after Tick(t) (R5.3, R5.4); the caller
@@ -336,35 +420,35 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	m.progress = t
 	if write {
 		c.stats.Writes++
-		if _, ok := c.pendingWr[addr]; ok {
+		if c.pendingWr.get(addr) != nil {
 			c.stats.MergedWrites++
 			return t + 2, true
 		}
 		tr := m.newTrans(c, addr, true)
-		c.pendingWr[addr] = tr
+		c.pendingWr.put(addr, tr)
 		if m.pendingWrites == 0 {
 			m.wlo, m.whi = addr, addr
 		}
 		m.wlo, m.whi = min(m.wlo, addr), max(m.whi, addr)
 		m.pendingWrites++
-		c.writeBuf = append(c.writeBuf, tr)
+		c.push(&c.writeBuf, tr)
 		return t + 2, true
 	}
 	c.stats.Reads++
-	if _, ok := c.pendingWr[addr]; ok {
+	if c.pendingWr.get(addr) != nil {
 		c.stats.Forwarded++
 		return t + 2, true
 	}
 	m.waiting++
-	if tr, ok := c.pendingRd[addr]; ok {
+	if tr := c.pendingRd.get(addr); tr != nil {
 		c.stats.MergedReads++
 		tr.ids = append(tr.ids, id)
 		return 0, false
 	}
 	tr := m.newTrans(c, addr, false)
 	tr.ids = append(tr.ids, id)
-	c.pendingRd[addr] = tr
-	c.readQ = append(c.readQ, tr)
+	c.pendingRd.put(addr, tr)
+	c.push(&c.readQ, tr)
 	return 0, false
 }
 
@@ -433,26 +517,60 @@ type channel struct {
 	m         *Model
 	cfg       *Config
 	banks     []bank
+	grpE      [][numCmd]int64 // per bank group: limits set by commands to other groups of its rank
+	rankE     [][numCmd]int64 // per rank: limits set by commands to other ranks, and REFRESH
 	queues    [][]*trans
 	queueRank []int32
 	queued    int // entries in all command queues
 	// lb[q] is a lower bound on the cycle queue q can supply a command: the
-	// earliest ready time of its entries when it was last scanned. Timing
-	// tables, tFAW windows only move later, so it stays a lower bound until
-	// the queue's entries or the state (open row, hits) of its banks change,
-	// which reset it to 0.
+	// earliest ready time of its entries when it was last looked at (never
+	// when empty). Timing tables, tFAW windows only move later, so it stays
+	// a lower bound until an entry leaves the queue or the state (open row,
+	// hits) of its bank changes, which set it anew; a new entry lowers it
+	// to that entry's ready time. setLB files each queue by its bound:
+	// due (look at it now), in the wheel slot of its bound, or far.
 	lb []int64
-	// cmdLB is a lower bound on the cycle any queue can supply a command
-	// (the minimum of lb after a scan that found nothing), reset with lb.
-	cmdLB int64
+	// due has bit q set when queue q must be looked at: its bound has come
+	// (or it waits for a refresh). getCommand visits only these, so a busy
+	// channel with many queues waiting costs a few bit operations a cycle.
+	due []uint64
+	// wheel[s*words+w] holds the queues whose bound is a cycle c with
+	// c % wheelN == s, fewer than wheelN cycles ahead when filed (stale
+	// bits, of queues filed again since, only cause an early look); slots
+	// has bit s set if slot s may hold any. drain moves the slots of the
+	// cycles up to t into due; wheelT is the last cycle drained.
+	wheel  []uint64
+	slots  uint64
+	wheelT int64
+	// far holds the queues whose bound was wheelN or more cycles ahead when
+	// filed; farMin is the least of their bounds.
+	far    []uint64
+	farMin int64
+	// sum[q] summarises PER_BANK queue q (see qsum).
+	sum []qsum
+	// sel[q] says which floor bounds PER_BANK queue q: 1 if its only
+	// candidates are READs, 2 WRITEs, 3 both, 4+r if its bank (of rank r)
+	// is closed, else 0 (a PRECHARGE may come first). floors[sel] is then a
+	// lower bound on its ready time besides lb[q]: a READ or WRITE anywhere
+	// in the channel holds back every other one for a while (the data
+	// bus), and an ACTIVATE every other one of its rank (tRRD, tFAW),
+	// which makes the bounds of all the queues waiting for one stale at
+	// once; the floor keeps getCommand from looking at them again one by
+	// one.
+	sel     []uint8
+	floors  []int64
+	perRank bool
+	// rdKind and wrKind are the commands of the channel's reads and writes
+	// (READ and WRITE, or their _PRECHARGE forms with CLOSE_PAGE).
+	rdKind, wrKind cmdKind
 	// schedIdle says the last schedule moved nothing and nothing it reads
 	// (transaction queues, command-queue room, pending reads) has changed.
 	schedIdle bool
 	rr        int
-	readQ     []*trans // the unified queue when UnifiedQueue
-	writeBuf  []*trans
-	pendingRd map[uint64]*trans
-	pendingWr map[uint64]*trans
+	readQ     tqueue // the unified queue when UnifiedQueue
+	writeBuf  tqueue
+	pendingRd addrMap
+	pendingWr addrMap
 	draining  int
 	faw       [][]int64 // per rank: expiry times of the last activates (R7.5)
 	aw32      [][]int64 // per rank, GDDR's 32-activate window
@@ -467,6 +585,7 @@ type channel struct {
 	// Event skipping (R13): a stable channel does nothing before nextAt.
 	stable    bool
 	nextAt    int64
+	refreshAt int64 // the next refresh trigger (R9.1) after the last tick
 	quietStop int64 // cycle of the last tick that did nothing but a read-before-write stop
 
 	stats Stats
@@ -474,18 +593,45 @@ type channel struct {
 
 func newChannel(m *Model, id int) *channel {
 	cfg := m.cfg
-	c := &channel{m: m, cfg: cfg, pendingRd: map[uint64]*trans{}, pendingWr: map[uint64]*trans{},
+	c := &channel{m: m, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
 		quietStop: -2, lastRW: numCmd}
 	c.banks = make([]bank, cfg.Ranks*cfg.Banks)
 	for i := range c.banks {
 		c.banks[i].row = -1
 		c.banks[i].rank = int32(i / cfg.Banks)
 		c.banks[i].grp = int32(i % cfg.Banks / cfg.BanksPerGroup)
+		c.banks[i].gidx = c.banks[i].rank*int32(cfg.BankGroups) + c.banks[i].grp
+	}
+	c.grpE = make([][numCmd]int64, cfg.Ranks*cfg.BankGroups)
+	c.rankE = make([][numCmd]int64, cfg.Ranks)
+	for i := range c.banks {
+		c.banks[i].grpE = &c.grpE[c.banks[i].gidx]
+		c.banks[i].rankE = &c.rankE[c.banks[i].rank]
 	}
 	nq := cfg.CommandQueues()
 	c.queues = make([][]*trans, nq)
 	c.queueRank = make([]int32, nq)
 	c.lb = make([]int64, nq)
+	words := (nq + 63) / 64
+	c.due = make([]uint64, words)
+	c.far = make([]uint64, words)
+	c.wheel = make([]uint64, wheelN*words)
+	c.farMin = never
+	c.refreshAt = m.interval
+	c.sum = make([]qsum, nq)
+	c.sel = make([]uint8, nq)
+	c.floors = make([]int64, 4+cfg.Ranks)
+	for i := range c.floors {
+		c.floors[i] = noFloor
+	}
+	c.perRank = cfg.PerRank
+	c.rdKind, c.wrKind = cmdRead, cmdWrite
+	if cfg.ClosePage {
+		c.rdKind, c.wrKind = cmdReadP, cmdWriteP
+	}
+	for q := range c.lb {
+		c.lb[q] = never // empty
+	}
 	for q := range nq {
 		c.queues[q] = make([]*trans, 0, min(cfg.CmdQueueSize, 64))
 		if cfg.PerRank {
@@ -500,8 +646,8 @@ func newChannel(m *Model, id int) *channel {
 	if cfg.Protocol.isGDDR() {
 		c.aw32 = make([][]int64, cfg.Ranks)
 	}
-	c.readQ = make([]*trans, 0, min(cfg.TransQueueSize, 256))
-	c.writeBuf = make([]*trans, 0, min(cfg.TransQueueSize, 256))
+	c.readQ = makeTQueue(min(cfg.TransQueueSize, 256), nq)
+	c.writeBuf = makeTQueue(min(cfg.TransQueueSize, 256), nq)
 	return c
 }
 
@@ -512,14 +658,20 @@ func (c *channel) tick(t int64) {
 	active := false
 	minAt := int64(never)
 	// 1: refresh trigger (R9.1).
-	if t > 0 && t%m.interval == 0 {
-		r := int32(0)
-		if c.cfg.RefreshPolicy == RankStaggered {
-			r = c.nextRank
-			c.nextRank = (c.nextRank + 1) % int32(c.cfg.Ranks)
+	// refreshAt is the first multiple of the interval after the last tick
+	// that tested, so no tick before it can be one: the division is done
+	// only from there.
+	if t >= c.refreshAt {
+		c.refreshAt = m.nextRefresh(t)
+		if t%m.interval == 0 {
+			r := int32(0)
+			if c.cfg.RefreshPolicy == RankStaggered {
+				r = c.nextRank
+				c.nextRank = (c.nextRank + 1) % int32(c.cfg.Ranks)
+			}
+			c.refreshQ = append(c.refreshQ, r)
+			active = true
 		}
-		c.refreshQ = append(c.refreshQ, r)
-		active = true
 	}
 	// 2-4: at most one command (two on HBM).
 	var cmd command
@@ -528,15 +680,7 @@ func (c *channel) tick(t int64) {
 		cmd, ok = c.finishRefresh(t, &minAt)
 	}
 	if !ok {
-		if t < c.cmdLB && !m.noSkip {
-			minAt = min(minAt, c.cmdLB)
-		} else {
-			at := int64(never)
-			if cmd, ok = c.getCommand(t, &at); !ok {
-				c.cmdLB = at
-			}
-			minAt = min(minAt, at)
-		}
+		cmd, ok = c.getCommand(t, &minAt)
 	}
 	if ok {
 		active = true
@@ -577,7 +721,7 @@ func (c *channel) tick(t int64) {
 			c.quietStop = t
 		}
 		c.stable = true
-		c.nextAt = min(minAt, m.nextRefresh(t))
+		c.nextAt = min(minAt, c.refreshAt)
 	}
 }
 
@@ -587,20 +731,11 @@ func (c *channel) ready(e *trans) (cmdKind, int64) {
 	b := &c.banks[e.bidx]
 	switch {
 	case !b.open:
-		at := b.earliest[cmdAct]
-		if f := c.faw[e.rank]; len(f) >= 4 && f[0] > at {
-			at = f[0]
-		}
-		if c.aw32 != nil {
-			if f := c.aw32[e.rank]; len(f) >= 32 && f[0] > at {
-				at = f[0]
-			}
-		}
-		return cmdAct, at
+		return cmdAct, c.actReady(b)
 	case b.row == e.row:
-		return e.kind, b.earliest[e.kind]
+		return e.kind, c.at(b, e.kind)
 	}
-	return cmdPre, b.earliest[cmdPre]
+	return cmdPre, c.at(b, cmdPre)
 }
 
 // getCommand is the round robin over the command queues (R6.1, R6.2): the
@@ -610,45 +745,307 @@ func (c *channel) getCommand(t int64, minAt *int64) (command, bool) {
 	if c.queued == 0 {
 		return command{}, false
 	}
-	nq := len(c.queues)
-	q := c.rr
-	for range nq {
-		q++
-		if q == nq {
-			q = 0
-		}
-		queue := c.queues[q]
-		if len(queue) == 0 || (c.inRefresh && c.queueRank[q] == c.refRank) {
-			continue
-		}
-		if lb := c.lb[q]; t < lb && !c.m.noSkip {
-			// Nothing in the queue can be ready before lb.
-			if lb < *minAt {
-				*minAt = lb
-			}
-			continue
-		}
-		qmin := int64(never)
-		for i, e := range queue {
-			kind, at := c.ready(e)
-			if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
-				continue
-			}
-			if kind.isWrite() && c.rwDependency(queue, i) {
-				continue
-			}
-			if t >= at {
-				c.rr = q
-				return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
-			}
-			qmin = min(qmin, at)
-		}
-		c.lb[q] = qmin
-		if qmin < *minAt {
-			*minAt = qmin
+	c.drain(t)
+	if c.m.noSkip {
+		// Tests: look at every queue, whatever the bounds say.
+		for q := range c.lb {
+			c.due[q>>6] |= 1 << (q & 63)
 		}
 	}
+	// Due queues rr+1 .. nq-1, then 0 .. rr.
+	// A queue whose floor has not come is filed at the floor without a
+	// look (a floored refreshing-rank queue too: it comes due again then).
+	start := c.rr + 1
+	sel, floors := c.sel, c.floors
+	for q := c.nextDue(start); q >= 0; q = c.nextDue(q + 1) {
+		if f := floors[sel[q]]; t < f {
+			c.setLB(q, f, t)
+		} else if cmd, ok := c.look(q, t); ok {
+			return cmd, true
+		}
+	}
+	for q := c.nextDue(0); q >= 0 && q < start; q = c.nextDue(q + 1) {
+		if f := floors[sel[q]]; t < f {
+			c.setLB(q, f, t)
+		} else if cmd, ok := c.look(q, t); ok {
+			return cmd, true
+		}
+	}
+	// Only the refreshing rank's queues are left due: the refresh bounds
+	// them (finishRefresh). The others come due with their wheel slot.
+	*minAt = min(*minAt, c.nextBound(t))
 	return command{}, false
+}
+
+// look evaluates due queue q at t (R6.2): its first ready command, or else
+// the earliest cycle it could have one, which becomes its bound. The
+// refreshing rank's queues are skipped (R9.2) and stay due. The caller
+// checked the queue's floor.
+func (c *channel) look(q int, t int64) (command, bool) {
+	if c.inRefresh && c.queueRank[q] == c.refRank {
+		return command{}, false
+	}
+	var (
+		i    int
+		kind cmdKind
+		at   int64
+	)
+	if c.perRank {
+		i, kind, at = c.firstReady(c.queues[q], t)
+	} else {
+		i, kind, at = c.firstReadyBank(q, t)
+	}
+	if i >= 0 {
+		c.rr = q
+		e := c.queues[q][i]
+		return command{kind: kind, tr: e, bidx: e.bidx, q: int32(q), pos: int32(i)}, true
+	}
+	c.setLB(q, at, t)
+	return command{}, false
+}
+
+// wheelN is the number of wheel slots (cycles ahead) for the bounds.
+const wheelN = 64
+
+// setLB sets queue q's bound to v at cycle t and files the queue by it.
+func (c *channel) setLB(q int, v, t int64) {
+	c.lb[q] = v
+	w, bit := q>>6, uint64(1)<<(q&63)
+	c.due[w] &^= bit
+	switch {
+	case v <= t:
+		c.due[w] |= bit
+	case v == never: // empty: an entry will file it again
+	case v-t < wheelN:
+		s := int(v & (wheelN - 1))
+		c.wheel[s*len(c.due)+w] |= bit
+		c.slots |= 1 << s
+	default:
+		c.far[w] |= bit
+		c.farMin = min(c.farMin, v)
+	}
+}
+
+// drain makes due the queues filed for the cycles up to t.
+func (c *channel) drain(t int64) {
+	if t <= c.wheelT {
+		return
+	}
+	mask := ^uint64(0)
+	if n := t - c.wheelT; n < wheelN {
+		// The slots of cycles wheelT+1 .. t.
+		mask = mbits.RotateLeft64(1<<n-1, int((c.wheelT+1)&(wheelN-1)))
+	}
+	words := len(c.due)
+	for m := c.slots & mask; m != 0; m &= m - 1 {
+		s := mbits.TrailingZeros64(m)
+		slot := c.wheel[s*words : (s+1)*words]
+		for w, b := range slot {
+			c.due[w] |= b
+			slot[w] = 0
+		}
+	}
+	c.slots &^= mask
+	c.wheelT = t
+	if c.farMin-t < wheelN {
+		// Refile the far queues whose bound is now near.
+		c.farMin = never
+		for w, b := range c.far {
+			c.far[w] = 0
+			for ; b != 0; b &= b - 1 {
+				q := w<<6 | mbits.TrailingZeros64(b)
+				c.setLB(q, c.lb[q], t)
+			}
+		}
+	}
+}
+
+// nextBound is the earliest cycle after t at which a queue not due now
+// can come due: its wheel slot's next cycle, or the far bound.
+func (c *channel) nextBound(t int64) int64 {
+	n := c.farMin
+	if c.slots != 0 {
+		// Slots in cycle order from t+1.
+		r := int((t + 1) & (wheelN - 1))
+		d := mbits.TrailingZeros64(mbits.RotateLeft64(c.slots, -r))
+		n = min(n, t+1+int64(d))
+	}
+	return n
+}
+
+// nextDue is the first due queue at or after q, or -1.
+func (c *channel) nextDue(q int) int {
+	w := q >> 6
+	if w >= len(c.due) {
+		return -1
+	}
+	if b := c.due[w] &^ (1<<(q&63) - 1); b != 0 {
+		return w<<6 | mbits.TrailingZeros64(b)
+	}
+	for w++; w < len(c.due); w++ {
+		if b := c.due[w]; b != 0 {
+			return w<<6 | mbits.TrailingZeros64(b)
+		}
+	}
+	return -1
+}
+
+// bound is the earliest cycle queue q can supply a command (0 if it
+// could already have), refresh aside.
+func (c *channel) bound(q int) int64 {
+	var i int
+	var at int64
+	if c.perRank {
+		i, _, at = c.firstReady(c.queues[q], -1)
+	} else {
+		i, _, at = c.firstReadyBank(q, -1)
+	}
+	if i >= 0 {
+		return 0
+	}
+	return at
+}
+
+// firstReady is R6.2 for any queue: the index of the first entry with a
+// command ready at t, or -1 and the earliest cycle one could be.
+func (c *channel) firstReady(queue []*trans, t int64) (int, cmdKind, int64) {
+	qmin := int64(never)
+	for i, e := range queue {
+		kind, at := c.ready(e)
+		if kind == cmdPre && !c.arbitratePrecharge(queue, i) {
+			continue
+		}
+		if kind.isWrite() && c.rwDependency(queue, i) {
+			continue
+		}
+		if t >= at {
+			return i, kind, at
+		}
+		qmin = min(qmin, at)
+	}
+	return -1, 0, qmin
+}
+
+// firstReadyBank is firstReady for PER_BANK queue q, whose entries all
+// target bank q: a closed bank makes every entry need the same ACTIVATE
+// (the head's); an open one can only be served by the entries its summary
+// names, whose commands are the channel's READ and WRITE kinds.
+func (c *channel) firstReadyBank(q int, t int64) (int, cmdKind, int64) {
+	s := &c.sum[q]
+	if s.n == 0 {
+		return -1, 0, never
+	}
+	b := &c.banks[q]
+	if !b.open {
+		at := c.actReady(b)
+		if t >= at {
+			return 0, cmdAct, at
+		}
+		return -1, 0, at
+	}
+	qmin := int64(never)
+	if s.pre {
+		at := max(b.earliest[cmdPre], b.grpE[cmdPre], b.rankE[cmdPre])
+		if t >= at {
+			return 0, cmdPre, at // the head: nothing comes before it
+		}
+		qmin = at
+	}
+	i, kind := -1, cmdKind(0)
+	if s.rd >= 0 {
+		k := c.rdKind
+		if at := max(b.earliest[k], b.grpE[k], b.rankE[k]); t >= at {
+			i, kind = int(s.rd), k
+		} else {
+			qmin = min(qmin, at)
+		}
+	}
+	if s.wr >= 0 {
+		k := c.wrKind
+		if at := max(b.earliest[k], b.grpE[k], b.rankE[k]); t >= at {
+			if i < 0 || int(s.wr) < i {
+				i, kind = int(s.wr), k
+			}
+		} else {
+			qmin = min(qmin, at)
+		}
+	}
+	if i >= 0 {
+		return i, kind, t
+	}
+	return -1, 0, qmin
+}
+
+// qsum names the entries of a PER_BANK queue whose bank is open that can
+// supply a command (R6.2-R6.4). Entries hitting the open row need the
+// bank's READ (WRITE) time, the same for all of them, so the first READ
+// hit, and the first WRITE hit that passes the write-after-read check, are
+// the only candidates; a missing entry can only precharge from the head,
+// and only if no entry hits or the row has had its 4 hits. A summary
+// depends only on the queue's entries and its bank's state, so it is made
+// again when either changes (summarize), not when time passes.
+type qsum struct {
+	n      int32 // entries
+	rd, wr int32 // index of the first READ / eligible WRITE hit, or -1
+	pre    bool  // the head misses and may precharge
+}
+
+// summarize remakes the summary of PER_BANK queue q.
+func (c *channel) summarize(q int) {
+	queue := c.queues[q]
+	s := qsum{n: int32(len(queue)), rd: -1, wr: -1}
+	b := &c.banks[q]
+	if b.open && len(queue) > 0 {
+		hit := false
+		for i, e := range queue {
+			if e.row != b.row {
+				continue
+			}
+			hit = true
+			switch {
+			case !e.kind.isWrite():
+				if s.rd < 0 {
+					s.rd = int32(i)
+				}
+			case s.wr < 0 && !c.rwDependency(queue, i):
+				s.wr = int32(i)
+			}
+		}
+		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
+	}
+	c.sum[q] = s
+	sel := uint8(0)
+	if !b.open && len(queue) > 0 {
+		sel = uint8(4 + b.rank)
+	} else if b.open && !s.pre {
+		if s.rd >= 0 {
+			sel |= 1
+		}
+		if s.wr >= 0 {
+			sel |= 2
+		}
+	}
+	c.sel[q] = sel
+}
+
+// actReady is the cycle an ACTIVATE of b is timing-ready (R7.2, R7.5).
+func (c *channel) actReady(b *bank) int64 {
+	at := max(b.earliest[cmdAct], b.grpE[cmdAct], b.rankE[cmdAct])
+	if f := c.faw[b.rank]; len(f) >= 4 {
+		at = max(at, f[0])
+	}
+	if c.aw32 != nil {
+		at = max(at, aw32Ready(c.aw32[b.rank]))
+	}
+	return at
+}
+
+// aw32Ready is the cycle GDDR's 32-activate window allows an ACTIVATE.
+func aw32Ready(f []int64) int64 {
+	if len(f) >= 32 {
+		return f[0]
+	}
+	return 0
 }
 
 // arbitratePrecharge decides whether entry i, whose bank has another row
@@ -699,15 +1096,16 @@ func (c *channel) finishRefresh(t int64, minAt *int64) (command, bool) {
 	for i := base; i < base+nb; i++ {
 		b := &c.banks[i]
 		if b.open {
-			if t >= b.earliest[cmdPre] {
+			pre := c.at(b, cmdPre)
+			if t >= pre {
 				return command{kind: cmdPre, bidx: int32(i), q: -1}, true
 			}
 			anyOpen = true
-			*minAt = min(*minAt, b.earliest[cmdPre])
-		} else if t >= b.earliest[cmdRef] {
+			*minAt = min(*minAt, pre)
+		} else if ref := c.at(b, cmdRef); t >= ref {
 			n++
 		} else {
-			last = max(last, b.earliest[cmdRef])
+			last = max(last, ref)
 		}
 	}
 	if n == nb {
@@ -727,9 +1125,14 @@ func (c *channel) issue(cmd command, t int64) {
 	if cmd.q >= 0 && cmd.kind.isRW() {
 		// R6.5: the issued READ/WRITE leaves its command queue.
 		queue := c.queues[cmd.q]
+		wasRoom := c.room(cmd.q)
 		copy(queue[cmd.pos:], queue[cmd.pos+1:])
 		queue[len(queue)-1] = nil
 		c.queues[cmd.q] = queue[:len(queue)-1]
+		if !wasRoom && c.room(cmd.q) {
+			c.readQ.fits += c.readQ.want[cmd.q]
+			c.writeBuf.fits += c.writeBuf.want[cmd.q]
+		}
 		c.queued--
 		c.schedIdle = false
 		m.progress = t
@@ -738,7 +1141,7 @@ func (c *channel) issue(cmd command, t int64) {
 	case cmdRead, cmdReadP:
 		tr := cmd.tr
 		done := t + int64(cfg.ReadDelay)
-		delete(c.pendingRd, tr.addr)
+		c.pendingRd.del(tr.addr)
 		m.waiting -= len(tr.ids)
 		if m.OnRead != nil {
 			for _, id := range tr.ids {
@@ -752,7 +1155,7 @@ func (c *channel) issue(cmd command, t int64) {
 		}
 		c.lastRW = cmd.kind
 	case cmdWrite, cmdWriteP:
-		delete(c.pendingWr, cmd.tr.addr)
+		c.pendingWr.del(cmd.tr.addr)
 		m.pendingWrites--
 		m.release(cmd.tr)
 		c.stats.WriteCmds++
@@ -769,24 +1172,17 @@ func (c *channel) issue(cmd command, t int64) {
 		c.stats.RefreshCycles += int64(cfg.Timing.TRFC)
 	}
 	if cmd.kind == cmdRef {
-		r := int(cmd.rank)
+		e := &c.rankE[cmd.rank]
 		d := t + int64(cfg.Timing.TRFC)
-		for i := r * cfg.Banks; i < (r+1)*cfg.Banks; i++ {
-			b := &c.banks[i]
-			b.earliest[cmdAct] = max(b.earliest[cmdAct], d)
-			b.earliest[cmdRef] = max(b.earliest[cmdRef], d)
+		e[cmdAct] = max(e[cmdAct], d)
+		e[cmdRef] = max(e[cmdRef], d)
+		if !m.noSkip {
+			c.floors[4+cmd.rank] = max(c.floors[4+cmd.rank], d)
 		}
 		c.refreshQ = c.refreshQ[:copy(c.refreshQ, c.refreshQ[1:])]
-		c.cmdLB = 0 // the rank's queues are scanned again
 		return
 	}
 	b := &c.banks[cmd.bidx]
-	if c.cfg.PerRank {
-		c.lb[b.rank] = 0
-	} else {
-		c.lb[cmd.bidx] = 0
-	}
-	c.cmdLB = 0
 	// Active standby: a rank with a bank open (energy).
 	wasOpen := b.open
 	// R7.1 bank state.
@@ -816,42 +1212,93 @@ func (c *channel) issue(cmd command, t int64) {
 			c.stats.ActiveCycles += t - c.openSince[r]
 		}
 	}
-	// R7.3 timing: banks of a rank, and of a bank group, are contiguous.
+	// R7.3 timing. A limit for the other ranks (bank groups) is the same
+	// for all their banks, so it is kept once per rank (group) instead of
+	// in every bank: a READ touches a handful of entries, not every bank.
 	upds := &m.upds[cmd.kind]
-	nb, bpg := cfg.Banks, cfg.BanksPerGroup
-	rankLo := int(b.rank) * nb
-	grpLo := rankLo + int(b.grp)*bpg
 	if l := upds[scOtherRank]; len(l) > 0 {
-		applyUpds(c.banks[:rankLo], l, t)
-		applyUpds(c.banks[rankLo+nb:], l, t)
+		for r := range c.rankE {
+			if r != int(b.rank) {
+				raise(&c.rankE[r], l, t)
+			}
+		}
 	}
 	if l := upds[scOtherBG]; len(l) > 0 {
-		applyUpds(c.banks[rankLo:grpLo], l, t)
-		applyUpds(c.banks[grpLo+bpg:rankLo+nb], l, t)
+		if m.rankWide[cmd.kind] {
+			raise(b.rankE, l, t)
+		} else {
+			lo := int(b.rank) * cfg.BankGroups
+			for g := lo; g < lo+cfg.BankGroups; g++ {
+				if g != int(b.gidx) {
+					raise(&c.grpE[g], l, t)
+				}
+			}
+		}
 	}
 	if l := upds[scSameBG]; len(l) > 0 {
-		applyUpds(c.banks[grpLo:cmd.bidx], l, t)
-		applyUpds(c.banks[cmd.bidx+1:grpLo+bpg], l, t)
+		if m.grpWide[cmd.kind] {
+			raise(b.grpE, l, t)
+		} else {
+			lo := int(b.rank)*cfg.Banks + int(b.grp)*cfg.BanksPerGroup
+			for i := lo; i < lo+cfg.BanksPerGroup; i++ {
+				if i != int(cmd.bidx) {
+					raise(&c.banks[i].earliest, l, t)
+				}
+			}
+		}
 	}
-	applyUpds(c.banks[cmd.bidx:cmd.bidx+1], upds[scSame], t)
+	raise(&b.earliest, upds[scSame], t)
+	if cmd.kind.isRW() && !m.noSkip {
+		f := c.floors
+		f[1] = max(f[1], t+m.floorD[cmd.kind][0])
+		f[2] = max(f[2], t+m.floorD[cmd.kind][1])
+		f[3] = min(f[1], f[2])
+	}
+	// The bank's queue changed (its entries or its bank's state): its new
+	// bound now spares the next cycle a look at it (the other bounds still
+	// hold: timing only moves later).
+	q := int(b.rank)
+	if !cfg.PerRank {
+		q = int(cmd.bidx)
+		c.summarize(q)
+	}
+	c.setLB(q, c.bound(q), t)
 	if cmd.kind == cmdAct {
 		// R7.5: drop the oldest activate if it has expired, add this one.
 		c.faw[b.rank] = pushWindow(c.faw[b.rank], t, int64(cfg.Timing.TFAW))
 		if c.aw32 != nil {
 			c.aw32[b.rank] = pushWindow(c.aw32[b.rank], t, int64(cfg.Timing.T32AW))
 		}
+		if !m.noSkip {
+			f := max(c.floors[4+b.rank], t+m.actFloorD)
+			if w := c.faw[b.rank]; len(w) >= 4 {
+				f = max(f, w[0])
+			}
+			if c.aw32 != nil {
+				if w := c.aw32[b.rank]; len(w) >= 32 {
+					f = max(f, w[0])
+				}
+			}
+			c.floors[4+b.rank] = f
+		}
 	}
 }
 
-func applyUpds(banks []bank, l []upd, t int64) {
-	for i := range banks {
-		e := &banks[i].earliest
-		for _, u := range l {
-			if v := t + u.d; v > e[u.kind] {
-				e[u.kind] = v
-			}
+// raise applies the limits l of a command issued at t to a timing table.
+func raise(e *[numCmd]int64, l []upd, t int64) {
+	for _, u := range l {
+		if v := t + u.d; v > e[u.kind] {
+			e[u.kind] = v
 		}
 	}
+}
+
+// at is the cycle bank b allows command k (R7.3): the latest of the limits
+// set on the bank, on its bank group and on its rank. Each limit is a max,
+// so keeping them apart and taking the max here gives the same cycle as
+// raising every bank's own table.
+func (c *channel) at(b *bank, k cmdKind) int64 {
+	return max(b.earliest[k], b.grpE[k], b.rankE[k])
 }
 
 func pushWindow(w []int64, t, d int64) []int64 {
@@ -879,7 +1326,7 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 	cfg := c.cfg
 	unified := cfg.UnifiedQueue
 	if c.draining == 0 && !unified {
-		if n := len(c.writeBuf); n >= c.m.tqs || (n > 8 && c.queued == 0) {
+		if n := len(c.writeBuf.trs); n >= c.m.tqs || (n > 8 && c.queued == 0) {
 			c.draining = n
 		}
 	}
@@ -887,13 +1334,18 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 	if !unified && c.draining > 0 {
 		src = &c.writeBuf
 	}
-	for i, tr := range *src {
-		if len(c.queues[tr.q]) >= c.m.cmdQSize {
+	if src.fits == 0 {
+		return false, false // no entry's command queue has room
+	}
+	queues, size := c.queues, c.m.cmdQSize
+	for i, q := range src.qs {
+		if len(queues[q]) >= size {
 			continue
 		}
+		tr := src.trs[i]
 		if !unified && tr.write {
-			if rd, ok := c.pendingRd[tr.addr]; ok {
-				if c.queued == 0 && (len(c.writeBuf) > 8 || len(c.writeBuf) >= c.m.tqs) {
+			if rd := c.pendingRd.get(tr.addr); rd != nil {
+				if n := len(c.writeBuf.trs); c.queued == 0 && (n > 8 || n >= c.m.tqs) {
 					// DRAMsim3 would stop here in every cycle from now on
 					// (R5.5 livelock): serve the read instead.
 					if c.m.StopOnLivelock {
@@ -902,8 +1354,8 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 					}
 					c.stats.LivelockBreaks++
 					c.draining = 0
-					c.readQ = removeTrans(c.readQ, rd)
-					c.enqueue(rd)
+					c.remove(&c.readQ, rd)
+					c.enqueue(rd, t)
 					return true, false
 				}
 				c.draining = 0
@@ -911,31 +1363,78 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 			}
 			c.draining--
 		}
-		*src = removeAt(*src, i)
-		c.enqueue(tr)
+		c.removeAt(src, i)
+		c.enqueue(tr, t)
 		return true, false
 	}
 	return false, false
 }
 
-func (c *channel) enqueue(tr *trans) {
+func (c *channel) enqueue(tr *trans, t int64) {
+	wasRoom := c.room(tr.q)
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
-	c.lb[tr.q] = 0
-	c.cmdLB = 0
+	if wasRoom && !c.room(tr.q) {
+		c.readQ.fits -= c.readQ.want[tr.q]
+		c.writeBuf.fits -= c.writeBuf.want[tr.q]
+	}
+	if !c.cfg.PerRank {
+		c.summarize(int(tr.q))
+	}
+	// A new last entry cannot make an earlier one ready sooner (R6.3 and
+	// R6.4 only look at entries before it, or add row hits that keep a
+	// precharge back), so the bounds only need to cover its own command.
+	if _, at := c.ready(tr); at < c.lb[tr.q] {
+		c.setLB(int(tr.q), at, t)
+	}
 	c.queued++
 }
 
-func removeAt(s []*trans, i int) []*trans {
-	copy(s[i:], s[i+1:])
-	s[len(s)-1] = nil
-	return s[:len(s)-1]
+// tqueue is a transaction queue (read queue, write buffer): transactions
+// in order and, beside them, their command queues, which the first-fit
+// scan of schedule reads without touching the transactions. want counts
+// the entries per command queue and fits those whose command queue has
+// room, so schedule knows without a scan when nothing can move.
+type tqueue struct {
+	trs  []*trans
+	qs   []int32
+	want []int32
+	fits int32
 }
 
-func removeTrans(s []*trans, tr *trans) []*trans {
-	for i, o := range s {
+func makeTQueue(n, nq int) tqueue {
+	return tqueue{trs: make([]*trans, 0, n), qs: make([]int32, 0, n), want: make([]int32, nq)}
+}
+
+// room reports whether command queue q takes another entry (R6.6).
+func (c *channel) room(q int32) bool { return len(c.queues[q]) < c.m.cmdQSize }
+
+func (c *channel) push(l *tqueue, tr *trans) {
+	l.trs = append(l.trs, tr)
+	l.qs = append(l.qs, tr.q)
+	l.want[tr.q]++
+	if c.room(tr.q) {
+		l.fits++
+	}
+}
+
+func (c *channel) removeAt(l *tqueue, i int) {
+	q := l.qs[i]
+	l.want[q]--
+	if c.room(q) {
+		l.fits--
+	}
+	n := len(l.trs) - 1
+	copy(l.trs[i:], l.trs[i+1:])
+	copy(l.qs[i:], l.qs[i+1:])
+	l.trs[n] = nil
+	l.trs, l.qs = l.trs[:n], l.qs[:n]
+}
+
+func (c *channel) remove(l *tqueue, tr *trans) {
+	for i, o := range l.trs {
 		if o == tr {
-			return removeAt(s, i)
+			c.removeAt(l, i)
+			return
 		}
 	}
-	return s
 }

@@ -218,6 +218,7 @@ func TestSkippingIsExact(t *testing.T) {
 			randomTrace(1, 1500, 1<<30, 3, 30), // random, busy
 			randomTrace(2, 800, 1<<22, 40, 50), // sparse, across refreshes
 			randomTrace(3, 1500, 1<<16, 1, 40), // hot rows, merging and forwarding
+			randomTrace(4, 3000, 1<<34, 2, 20), // saturated, long waits, refreshes while busy
 		} {
 			want, wst, err1 := Replay(cfg, tr, ReplayOptions{noSkip: true})
 			got, gst, err2 := Replay(cfg, tr, ReplayOptions{})

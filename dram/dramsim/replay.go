@@ -137,6 +137,10 @@ func Replay(cfg *Config, reqs []Request, opt ReplayOptions) ([]Result, Stats, er
 		if next == never || (busy && next-m.Progress() > NoProgressLimit) {
 			return nil, m.Stats(), fmt.Errorf("no progress since cycle %d with %d of %d requests accepted: the config's timings leave no room to serve them (is tREFI - tRFC shorter than an activate and a read?)", m.Progress(), head, len(reqs))
 		}
+		if next <= t {
+			// A model that cannot name a later cycle would spin here.
+			return nil, m.Stats(), fmt.Errorf("internal error at cycle %d: the memory's next cycle is %d", t, next)
+		}
 		t = next
 	}
 	matchForwarded(reqs, res, forwarded)
