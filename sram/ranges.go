@@ -105,6 +105,11 @@ func (q *blockQueue) push(a int64) {
 		q.list[n-1].Words++
 		return
 	}
+	if len(q.list) == cap(q.list) && q.head >= len(q.list)/4 {
+		// Reuse the room the taken entries left rather than grow.
+		q.list = append(q.list[:0], q.list[q.head:]...)
+		q.head = 0
+	}
 	q.list = append(q.list, protocol.WordBlock{Start: blk, Words: 1})
 }
 

@@ -402,7 +402,9 @@ func (b *WriteBuffer) drainChunk(start int64) {
 		req.Data = append([][]int64(nil), b.linesA[:n]...)
 		b.linesA = b.linesA[n:]
 	}
-	b.lines = b.lines[n:]
+	// Keep the lines at the front: slicing them off would make every later
+	// append copy the whole list to a fresh array.
+	b.lines = append(b.lines[:0], b.lines[n:]...)
 	b.free += words
 	b.burst(req, true)
 	b.drainSent = max(b.origin+start, b.nowCycle) // it leaves at its cycle, or now if that is past
