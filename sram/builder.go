@@ -121,11 +121,9 @@ func (b Builder) BuildWriteBuffer(name string) *WriteBuffer {
 		panic("sram: a write buffer needs a positive bandwidth")
 	}
 	active := (b.words + 1) / 2
-	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs, heldBlk: b.blockQueue(), causal: b.causal}
-	if wb.heldBlk != nil {
-		// Results often land a block apart (one entry per word): start the
-		// list at the buffer's size, up to 1 MiB of entries' memory.
-		wb.heldBlk.list = make([]protocol.WordBlock, 0, min(b.words, 1<<16))
+	wb := &WriteBuffer{total: b.words, drain: b.words - active, bw: int64(b.bw), addrs: b.addrs, causal: b.causal}
+	if b.blockShift >= 0 {
+		wb.heldBlk = &wordQueue{shift: uint(b.blockShift), a: make([]int64, 0, min(b.words, 1<<16))}
 	}
 	wb.TickingComponent = protocol.NewTickingComponent(name, b.engine, b.freq, wb)
 	wb.init(wb.TickingComponent, b.engine, b.freq, name)

@@ -57,10 +57,10 @@ func (q *rangeQueue) all() []protocol.AddrRange {
 // words, for bursts that carry protocol.BurstReq.Blocks: a convolution's
 // fill visits a block's words far apart, one range each, but one block.
 // Pushes go to a dense table of counters when the buffer knows the
-// addresses' span (the window, which only ever takes all), else to a list
-// in arrival order whose consecutive pushes to one block merge (the write
-// buffer, which takes its oldest words first). Both are bounded by what
-// the buffer holds, and the table by maxDenseBlocks.
+// addresses' span, else to a list whose consecutive pushes to one block
+// merge. Both are bounded by what the buffer holds, and the table by
+// maxDenseBlocks. (The write buffer, which drains its oldest words
+// first, keeps a wordQueue.)
 type blockQueue struct {
 	shift uint
 	// dense table: counts of blocks [base, base+len(cnt)) and the blocks
@@ -68,9 +68,8 @@ type blockQueue struct {
 	base    int64
 	cnt     []int64
 	touched []int64
-	// list: (block index, words) in arrival order, from head on
+	// list: (block index, words) in arrival order
 	list []protocol.WordBlock
-	head int
 	// scratch: blocks' table of a span of blocks
 	scratch []int64
 }
@@ -101,41 +100,11 @@ func (q *blockQueue) push(a int64) {
 		q.cnt[i]++
 		return
 	}
-	if n := len(q.list); n > q.head && q.list[n-1].Start == blk {
+	if n := len(q.list); n > 0 && q.list[n-1].Start == blk {
 		q.list[n-1].Words++
 		return
 	}
-	if len(q.list) == cap(q.list) && q.head >= len(q.list)/4 {
-		// Reuse the room the taken entries left rather than grow.
-		q.list = append(q.list[:0], q.list[q.head:]...)
-		q.head = 0
-	}
 	q.list = append(q.list, protocol.WordBlock{Start: blk, Words: 1})
-}
-
-// take removes the oldest n words of the list and returns them per block.
-func (q *blockQueue) take(n int64) []protocol.WordBlock {
-	i := q.head
-	var part []protocol.WordBlock // a block split by n
-	for n > 0 && i < len(q.list) {
-		if w := q.list[i].Words; w <= n {
-			n -= w
-			i++
-			continue
-		}
-		part = []protocol.WordBlock{{Start: q.list[i].Start, Words: n}}
-		q.list[i].Words -= n
-		n = 0
-	}
-	out := q.blocks(q.list[q.head:i], part)
-	q.head = i
-	// Drop the taken entries once they are most of the list: moving the
-	// rest on every take would cost the whole list per drain.
-	if q.head > len(q.list)/2 {
-		q.list = append(q.list[:0], q.list[q.head:]...)
-		q.head = 0
-	}
-	return out
 }
 
 // all removes and returns everything, per block.
@@ -146,8 +115,8 @@ func (q *blockQueue) all() []protocol.WordBlock {
 		dense = append(dense, protocol.WordBlock{Start: blk, Words: q.cnt[i]})
 		q.cnt[i] = 0
 	}
-	out := q.blocks(q.list[q.head:], dense)
-	q.touched, q.list, q.head = q.touched[:0], q.list[:0], 0
+	out := q.blocks(q.list, dense)
+	q.touched, q.list = q.touched[:0], q.list[:0]
 	return out
 }
 
@@ -210,6 +179,95 @@ func (q *blockQueue) blocks(a, b []protocol.WordBlock) []protocol.WordBlock {
 	}
 	for i := range out {
 		out[i].Start <<= q.shift
+	}
+	return out
+}
+
+// wordQueue keeps a write buffer's accepted word addresses in arrival
+// order for drains that count their words per block: a row of results is
+// copied at once, its -1 slots kept and skipped when taken. A systolic
+// array's skewed output rows put neighbouring results a block apart, so
+// a list of blocks would hold an entry per word anyway; a row's copy
+// costs less than an entry per word, and the drain merges the blocks.
+type wordQueue struct {
+	shift uint
+	a     []int64
+	head  int
+	bq    blockQueue // merges, for take
+}
+
+// pushRow appends a row of addresses (-1: no result).
+func (q *wordQueue) pushRow(row []int64) {
+	q.room(len(row))
+	q.a = append(q.a, row...)
+}
+
+// push appends one address.
+func (q *wordQueue) push(a int64) {
+	q.room(1)
+	q.a = append(q.a, a)
+}
+
+// room reuses the space taken words left when n more would not fit.
+func (q *wordQueue) room(n int) {
+	if len(q.a)+n > cap(q.a) && q.head >= len(q.a)/4 {
+		q.a = append(q.a[:0], q.a[q.head:]...)
+		q.head = 0
+	}
+}
+
+// reset drops everything.
+func (q *wordQueue) reset() { q.a, q.head = q.a[:0], 0 }
+
+// take removes the oldest n words and returns them per block, in
+// address order.
+func (q *wordQueue) take(n int64) []protocol.WordBlock {
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	i := q.head
+	for ; n > 0 && i < len(q.a); i++ {
+		if a := q.a[i]; a >= 0 {
+			blk := a >> q.shift
+			lo, hi = min(lo, blk), max(hi, blk)
+			n--
+		}
+	}
+	part := q.a[q.head:i]
+	q.head = i
+	if lo > hi {
+		return nil
+	}
+	span := hi - lo + 1
+	if span > 4*int64(len(part))+1024 { // far apart: sort them
+		bs := make([]protocol.WordBlock, 0, len(part))
+		for _, a := range part {
+			if a >= 0 {
+				bs = append(bs, protocol.WordBlock{Start: a >> q.shift, Words: 1})
+			}
+		}
+		q.bq.shift = q.shift
+		return q.bq.blocks(bs, nil)
+	}
+	if int64(cap(q.bq.scratch)) < span {
+		q.bq.scratch = make([]int64, span)
+	}
+	tab := q.bq.scratch[:span]
+	used := 0
+	for _, a := range part {
+		if a < 0 {
+			continue
+		}
+		j := a>>q.shift - lo
+		if tab[j] == 0 {
+			used++
+		}
+		tab[j]++
+	}
+	out := make([]protocol.WordBlock, 0, used)
+	for j, w := range tab {
+		if w != 0 {
+			out = append(out, protocol.WordBlock{Start: (lo + int64(j)) << q.shift, Words: w})
+			tab[j] = 0
+		}
 	}
 	return out
 }

@@ -35,9 +35,10 @@ func perBlock(rs []protocol.AddrRange, shift uint) []protocol.WordBlock {
 }
 
 // TestBlockQueueMatchesRanges: whatever the addresses (clustered, a
-// block apart, scattered far apart, repeated), the dense table or the
-// list, and however drains cut them, a blockQueue gives per block exactly
-// the words a rangeQueue gives as ranges.
+// block apart, scattered far apart, repeated), with the dense table or
+// the list, a blockQueue gives per block exactly the words a rangeQueue
+// gives as ranges; and a wordQueue, however drains cut its rows (with
+// -1 slots), gives per block exactly the words a rangeQueue's take does.
 func TestBlockQueueMatchesRanges(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	gens := map[string]func() int64{
@@ -54,23 +55,41 @@ func TestBlockQueueMatchesRanges(t *testing.T) {
 				}
 				var rq rangeQueue
 				for round := range 40 {
-					n := 1 + rng.Intn(500)
-					for range n {
+					for range 1 + rng.Intn(500) {
 						a := gen()
 						bq.push(a)
 						rq.push(a)
 					}
-					var got []protocol.WordBlock
-					var want []protocol.WordBlock
-					if dense || round%5 == 4 {
-						got, want = bq.all(), perBlock(rq.all(), shift)
-					} else {
-						k := int64(rng.Intn(n + 50))
-						got, want = bq.take(k), perBlock(rq.take(k), shift)
-					}
-					if !reflect.DeepEqual(got, want) {
+					if got, want := bq.all(), perBlock(rq.all(), shift); !reflect.DeepEqual(got, want) {
 						t.Fatalf("%s shift %d dense %v round %d: blocks\n%v\nwant\n%v", name, shift, dense, round, got, want)
 					}
+				}
+			}
+			wq := &wordQueue{shift: shift}
+			var rq rangeQueue
+			for round := range 60 {
+				n := 0
+				for range rng.Intn(40) {
+					row := make([]int64, 1+rng.Intn(12))
+					for i := range row {
+						row[i] = -1
+						if rng.Intn(5) > 0 {
+							row[i] = gen()
+							rq.push(row[i])
+							n++
+						}
+					}
+					if rng.Intn(4) == 0 {
+						for _, a := range row {
+							wq.push(a)
+						}
+					} else {
+						wq.pushRow(row)
+					}
+				}
+				k := int64(rng.Intn(n + 20))
+				if got, want := wq.take(k), perBlock(rq.take(k), shift); !reflect.DeepEqual(got, want) {
+					t.Fatalf("wordQueue %s shift %d round %d: take(%d) blocks\n%v\nwant\n%v", name, shift, round, k, got, want)
 				}
 			}
 		}

@@ -25,13 +25,13 @@ type WriteBuffer struct {
 
 	free     int64
 	drainEnd int64
-	lineFill int64       // words in the current (uncommitted) line
-	lineAddr []int64     // its addresses, when tracing
-	lines    []int64     // committed, undrained lines: words each
-	linesA   [][]int64   // and their addresses, when tracing
-	addrs    bool        // drains carry the addresses they move
-	held     rangeQueue  // accepted addresses not drained yet, when addrs
-	heldBlk  *blockQueue // or their counts per block, when drains carry Blocks
+	lineFill int64      // words in the current (uncommitted) line
+	lineAddr []int64    // its addresses, when tracing
+	lines    []int64    // committed, undrained lines: words each
+	linesA   [][]int64  // and their addresses, when tracing
+	addrs    bool       // drains carry the addresses they move
+	held     rangeQueue // accepted addresses not drained yet, when addrs
+	heldBlk  *wordQueue // or the addresses counted per block, when drains carry Blocks
 
 	// the request being served
 	req              *protocol.WriteReq
@@ -113,7 +113,7 @@ func (b *WriteBuffer) handle(msg sim.Msg) {
 		b.lines, b.linesA = b.lines[:0], b.linesA[:0]
 		b.held.all()
 		if b.heldBlk != nil {
-			b.heldBlk.all()
+			b.heldBlk.reset()
 		}
 		b.stats = WriteStats{}
 		b.final, b.finalDrain, b.drained = false, false, false
@@ -260,11 +260,7 @@ func (b *WriteBuffer) acceptRow(addrs []int64) bool {
 		return false
 	}
 	if b.heldBlk != nil {
-		for _, a := range addrs {
-			if a >= 0 {
-				b.heldBlk.push(a)
-			}
-		}
+		b.heldBlk.pushRow(addrs)
 	} else if b.addrs {
 		for _, a := range addrs {
 			if a >= 0 {
