@@ -222,12 +222,11 @@ func (q *wordQueue) reset() { q.a, q.head = q.a[:0], 0 }
 // take removes the oldest n words and returns them per block, in
 // address order.
 func (q *wordQueue) take(n int64) []protocol.WordBlock {
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64) // addresses
 	i := q.head
 	for ; n > 0 && i < len(q.a); i++ {
 		if a := q.a[i]; a >= 0 {
-			blk := a >> q.shift
-			lo, hi = min(lo, blk), max(hi, blk)
+			lo, hi = min(lo, a), max(hi, a)
 			n--
 		}
 	}
@@ -236,6 +235,7 @@ func (q *wordQueue) take(n int64) []protocol.WordBlock {
 	if lo > hi {
 		return nil
 	}
+	lo, hi = lo>>q.shift, hi>>q.shift // blocks
 	span := hi - lo + 1
 	if span > 4*int64(len(part))+1024 { // far apart: sort them
 		bs := make([]protocol.WordBlock, 0, len(part))
