@@ -99,7 +99,7 @@ var targets = []target{
 	// A real memory (npusim's DRAMsim3-exact model) in the loop, against
 	// the ideal channel on the same run: AlexNet Conv1, full AlexNet, and
 	// ResNet-50 with SCALE-Sim google.cfg's buffers (6/6/2 MB; with
-	// scale.cfg's 64 kB ResNet-50 is 99.5% stalls, 7G words over DRAM).
+	// scale.cfg's 64 kB ResNet-50 is 99% stalls, 7.4G words over DRAM).
 	{name: "alexnet_part_ws_user10_ddr4", cfg: "testdata/golden/alexnet_part_32x32_ws_user10/scale.cfg",
 		topo: "testdata/golden/alexnet_part_32x32_ws_user10/topology.csv", dram: "ddr4", quick: true,
 		goal: goal{seconds: 1, vsIdeal: 3}},
