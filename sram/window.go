@@ -409,6 +409,9 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 		// and the ring made alexnet_part_32x32_ws_user10 ~10% slower.
 
 		dense, lo := t.dense, t.lo
+		if blk != nil && len(blk.cnt) > 0 {
+			return lc.scanDenseBlocks(cells, left, dense, lo, v, missed, &found)
+		}
 		for k, a := range cells {
 			if a < 0 {
 				continue
@@ -441,6 +444,36 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 			blk.push(a)
 		} else if w.addrs {
 			w.entering.push(a)
+		}
+		if taken++; taken == left {
+			return k + 1, taken
+		}
+	}
+	return len(cells), taken
+}
+
+// scanDenseBlocks is scan's dense case for a window that counts entering
+// words per block in a table (blockQueue.useDense): a loop of its own,
+// with the table in locals, as it runs once per word a fill brings.
+func (lc *lineCursor) scanDenseBlocks(cells []int64, left int64, dense []int64, lo, v, missed int64, found *bool) (used int, taken int64) {
+	q := lc.w.blk
+	cnt, base, shift, touched := q.cnt, q.base, q.shift, q.touched
+	f := false
+	defer func() { q.touched, *found = touched, *found || f }()
+	for k, a := range cells {
+		if a < 0 {
+			continue
+		}
+		dense[a-lo] = v
+		f = f || a == missed
+		b := a >> shift
+		if i := uint64(b - base); i < uint64(len(cnt)) {
+			if cnt[i] == 0 {
+				touched = append(touched, b)
+			}
+			cnt[i]++
+		} else {
+			q.push(a) // outside the table: the list
 		}
 		if taken++; taken == left {
 			return k + 1, taken
