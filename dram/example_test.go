@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"github.com/npusim/npusim/components"
+	"github.com/npusim/npusim/components/protocol"
 	"github.com/npusim/npusim/dram"
+	"github.com/npusim/npusim/dram/dramsim"
 	"github.com/npusim/npusim/systolic"
 	"github.com/sarchlab/akita/v3/sim"
 )
@@ -48,4 +50,16 @@ func ExampleBuildMemory() {
 	// 8 x HBM2 2 Gb/s/pin, 128-bit channel (32 GB/s); timing: JEDEC JESD235A; as DRAMsim3 configs/HBM2_8Gb_x128.ini
 	// stalled: true
 	// ifmap bytes = words: true requests: true
+}
+
+// A Controller says it serves bursts in aligned blocks of its request
+// size (protocol.BlockServer), so the buffers in front of it count their
+// words per block (BurstReq.Blocks) instead of listing address ranges.
+func ExampleController_BurstBlockBytes() {
+	engine := sim.NewSerialEngine()
+	cfg, _ := dramsim.Preset("hbm2")
+	ctrl := dram.MakeControllerBuilder().WithEngine(engine).WithConfig(cfg).WithAcceleratorFreq(1 * sim.GHz).Build("Mem")
+	var s protocol.BlockServer = ctrl
+	fmt.Println(s.BurstBlockBytes(), "bytes per block at", float64(s.BurstFreq())/1e6, "MHz")
+	// Output: 64 bytes per block at 1000 MHz
 }
