@@ -89,9 +89,14 @@ type Controller struct {
 
 	// t0 is the engine time of the memory's cycle 0; unset (after Reset)
 	// until the first message sets it.
-	t0        sim.VTimeInSec
-	t0Set     bool
-	scratch   []int64 // splitRangesInto's table
+	t0      sim.VTimeInSec
+	t0Set   bool
+	scratch []int64 // splitRangesInto's table
+	payload []int64 // a burst's payload per block, while it is paced
+	// spare holds finished streams, whose slices the next messages reuse:
+	// a layer takes tens of thousands of bursts, and their block and
+	// arrival lists were most of the controller's garbage.
+	spare     []*ctrlStream
 	stats     map[sim.Port]*srcStats
 	dramSince dramsim.Stats // the memory's counts at the last ResetStats
 	// tracers are where the DRAM trace rows of each sender's bursts go
@@ -436,7 +441,7 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 			tracing.TraceReqReceive(msg, c)
 		}
 	}
-	s := &ctrlStream{msg: msg, seq: c.seq, lastDone: -1}
+	s := c.newStream(msg)
 	if p := msg.Meta().Src; p != nil {
 		s.src = p.Name()
 	}
@@ -461,10 +466,10 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 	}
 	switch m := msg.(type) {
 	case *mem.ReadReq:
-		s.blocks = c.blocksOf(m.Address, m.AccessByteSize)
+		s.blocks = c.blocksOf(s.blocks, m.Address, m.AccessByteSize)
 	case *mem.WriteReq:
 		s.write = true
-		s.blocks = c.blocksOf(m.Address, uint64(len(m.Data)))
+		s.blocks = c.blocksOf(s.blocks, m.Address, uint64(len(m.Data)))
 		if c.storage != nil {
 			if err := c.storage.Write(m.Address, m.Data); err != nil {
 				panic(fmt.Sprintf("dram: controller %s: %v", c.Name(), err))
@@ -475,25 +480,24 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 			panic(fmt.Sprintf("dram: controller %s got a burst but has no accelerator clock (WithAcceleratorFreq)", c.Name()))
 		}
 		s.burst, s.write = m, m.Write
-		var payload []int64
 		if m.Blocks != nil {
-			s.blocks, payload, s.words = c.splitBlocks(m.Blocks, m.BlockWords)
+			s.blocks, c.payload, s.words = c.splitBlocksInto(m.Blocks, m.BlockWords, s.blocks, c.payload)
 		} else {
-			s.blocks, payload, s.words = splitRangesInto(m.Ranges, c.wordBytes, c.reqBytes, &c.scratch)
+			s.blocks, c.payload, s.words = splitRangesInto(m.Ranges, c.wordBytes, c.reqBytes, &c.scratch, s.blocks, c.payload)
 		}
 		if len(s.blocks) == 0 {
 			c.answerBurst(s, m.At+int64(m.Lines), now)
+			c.recycle(s)
 			return true
 		}
-		s.arrival = c.paceBurst(m, payload, first)
+		s.arrival = c.paceBurst(m, c.payload, first, s.arrival)
 	default:
 		panic(fmt.Sprintf("dram: controller %s got %T, expects mem.ReadReq, mem.WriteReq or protocol.BurstReq", c.Name(), msg))
 	}
-	if s.arrival == nil {
-		s.arrival = make([]int64, len(s.blocks))
+	if s.burst == nil {
 		at := max(first, c.dramCycle(now))
-		for i := range s.arrival {
-			s.arrival[i] = at
+		for range s.blocks {
+			s.arrival = append(s.arrival, at)
 		}
 	}
 	if b := s.burst; b != nil && b.Data != nil && c.tracers[b.Src] != nil {
@@ -512,14 +516,14 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 	return true
 }
 
-// blocksOf lists the requests of [addr, addr+size): one per request block
-// it touches, the first at addr itself (DRAMsim3 keys transactions by the
-// full byte address, so a 64-byte request in the second half of a 128-byte
-// LPDDR4 block stays a request of its own), the others at block starts.
-func (c *Controller) blocksOf(addr, size uint64) []uint64 {
+// blocksOf lists the requests of [addr, addr+size), in the array of
+// blocks: one per request block it touches, the first at addr itself
+// (DRAMsim3 keys transactions by the full byte address, so a 64-byte
+// request in the second half of a 128-byte LPDDR4 block stays a request of
+// its own), the others at block starts.
+func (c *Controller) blocksOf(blocks []uint64, addr, size uint64) []uint64 {
 	end := addr + max(size, 1)
-	blocks := make([]uint64, 0, (end-addr+2*c.reqBytes-1)/c.reqBytes)
-	blocks = append(blocks, addr)
+	blocks = append(blocks[:0], addr)
 	for b := addr&^(c.reqBytes-1) + c.reqBytes; b < end; b += c.reqBytes {
 		blocks = append(blocks, b)
 	}
@@ -558,13 +562,13 @@ func (c *Controller) SetSenderRate(src sim.Port, requestsPerCycle, bytesPerCycle
 // paceBurst returns the DRAM cycle each block of a burst is offered from:
 // the accelerator cycle its sender lets it go (no earlier than Origin+At,
 // RequestsPerCycle per cycle, the interface rate), in DRAM cycles, and no
-// earlier than first.
-func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int64) []int64 {
+// earlier than first, in the array of arr.
+func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int64, arr []int64) []int64 {
 	p := c.pacer(m.Src)
 	perCycle, bpc := p.perCycle, p.bytesPerCyc
 	start := m.Origin + m.At
-	arr := make([]int64, len(payload))
-	for k, bytes := range payload {
+	arr = arr[:0]
+	for _, bytes := range payload {
 		slot := start
 		if bpc > 0 {
 			from := max(p.ifaceFree, start*bpc)
@@ -582,7 +586,7 @@ func (c *Controller) paceBurst(m *protocol.BurstReq, payload []int64, first int6
 		}
 		p.count++
 		// The first DRAM cycle at or after the accelerator cycle's time.
-		arr[k] = max(first, c.dramCycle(c.accelTime(slot)))
+		arr = append(arr, max(first, c.dramCycle(c.accelTime(slot))))
 	}
 	return arr
 }
@@ -602,12 +606,17 @@ func (c *Controller) BurstBlockBytes() int { return int(c.reqBytes) }
 // block larger than a request block cannot say which requests its words
 // fall in: the sender was built for another memory.
 func (c *Controller) splitBlocks(bs []protocol.WordBlock, blockWords int64) (blocks []uint64, payload []int64, words int64) {
+	return c.splitBlocksInto(bs, blockWords, nil, nil)
+}
+
+// splitBlocksInto is splitBlocks reusing the arrays of blocks and payload.
+func (c *Controller) splitBlocksInto(bs []protocol.WordBlock, blockWords int64, blocks []uint64, payload []int64) ([]uint64, []int64, int64) {
+	var words int64
+	blocks, payload = blocks[:0], payload[:0]
 	if blockWords <= 0 || uint64(blockWords)*c.wordBytes > c.reqBytes || c.reqBytes%(uint64(blockWords)*c.wordBytes) != 0 {
 		panic(fmt.Sprintf("dram: controller %s serves %d-byte blocks, a burst counts its %d-byte words per block of %d words",
 			c.Name(), c.reqBytes, c.wordBytes, blockWords))
 	}
-	blocks = make([]uint64, 0, len(bs))
-	payload = make([]int64, 0, len(bs))
 	for _, b := range bs {
 		if b.Words <= 0 {
 			continue
@@ -634,15 +643,18 @@ func (c *Controller) splitBlocks(bs []protocol.WordBlock, blockWords int64) (blo
 // moves it twice over its interface).
 func splitRanges(ranges []protocol.AddrRange, wordBytes, reqBytes uint64) (blocks []uint64, payload []int64, words int64) {
 	var scratch []int64
-	return splitRangesInto(ranges, wordBytes, reqBytes, &scratch)
+	return splitRangesInto(ranges, wordBytes, reqBytes, &scratch, nil, nil)
 }
 
-// splitRangesInto is splitRanges with a scratch table it may grow. A
+// splitRangesInto is splitRanges with a scratch table it may grow,
+// reusing the arrays of blocks and payload. A
 // buffer's burst lists its words as many short ranges, not in address
 // order (often one per word); when the blocks they touch lie close
 // together, a table of the blocks in that span, filled in one pass, sorts
 // and merges them in linear time.
-func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, scratch *[]int64) (blocks []uint64, payload []int64, words int64) {
+func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, scratch *[]int64, blocks []uint64, payload []int64) ([]uint64, []int64, int64) {
+	var words int64
+	blocks, payload = blocks[:0], payload[:0]
 	lo, hi := uint64(math.MaxUint64), uint64(0)   // block indices
 	shift := uint(bits.TrailingZeros64(reqBytes)) // a power of two
 	n := 0
@@ -659,7 +671,7 @@ func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, sc
 		n++
 	}
 	if n == 0 {
-		return nil, nil, 0
+		return blocks, payload, 0
 	}
 	span := hi - lo + 1
 	if span <= 1<<22 && span <= 16*uint64(n)+1024 {
@@ -690,8 +702,7 @@ func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, sc
 				tab[blk-lo] = x + int64(min(b, (blk+1)<<shift)-max(a, blk<<shift))
 			}
 		}
-		blocks = make([]uint64, 0, used)
-		payload = make([]int64, 0, used)
+		blocks, payload = slices.Grow(blocks, used), slices.Grow(payload, used)
 		for i, x := range tab {
 			if x != 0 {
 				blocks = append(blocks, (lo+uint64(i))*reqBytes)
@@ -847,6 +858,28 @@ func (c *Controller) finish(s *ctrlStream) {
 	}
 	c.slots[s.id] = nil
 	c.freeSlots = append(c.freeSlots, s.id)
+	c.recycle(s)
+}
+
+// newStream returns a stream for msg, with the emptied slices of a
+// finished one when there is one.
+func (c *Controller) newStream(msg sim.Msg) *ctrlStream {
+	n := len(c.spare)
+	if n == 0 {
+		return &ctrlStream{msg: msg, seq: c.seq, lastDone: -1}
+	}
+	s := c.spare[n-1]
+	c.spare[n-1] = nil
+	c.spare = c.spare[:n-1]
+	*s = ctrlStream{msg: msg, seq: c.seq, lastDone: -1, blocks: s.blocks[:0], arrival: s.arrival[:0]}
+	return s
+}
+
+// recycle keeps a stream that is answered and referenced no more (not in
+// slots nor pending) for newStream; it drops the message.
+func (c *Controller) recycle(s *ctrlStream) {
+	*s = ctrlStream{blocks: s.blocks, arrival: s.arrival}
+	c.spare = append(c.spare, s)
 }
 
 // answerBurst queues a burst's answer to leave one accelerator cycle
