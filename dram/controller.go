@@ -125,6 +125,7 @@ type ctrlStream struct {
 	lastDone    int64    // DRAM cycle of the latest completion
 	burst       *protocol.BurstReq
 	words       int64
+	st          *srcStats // the sender's (looked up once: a port is an interface key)
 	// done is the DRAM cycle each block completed, kept only for a burst
 	// whose rows are traced (traceBurst).
 	done []int64
@@ -348,7 +349,10 @@ func (c *Controller) finishStats(st *srcStats) ControllerStats {
 
 // ResetStats starts new statistics (a new layer).
 func (c *Controller) ResetStats() {
-	c.stats = map[sim.Port]*srcStats{}
+	// In place: the streams being served point at their sender's.
+	for _, st := range c.stats {
+		*st = srcStats{}
+	}
 	c.dramSince = c.model.Stats()
 }
 
@@ -445,6 +449,7 @@ func (c *Controller) receive(now sim.VTimeInSec) bool {
 	if p := msg.Meta().Src; p != nil {
 		s.src = p.Name()
 	}
+	s.st = c.srcStats(msg.Meta().Src)
 	c.seq++
 	if !c.t0Set {
 		// The memory's cycle 0: the cycle the layer's first burst was
@@ -785,9 +790,11 @@ func (c *Controller) offer(t int64) {
 		}
 		k := s.next
 		s.next++
-		if s.next == len(s.blocks) {
+		if h := c.pending; s.next == len(s.blocks) {
 			heap.Pop(&c.pending)
-		} else {
+		} else if len(h) > 1 && (h.Less(1, 0) || len(h) > 2 && h.Less(2, 0)) {
+			// Most requests leave their stream first in line: Fix only
+			// when a child now comes first.
 			heap.Fix(&c.pending, 0)
 		}
 		s.outstanding++
@@ -808,7 +815,7 @@ func (c *Controller) complete(s *ctrlStream, k int, done int64) {
 	s.outstanding--
 	s.lastDone = max(s.lastDone, done)
 	lat := done - s.arrival[k]
-	st := c.srcStats(s.msg.Meta().Src)
+	st := s.st
 	st.s.Requests++
 	st.s.ReqBytes += int64(c.reqBytes)
 	st.s.LatencySum += lat
@@ -843,15 +850,15 @@ func (c *Controller) finish(s *ctrlStream) {
 		}
 		rsp := mem.DataReadyRspBuilder{}.WithSrc(m.Dst).WithDst(m.Src).WithRspTo(m.ID).WithData(data).Build()
 		c.queueRsp(rsp, s.msg, at)
-		c.srcStats(m.Src).s.Messages++
+		s.st.s.Messages++
 	case *mem.WriteReq:
 		rsp := mem.WriteDoneRspBuilder{}.WithSrc(m.Dst).WithDst(m.Src).WithRspTo(m.ID).Build()
 		c.queueRsp(rsp, s.msg, at)
-		c.srcStats(m.Src).s.Messages++
+		s.st.s.Messages++
 	case *protocol.BurstReq:
 		// The accelerator cycle at or after the DRAM completion.
 		done := int64(math.Ceil(float64(at)*float64(c.accelFreq)-1e-6)) - m.Origin
-		st := &c.srcStats(m.Src).s
+		st := &s.st.s
 		st.Words += s.words
 		st.Bytes += s.words * int64(c.wordBytes)
 		c.answerBurst(s, done, 0)
@@ -900,7 +907,7 @@ func (c *Controller) answerBurst(s *ctrlStream, done int64, now sim.VTimeInSec) 
 		c.traceBurst(t, s, m)
 	}
 	c.queueRsp(rsp, m, max(now, c.accelTime(m.Origin+done-1)))
-	c.srcStats(m.Src).s.Bursts++
+	s.st.s.Bursts++
 }
 
 type heldRsp struct {
