@@ -1036,6 +1036,7 @@ type qsum struct {
 	n      int32 // entries
 	rd, wr int32 // index of the first READ / eligible WRITE hit, or -1
 	pre    bool  // the head misses and may precharge
+	hit    bool  // an entry hits the open row
 }
 
 // summarize remakes the summary of PER_BANK queue q.
@@ -1060,10 +1061,44 @@ func (c *channel) summarize(q int) {
 			}
 		}
 		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
+		s.hit = hit
 	}
 	c.sum[q] = s
+	c.setSel(q, s)
+}
+
+// summarizeAppend updates the summary of PER_BANK queue q for a new last
+// entry (enqueue), without a pass over the others: an entry behind them
+// changes none of their roles, it can only be the first READ or eligible
+// WRITE hit, or the first hit at all.
+func (c *channel) summarizeAppend(q int) {
+	queue := c.queues[q]
+	s := c.sum[q]
+	s.n = int32(len(queue))
+	if b := &c.banks[q]; b.open {
+		i := len(queue) - 1
+		if e := queue[i]; e.row == b.row {
+			s.hit = true
+			switch {
+			case !e.kind.isWrite():
+				if s.rd < 0 {
+					s.rd = int32(i)
+				}
+			case s.wr < 0 && !c.rwDependency(queue, i):
+				s.wr = int32(i)
+			}
+		}
+		s.pre = queue[0].row != b.row && (!s.hit || b.hits >= 4)
+	}
+	c.sum[q] = s
+	c.setSel(q, s)
+}
+
+// setSel sets sel[q] from queue q's summary s.
+func (c *channel) setSel(q int, s qsum) {
+	b := &c.banks[q]
 	sel := uint8(0)
-	if !b.open && len(queue) > 0 {
+	if !b.open && s.n > 0 {
 		sel = uint8(4 + b.rank)
 	} else if b.open && !s.pre {
 		if s.rd >= 0 {
@@ -1426,7 +1461,7 @@ func (c *channel) enqueue(tr *trans, t int64) {
 		c.writeBuf.fits -= c.writeBuf.want[tr.q]
 	}
 	if !c.cfg.PerRank {
-		c.summarize(int(tr.q))
+		c.summarizeAppend(int(tr.q))
 	}
 	// A new last entry cannot make an earlier one ready sooner (R6.3 and
 	// R6.4 only look at entries before it, or add row hits that keep a
