@@ -175,16 +175,24 @@ type Model struct {
 	pendingWrites  int    // writes buffered (all channels) whose WRITE has not issued
 	wlo, whi       uint64 // bounds on their addresses (reset when none is left)
 	free           []*trans
-	chanMask       uint64
+	chanMask       uint64 // an address's channel bits, shifted down by chanShift
 	chanShift      uint
 	cmdQSize       int
 	tqs            int
 	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
+	// unstable says a channel may act in the cycle after the last Tick (or
+	// took a request since); soonest is the least nextAt of the others.
+	// Tick keeps them so that NextCycle need not look at every channel.
+	unstable bool
+	soonest  int64
 }
 
 // NewModel returns an idle memory for cfg, at cycle 0.
 func NewModel(cfg *Config) *Model {
-	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize}
+	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize,
+		unstable: true}
+	f := cfg.fields[fCh]
+	m.chanShift, m.chanMask = cfg.shift+f.pos, 1<<f.width-1
 	m.buildTiming()
 	for i := range cfg.Channels {
 		m.channels = append(m.channels, newChannel(m, i))
@@ -392,9 +400,11 @@ func (m *Model) channelOf(addr uint64) *channel {
 	if len(m.channels) == 1 {
 		return m.channels[0]
 	}
-	f := m.cfg.fields[fCh]
-	i := int((addr >> m.cfg.shift >> f.pos) & (1<<f.width - 1))
-	return m.channels[i%len(m.channels)]
+	i := int(addr >> m.chanShift & m.chanMask)
+	if i >= len(m.channels) {
+		i %= len(m.channels)
+	}
+	return m.channels[i]
 }
 
 // WillAccept reports whether the memory takes a request now (R5.1): its
@@ -414,7 +424,7 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 // OnRead reports with id.
 func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	c := m.channelOf(addr)
-	c.stable = false
+	c.stable, m.unstable = false, true
 	c.quietStop = -2
 	c.schedIdle = false
 	m.progress = t
@@ -490,24 +500,27 @@ func (m *Model) release(tr *trans) { m.free = append(m.free, tr) }
 // happen in it. Cycles must increase; a cycle may be skipped only if
 // NextCycle said nothing happens in it.
 func (m *Model) Tick(t int64) {
+	unstable, n := false, int64(never)
 	for _, c := range m.channels {
 		if !c.stable || t >= c.nextAt || m.noSkip {
 			c.tick(t)
 		}
+		if c.stable {
+			n = min(n, c.nextAt)
+		} else {
+			unstable = true
+		}
 	}
+	m.unstable, m.soonest = unstable, n
 }
 
 // NextCycle returns the first cycle after t at which something can happen
 // in the memory if no request is added (never: nothing will).
 func (m *Model) NextCycle(t int64) int64 {
-	n := int64(never)
-	for _, c := range m.channels {
-		if !c.stable || m.noSkip {
-			return t + 1
-		}
-		n = min(n, c.nextAt)
+	if m.unstable || m.noSkip {
+		return t + 1
 	}
-	return n
+	return m.soonest
 }
 
 // nextRefresh is the first refresh trigger after t (R9.1).
