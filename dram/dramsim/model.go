@@ -180,22 +180,23 @@ type Model struct {
 	cmdQSize       int
 	tqs            int
 	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
-	// unstable says a channel may act in the cycle after the last Tick (or
-	// took a request since); soonest is the least nextAt of the others.
-	// Tick keeps them so that NextCycle need not look at every channel.
-	unstable bool
-	soonest  int64
+	// due[i] is the first cycle channel i must tick at: the one after its
+	// last tick (or a request it took) unless it is stable, else its
+	// nextAt; soonest is the least. One small array: a busy memory ticks
+	// at most cycles, most channels sleep through most of them.
+	due     []int64
+	soonest int64
 }
 
 // NewModel returns an idle memory for cfg, at cycle 0.
 func NewModel(cfg *Config) *Model {
-	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize,
-		unstable: true}
+	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize}
 	f := cfg.fields[fCh]
 	m.chanShift, m.chanMask = cfg.shift+f.pos, 1<<f.width-1
 	m.buildTiming()
 	for i := range cfg.Channels {
 		m.channels = append(m.channels, newChannel(m, i))
+		m.due = append(m.due, 0)
 	}
 	return m
 }
@@ -424,7 +425,8 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 // OnRead reports with id.
 func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	c := m.channelOf(addr)
-	c.stable, m.unstable = false, true
+	c.stable = false
+	m.due[c.id], m.soonest = t+1, min(m.soonest, t+1)
 	c.quietStop = -2
 	c.schedIdle = false
 	m.progress = t
@@ -500,27 +502,29 @@ func (m *Model) release(tr *trans) { m.free = append(m.free, tr) }
 // happen in it. Cycles must increase; a cycle may be skipped only if
 // NextCycle said nothing happens in it.
 func (m *Model) Tick(t int64) {
-	unstable, n := false, int64(never)
-	for _, c := range m.channels {
-		if !c.stable || t >= c.nextAt || m.noSkip {
+	n := int64(never)
+	for i, at := range m.due {
+		if at <= t || m.noSkip {
+			c := m.channels[i]
 			c.tick(t)
+			at = t + 1
+			if c.stable {
+				at = c.nextAt
+			}
+			m.due[i] = at
 		}
-		if c.stable {
-			n = min(n, c.nextAt)
-		} else {
-			unstable = true
-		}
+		n = min(n, at)
 	}
-	m.unstable, m.soonest = unstable, n
+	m.soonest = n
 }
 
 // NextCycle returns the first cycle after t at which something can happen
 // in the memory if no request is added (never: nothing will).
 func (m *Model) NextCycle(t int64) int64 {
-	if m.unstable || m.noSkip {
+	if m.noSkip {
 		return t + 1
 	}
-	return m.soonest
+	return max(m.soonest, t+1)
 }
 
 // nextRefresh is the first refresh trigger after t (R9.1).
@@ -528,6 +532,7 @@ func (m *Model) nextRefresh(t int64) int64 { return (t/m.interval + 1) * m.inter
 
 type channel struct {
 	m         *Model
+	id        int
 	cfg       *Config
 	banks     []bank
 	grpE      [][numCmd]int64 // per bank group: limits set by commands to other groups of its rank
@@ -606,7 +611,7 @@ type channel struct {
 
 func newChannel(m *Model, id int) *channel {
 	cfg := m.cfg
-	c := &channel{m: m, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
+	c := &channel{m: m, id: id, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
 		quietStop: -2, lastRW: numCmd}
 	c.banks = make([]bank, cfg.Ranks*cfg.Banks)
 	for i := range c.banks {
