@@ -425,11 +425,25 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 // OnRead reports with id.
 func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	c := m.channelOf(addr)
-	c.stable = false
-	m.due[c.id], m.soonest = t+1, min(m.soonest, t+1)
-	c.quietStop = -2
-	c.schedIdle = false
 	m.progress = t
+	wasStable := c.stable && !m.noSkip
+	done, known = m.add(c, addr, write, id, t)
+	c.quietStop = -2
+	if wasStable && c.schedWouldIdle() {
+		// A sleeping channel whose new transaction cannot move (its
+		// command queue is full) sleeps on: the next cycle would only
+		// find that schedule moves nothing, as the skipped ones did.
+		// A transaction moving is all a request changes for the ticks.
+		c.schedIdle = true
+		return done, known
+	}
+	c.stable, c.schedIdle = false, false
+	m.due[c.id], m.soonest = t+1, min(m.soonest, t+1)
+	return done, known
+}
+
+// add is Add on channel c, without the wake-up.
+func (m *Model) add(c *channel, addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	if write {
 		c.stats.Writes++
 		if c.pendingWr.get(addr) != nil {
@@ -758,9 +772,9 @@ func (c *channel) tick(t int64) {
 // at t+1 (every bound still holds: timing only moves later, and issue
 // bounded the queue it changed), and schedule would move nothing and
 // leave write_draining as it is, its source having no entry whose command
-// queue has room. Requests added at t make the channel tick at t+1
-// anyway. About half the ticks of a busy channel were such looks after a
-// command.
+// queue has room. A request added at t that can move makes the channel
+// tick at t+1 anyway (Add). About half the ticks of a busy channel were
+// such looks after a command.
 func (c *channel) quietNext(t int64) bool {
 	if len(c.refreshQ) > 0 || t+1 >= c.refreshAt {
 		return false
@@ -778,11 +792,19 @@ func (c *channel) quietNext(t int64) bool {
 			return false
 		}
 	}
+	return c.schedWouldIdle()
+}
+
+// schedWouldIdle reports whether schedule would move nothing and leave
+// write_draining as it is: it would not start draining the write buffer,
+// and its source has no entry whose command queue has room (it stops, at
+// a write that waits for a read, only at such an entry).
+func (c *channel) schedWouldIdle() bool {
 	src := &c.readQ
 	if !c.cfg.UnifiedQueue {
 		n := len(c.writeBuf.trs)
 		if c.draining == 0 && (n >= c.m.tqs || (n > 8 && c.queued == 0)) {
-			return false // the tick would start draining the write buffer
+			return false
 		}
 		if c.draining > 0 {
 			src = &c.writeBuf
