@@ -768,11 +768,11 @@ func (c *channel) tick(t int64) {
 
 // quietNext reports, at the end of a tick at t that changed the state,
 // whether the tick at t+1 could only find that nothing happens before
-// nextBound: no refresh is due or under way, no queue is due or comes due
-// at t+1 (every bound still holds: timing only moves later, and issue
-// bounded the queue it changed), and schedule would move nothing and
-// leave write_draining as it is, its source having no entry whose command
-// queue has room. A request added at t that can move makes the channel
+// nextBound: no refresh is due or under way, no queue is due (but for
+// its floor) or comes due at t+1 (every bound still holds: timing only
+// moves later, and issue bounded the queue it changed), and schedule
+// would move nothing and leave write_draining as it is, its source having
+// no entry whose command queue has room. A request added at t that can move makes the channel
 // tick at t+1 anyway (Add). About half the ticks of a busy channel were
 // such looks after a command.
 func (c *channel) quietNext(t int64) bool {
@@ -783,10 +783,14 @@ func (c *channel) quietNext(t int64) bool {
 		// A tick that served a refresh, or found the queues empty, did
 		// not drain the wheel.
 		c.drain(t)
-		for _, w := range c.due {
-			if w != 0 {
+		// A due queue whose floor comes after t+1 is what getCommand at
+		// t+1 would file at its floor without a look: file it now.
+		for q := c.nextDue(0); q >= 0; q = c.nextDue(q + 1) {
+			f := c.floors[c.sel[q]]
+			if f <= t+1 {
 				return false
 			}
+			c.setLB(q, f, t+1)
 		}
 		if c.nextBound(t) <= t+1 {
 			return false
