@@ -63,6 +63,7 @@ type Controller struct {
 	topBuf      int
 	cfg         *dramsim.Config // nil for a fixed-latency memory
 	model       timingModel
+	dm          *dramsim.Model // model when it is DRAMsim3's: called directly in the hot loop
 	newModel    func() timingModel
 	minLead     int64 // the fewest cycles from a request's acceptance to its completion
 	readLead    int64 // the same for a read not served from the write buffer
@@ -275,7 +276,7 @@ func (b ControllerBuilder) Build(name string) *Controller {
 		c.minLead, c.readLead = 2, int64(max(cfg.ReadDelay, 2))
 		c.room, c.freePerCyc = int64(cfg.Channels*cfg.TransQueueSize), int64(cfg.Channels)
 	}
-	c.model = c.newModel()
+	c.setModel(c.newModel())
 	c.TickingComponent = protocol.NewTickingComponent(name, b.engine, c.dramFreq, c)
 	c.topPort = sim.NewLimitNumMsgPort(c, b.topBuf, name+".Top")
 	c.AddPort("Top", c.topPort)
@@ -364,7 +365,7 @@ func (c *Controller) Reset() {
 	if c.Busy() {
 		panic(fmt.Sprintf("dram: controller %s reset while busy", c.Name()))
 	}
-	c.model = c.newModel()
+	c.setModel(c.newModel())
 	c.pending, c.slots, c.freeSlots = nil, nil, nil
 	c.pace = map[sim.Port]*pacer{}
 	c.evaluated, c.next, c.t0, c.t0Set = -1, math.MaxInt64, 0, false
@@ -756,11 +757,18 @@ func splitRangesInto(ranges []protocol.AddrRange, wordBytes, reqBytes uint64, sc
 func (c *Controller) advance(cur int64) {
 	for c.err == nil && c.next <= cur {
 		t := c.next
-		c.model.Tick(t)
-		c.offer(t)
+		var n int64
+		var busy bool
+		if dm := c.dm; dm != nil {
+			dm.Tick(t)
+			c.offer(t)
+			n, busy = dm.NextCycle(t), dm.Waiting() > 0
+		} else {
+			c.model.Tick(t)
+			c.offer(t)
+			n, busy = c.model.NextCycle(t), c.model.Waiting() > 0
+		}
 		c.evaluated = t
-		n := c.model.NextCycle(t)
-		busy := c.model.Waiting() > 0
 		if len(c.pending) > 0 {
 			if a := c.pending[0].arrival[c.pending[0].next]; a > t {
 				n = min(n, a)
@@ -785,7 +793,13 @@ func (c *Controller) offer(t int64) {
 			return
 		}
 		addr := s.blocks[s.next]
-		if !c.model.WillAccept(addr, s.write) {
+		var ok bool
+		if dm := c.dm; dm != nil {
+			ok = dm.WillAccept(addr, s.write)
+		} else {
+			ok = c.model.WillAccept(addr, s.write)
+		}
+		if !ok {
 			return
 		}
 		k := s.next
@@ -798,10 +812,23 @@ func (c *Controller) offer(t int64) {
 			heap.Fix(&c.pending, 0)
 		}
 		s.outstanding++
-		if done, known := c.model.Add(addr, s.write, int64(s.id)<<32|int64(k), t); known {
+		var done int64
+		var known bool
+		if dm := c.dm; dm != nil {
+			done, known = dm.Add(addr, s.write, int64(s.id)<<32|int64(k), t)
+		} else {
+			done, known = c.model.Add(addr, s.write, int64(s.id)<<32|int64(k), t)
+		}
+		if known {
 			c.complete(s, k, done)
 		}
 	}
+}
+
+// setModel makes m the memory's timing.
+func (c *Controller) setModel(m timingModel) {
+	c.model = m
+	c.dm, _ = m.(*dramsim.Model)
 }
 
 // readDone is the model's callback for a read whose data is scheduled.
