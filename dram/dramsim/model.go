@@ -580,6 +580,9 @@ type channel struct {
 	farMin int64
 	// sum[q] summarises PER_BANK queue q (see qsum).
 	sum []qsum
+	// nwr[q] counts the writes in command queue q: summarize stops once it
+	// has found what the entries it has not read can no longer change.
+	nwr []int32
 	// sel[q] says which floor bounds PER_BANK queue q: 1 if its only
 	// candidates are READs, 2 WRITEs, 3 both, 4+r if its bank (of rank r)
 	// is closed, else 0 (a PRECHARGE may come first). floors[sel] is then a
@@ -651,6 +654,7 @@ func newChannel(m *Model, id int) *channel {
 	c.farMin = never
 	c.refreshAt = m.interval
 	c.sum = make([]qsum, nq)
+	c.nwr = make([]int32, nq)
 	c.sel = make([]uint8, nq)
 	c.floors = make([]int64, 4+cfg.Ranks)
 	for i := range c.floors {
@@ -1090,6 +1094,10 @@ func (c *channel) summarize(q int) {
 	b := &c.banks[q]
 	if b.open && len(queue) > 0 {
 		hit := false
+		// Once the first READ hit is found, only a WRITE can change the
+		// summary, and the other way round.
+		nwr := c.nwr[q]
+		nrd := int32(len(queue)) - nwr
 		for i, e := range queue {
 			if e.row != b.row {
 				continue
@@ -1102,6 +1110,9 @@ func (c *channel) summarize(q int) {
 				}
 			case s.wr < 0 && !c.rwDependency(queue, i):
 				s.wr = int32(i)
+			}
+			if (s.rd >= 0 || nrd == 0) && (s.wr >= 0 || nwr == 0) {
+				break
 			}
 		}
 		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
@@ -1261,6 +1272,9 @@ func (c *channel) issue(cmd command, t int64) {
 			c.writeBuf.fits += c.writeBuf.want[cmd.q]
 		}
 		c.queued--
+		if cmd.kind.isWrite() {
+			c.nwr[cmd.q]--
+		}
 		c.schedIdle = false
 		m.progress = t
 	}
@@ -1500,6 +1514,9 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 func (c *channel) enqueue(tr *trans, t int64) {
 	wasRoom := c.room(tr.q)
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	if tr.write {
+		c.nwr[tr.q]++
+	}
 	if wasRoom && !c.room(tr.q) {
 		c.readQ.fits -= c.readQ.want[tr.q]
 		c.writeBuf.fits -= c.writeBuf.want[tr.q]
