@@ -1048,9 +1048,16 @@ func (c *Controller) wake(now sim.VTimeInSec) {
 // requests need a cycle per channel-slot. A request that would join one of
 // the same address takes no slot; when another stream not fully offered may
 // hold such an address, or reads may be served from the write buffer
-// (forward), there is no bound.
+// (forward), there is no bound. A DRAM says how many slots are free now:
+// while it is busy, few, and a message's last request is a cycle per
+// channel-slot away.
 func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
-	room := c.room
+	room, from := c.room, c.next
+	if c.dm != nil {
+		// The slots free at next, then at most one more per channel at
+		// each cycle from next on (the tick comes before the offers).
+		room, from = int64(c.dm.Room(s.write)), c.next-1
+	}
 	k := int64(len(s.blocks) - s.next)
 	if forward || k <= room {
 		return 0
@@ -1068,7 +1075,7 @@ func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
 		return 0
 	}
 	ch := c.freePerCyc
-	return c.next + (need-room+ch-1)/ch
+	return from + (need-room+ch-1)/ch
 }
 
 // readsFrom is a lower bound on the cycle the last of k reads of one

@@ -418,6 +418,20 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 	return len(c.readQ.trs) < m.tqs
 }
 
+// Room is the number of requests of a kind (writes, or reads) the
+// transaction queues of all channels take now, before any moves on.
+func (m *Model) Room(write bool) int {
+	n := 0
+	for _, c := range m.channels {
+		l := len(c.readQ.trs)
+		if write && !m.cfg.UnifiedQueue {
+			l = len(c.writeBuf.trs)
+		}
+		n += max(m.tqs-l, 0)
+	}
+	return n
+}
+
 // Add accepts a request in cycle t, after Tick(t) (R5.3, R5.4); the caller
 // checked WillAccept. A write completes at t+2 (posted), as does a read
 // served from the write buffer: for those known is true and done is the
