@@ -1069,8 +1069,11 @@ func (c *Controller) lastAccept(s *ctrlStream, forward bool) int64 {
 		}
 	}
 	// At most as many of its requests as there are addresses waiting can
-	// join one.
+	// join one; a write none, when no buffered write lies in its range.
 	need := k - int64(c.model.PendingCount(s.write))
+	if s.write && !c.model.MayForward(lo, hi) {
+		need = k
+	}
 	if need <= room {
 		return 0
 	}
