@@ -182,8 +182,9 @@ type Model struct {
 	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
 	// due[i] is the first cycle channel i must tick at: the one after its
 	// last tick (or a request it took) unless it is stable, else its
-	// nextAt; soonest is the least. One small array: a busy memory ticks
-	// at most cycles, most channels sleep through most of them.
+	// nextAt; soonest is the least. They are kept in one small array
+	// because a memory of many channels ticks at many cycles at which most
+	// of its channels have nothing to do.
 	due     []int64
 	soonest int64
 }
@@ -446,8 +447,8 @@ func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, kno
 	if wasStable && c.schedWouldIdle() {
 		// A sleeping channel whose new transaction cannot move (its
 		// command queue is full) sleeps on: the next cycle would only
-		// find that schedule moves nothing, as the skipped ones did.
-		// A transaction moving is all a request changes for the ticks.
+		// find that schedule moves nothing, as the skipped ones did (a
+		// request changes nothing else a tick reads).
 		c.schedIdle = true
 		return done, known
 	}
@@ -790,9 +791,9 @@ func (c *channel) tick(t int64) {
 // its floor) or comes due at t+1 (every bound still holds: timing only
 // moves later, and issue bounded the queue it changed), and schedule
 // would move nothing and leave write_draining as it is, its source having
-// no entry whose command queue has room. A request added at t that can move makes the channel
-// tick at t+1 anyway (Add). About half the ticks of a busy channel were
-// such looks after a command.
+// no entry whose command queue has room. A request added at t that can
+// move makes the channel tick at t+1 anyway (Add). About half the ticks of
+// a busy channel were such looks after a command.
 func (c *channel) quietNext(t int64) bool {
 	if len(c.refreshQ) > 0 || t+1 >= c.refreshAt {
 		return false
