@@ -503,9 +503,13 @@ func (m *Model) newTrans(c *channel, addr uint64, write bool) *trans {
 	}
 	cfg := m.cfg
 	loc := cfg.Decode(addr)
-	ids := tr.ids[:0]
-	*tr = trans{addr: addr, write: write, rank: int32(loc.Rank), bg: int32(loc.BankGroup),
-		row: int64(loc.Row), col: int64(loc.Column), ids: ids}
+	// Field by field (every field is set): a whole-struct store of a
+	// recycled transaction, which holds a slice, cost more than the rest
+	// of newTrans.
+	tr.addr, tr.write = addr, write
+	tr.rank, tr.bg = int32(loc.Rank), int32(loc.BankGroup)
+	tr.row, tr.col = int64(loc.Row), int64(loc.Column)
+	tr.ids = tr.ids[:0]
 	tr.bidx = int32(loc.Rank*cfg.Banks + loc.BankGroup*cfg.BanksPerGroup + loc.Bank)
 	if cfg.PerRank {
 		tr.q = int32(loc.Rank)
