@@ -175,19 +175,29 @@ type Model struct {
 	pendingWrites  int    // writes buffered (all channels) whose WRITE has not issued
 	wlo, whi       uint64 // bounds on their addresses (reset when none is left)
 	free           []*trans
-	chanMask       uint64
+	chanMask       uint64 // an address's channel bits, shifted down by chanShift
 	chanShift      uint
 	cmdQSize       int
 	tqs            int
 	noSkip         bool // tests: evaluate every cycle fully, no cached bounds
+	// due[i] is the first cycle channel i must tick at: the one after its
+	// last tick (or a request it took) unless it is stable, else its
+	// nextAt; soonest is the least. They are kept in one small array
+	// because a memory of many channels ticks at many cycles at which most
+	// of its channels have nothing to do.
+	due     []int64
+	soonest int64
 }
 
 // NewModel returns an idle memory for cfg, at cycle 0.
 func NewModel(cfg *Config) *Model {
 	m := &Model{cfg: cfg, interval: int64(cfg.RefreshInterval()), cmdQSize: cfg.CmdQueueSize, tqs: cfg.TransQueueSize}
+	f := cfg.fields[fCh]
+	m.chanShift, m.chanMask = cfg.shift+f.pos, 1<<f.width-1
 	m.buildTiming()
 	for i := range cfg.Channels {
 		m.channels = append(m.channels, newChannel(m, i))
+		m.due = append(m.due, 0)
 	}
 	return m
 }
@@ -392,9 +402,11 @@ func (m *Model) channelOf(addr uint64) *channel {
 	if len(m.channels) == 1 {
 		return m.channels[0]
 	}
-	f := m.cfg.fields[fCh]
-	i := int((addr >> m.cfg.shift >> f.pos) & (1<<f.width - 1))
-	return m.channels[i%len(m.channels)]
+	i := int(addr >> m.chanShift & m.chanMask)
+	if i >= len(m.channels) {
+		i %= len(m.channels)
+	}
+	return m.channels[i]
 }
 
 // WillAccept reports whether the memory takes a request now (R5.1): its
@@ -407,6 +419,20 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 	return len(c.readQ.trs) < m.tqs
 }
 
+// Room is the number of requests of a kind (writes, or reads) the
+// transaction queues of all channels take now, before any moves on.
+func (m *Model) Room(write bool) int {
+	n := 0
+	for _, c := range m.channels {
+		l := len(c.readQ.trs)
+		if write && !m.cfg.UnifiedQueue {
+			l = len(c.writeBuf.trs)
+		}
+		n += max(m.tqs-l, 0)
+	}
+	return n
+}
+
 // Add accepts a request in cycle t, after Tick(t) (R5.3, R5.4); the caller
 // checked WillAccept. A write completes at t+2 (posted), as does a read
 // served from the write buffer: for those known is true and done is the
@@ -414,10 +440,25 @@ func (m *Model) WillAccept(addr uint64, write bool) bool {
 // OnRead reports with id.
 func (m *Model) Add(addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	c := m.channelOf(addr)
-	c.stable = false
-	c.quietStop = -2
-	c.schedIdle = false
 	m.progress = t
+	wasStable := c.stable && !m.noSkip
+	done, known = m.add(c, addr, write, id, t)
+	c.quietStop = -2
+	if wasStable && c.schedWouldIdle() {
+		// A sleeping channel whose new transaction cannot move (its
+		// command queue is full) sleeps on: the next cycle would only
+		// find that schedule moves nothing, as the skipped ones did (a
+		// request changes nothing else a tick reads).
+		c.schedIdle = true
+		return done, known
+	}
+	c.stable, c.schedIdle = false, false
+	m.due[c.id], m.soonest = t+1, min(m.soonest, t+1)
+	return done, known
+}
+
+// add is Add on channel c, without the wake-up.
+func (m *Model) add(c *channel, addr uint64, write bool, id int64, t int64) (done int64, known bool) {
 	if write {
 		c.stats.Writes++
 		if c.pendingWr.get(addr) != nil {
@@ -462,9 +503,13 @@ func (m *Model) newTrans(c *channel, addr uint64, write bool) *trans {
 	}
 	cfg := m.cfg
 	loc := cfg.Decode(addr)
-	ids := tr.ids[:0]
-	*tr = trans{addr: addr, write: write, rank: int32(loc.Rank), bg: int32(loc.BankGroup),
-		row: int64(loc.Row), col: int64(loc.Column), ids: ids}
+	// Field by field (every field is set): a whole-struct store of a
+	// recycled transaction, which holds a slice, cost more than the rest
+	// of newTrans.
+	tr.addr, tr.write = addr, write
+	tr.rank, tr.bg = int32(loc.Rank), int32(loc.BankGroup)
+	tr.row, tr.col = int64(loc.Row), int64(loc.Column)
+	tr.ids = tr.ids[:0]
 	tr.bidx = int32(loc.Rank*cfg.Banks + loc.BankGroup*cfg.BanksPerGroup + loc.Bank)
 	if cfg.PerRank {
 		tr.q = int32(loc.Rank)
@@ -490,24 +535,29 @@ func (m *Model) release(tr *trans) { m.free = append(m.free, tr) }
 // happen in it. Cycles must increase; a cycle may be skipped only if
 // NextCycle said nothing happens in it.
 func (m *Model) Tick(t int64) {
-	for _, c := range m.channels {
-		if !c.stable || t >= c.nextAt || m.noSkip {
+	n := int64(never)
+	for i, at := range m.due {
+		if at <= t || m.noSkip {
+			c := m.channels[i]
 			c.tick(t)
+			at = t + 1
+			if c.stable {
+				at = c.nextAt
+			}
+			m.due[i] = at
 		}
+		n = min(n, at)
 	}
+	m.soonest = n
 }
 
 // NextCycle returns the first cycle after t at which something can happen
 // in the memory if no request is added (never: nothing will).
 func (m *Model) NextCycle(t int64) int64 {
-	n := int64(never)
-	for _, c := range m.channels {
-		if !c.stable || m.noSkip {
-			return t + 1
-		}
-		n = min(n, c.nextAt)
+	if m.noSkip {
+		return t + 1
 	}
-	return n
+	return max(m.soonest, t+1)
 }
 
 // nextRefresh is the first refresh trigger after t (R9.1).
@@ -515,6 +565,7 @@ func (m *Model) nextRefresh(t int64) int64 { return (t/m.interval + 1) * m.inter
 
 type channel struct {
 	m         *Model
+	id        int
 	cfg       *Config
 	banks     []bank
 	grpE      [][numCmd]int64 // per bank group: limits set by commands to other groups of its rank
@@ -548,6 +599,9 @@ type channel struct {
 	farMin int64
 	// sum[q] summarises PER_BANK queue q (see qsum).
 	sum []qsum
+	// nwr[q] counts the writes in command queue q: summarize stops once it
+	// has found what the entries it has not read can no longer change.
+	nwr []int32
 	// sel[q] says which floor bounds PER_BANK queue q: 1 if its only
 	// candidates are READs, 2 WRITEs, 3 both, 4+r if its bank (of rank r)
 	// is closed, else 0 (a PRECHARGE may come first). floors[sel] is then a
@@ -593,7 +647,7 @@ type channel struct {
 
 func newChannel(m *Model, id int) *channel {
 	cfg := m.cfg
-	c := &channel{m: m, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
+	c := &channel{m: m, id: id, cfg: cfg, pendingRd: newAddrMap(), pendingWr: newAddrMap(),
 		quietStop: -2, lastRW: numCmd}
 	c.banks = make([]bank, cfg.Ranks*cfg.Banks)
 	for i := range c.banks {
@@ -619,6 +673,7 @@ func newChannel(m *Model, id int) *channel {
 	c.farMin = never
 	c.refreshAt = m.interval
 	c.sum = make([]qsum, nq)
+	c.nwr = make([]int32, nq)
 	c.sel = make([]uint8, nq)
 	c.floors = make([]int64, 4+cfg.Ranks)
 	for i := range c.floors {
@@ -706,8 +761,17 @@ func (c *channel) tick(t int64) {
 	}
 	switch {
 	case active || moved:
-		c.stable = false
 		c.quietStop = -2
+		c.stable = false
+		if !m.noSkip && c.quietNext(t) {
+			// The next cycle would change nothing but look (R13.1): skip
+			// it, as if it had ticked and found nothing to do.
+			c.stable, c.schedIdle = true, true
+			c.nextAt = c.refreshAt
+			if c.queued > 0 {
+				c.nextAt = min(c.nextAt, c.nextBound(t))
+			}
+		}
 	case stopped && c.quietStop != t-1:
 		// The stop reset write_draining: the next cycle may choose the
 		// read queue (R13.1, item 4).
@@ -723,6 +787,57 @@ func (c *channel) tick(t int64) {
 		c.stable = true
 		c.nextAt = min(minAt, c.refreshAt)
 	}
+}
+
+// quietNext reports, at the end of a tick at t that changed the state,
+// whether the tick at t+1 could only find that nothing happens before
+// nextBound: no refresh is due or under way, no queue is due (but for
+// its floor) or comes due at t+1 (every bound still holds: timing only
+// moves later, and issue bounded the queue it changed), and schedule
+// would move nothing and leave write_draining as it is, its source having
+// no entry whose command queue has room. A request added at t that can
+// move makes the channel tick at t+1 anyway (Add). About half the ticks of
+// a busy channel were such looks after a command.
+func (c *channel) quietNext(t int64) bool {
+	if len(c.refreshQ) > 0 || t+1 >= c.refreshAt {
+		return false
+	}
+	if c.queued > 0 {
+		// A tick that served a refresh, or found the queues empty, did
+		// not drain the wheel.
+		c.drain(t)
+		// A due queue whose floor comes after t+1 is what getCommand at
+		// t+1 would file at its floor without a look: file it now.
+		for q := c.nextDue(0); q >= 0; q = c.nextDue(q + 1) {
+			f := c.floors[c.sel[q]]
+			if f <= t+1 {
+				return false
+			}
+			c.setLB(q, f, t+1)
+		}
+		if c.nextBound(t) <= t+1 {
+			return false
+		}
+	}
+	return c.schedWouldIdle()
+}
+
+// schedWouldIdle reports whether schedule would move nothing and leave
+// write_draining as it is: it would not start draining the write buffer,
+// and its source has no entry whose command queue has room (it stops, at
+// a write that waits for a read, only at such an entry).
+func (c *channel) schedWouldIdle() bool {
+	src := &c.readQ
+	if !c.cfg.UnifiedQueue {
+		n := len(c.writeBuf.trs)
+		if c.draining == 0 && (n >= c.m.tqs || (n > 8 && c.queued == 0)) {
+			return false
+		}
+		if c.draining > 0 {
+			src = &c.writeBuf
+		}
+	}
+	return src.fits == 0
 }
 
 // ready returns the command a queued entry needs now and the cycle it is
@@ -988,6 +1103,7 @@ type qsum struct {
 	n      int32 // entries
 	rd, wr int32 // index of the first READ / eligible WRITE hit, or -1
 	pre    bool  // the head misses and may precharge
+	hit    bool  // an entry hits the open row
 }
 
 // summarize remakes the summary of PER_BANK queue q.
@@ -997,6 +1113,10 @@ func (c *channel) summarize(q int) {
 	b := &c.banks[q]
 	if b.open && len(queue) > 0 {
 		hit := false
+		// Once the first READ hit is found, only a WRITE can change the
+		// summary, and the other way round.
+		nwr := c.nwr[q]
+		nrd := int32(len(queue)) - nwr
 		for i, e := range queue {
 			if e.row != b.row {
 				continue
@@ -1010,12 +1130,49 @@ func (c *channel) summarize(q int) {
 			case s.wr < 0 && !c.rwDependency(queue, i):
 				s.wr = int32(i)
 			}
+			if (s.rd >= 0 || nrd == 0) && (s.wr >= 0 || nwr == 0) {
+				break
+			}
 		}
 		s.pre = queue[0].row != b.row && (!hit || b.hits >= 4)
+		s.hit = hit
 	}
 	c.sum[q] = s
+	c.setSel(q, s)
+}
+
+// summarizeAppend updates the summary of PER_BANK queue q for a new last
+// entry (enqueue), without a pass over the others: an entry behind them
+// changes none of their roles, it can only be the first READ or eligible
+// WRITE hit, or the first hit at all.
+func (c *channel) summarizeAppend(q int) {
+	queue := c.queues[q]
+	s := c.sum[q]
+	s.n = int32(len(queue))
+	if b := &c.banks[q]; b.open {
+		i := len(queue) - 1
+		if e := queue[i]; e.row == b.row {
+			s.hit = true
+			switch {
+			case !e.kind.isWrite():
+				if s.rd < 0 {
+					s.rd = int32(i)
+				}
+			case s.wr < 0 && !c.rwDependency(queue, i):
+				s.wr = int32(i)
+			}
+		}
+		s.pre = queue[0].row != b.row && (!s.hit || b.hits >= 4)
+	}
+	c.sum[q] = s
+	c.setSel(q, s)
+}
+
+// setSel sets sel[q] from queue q's summary s.
+func (c *channel) setSel(q int, s qsum) {
+	b := &c.banks[q]
 	sel := uint8(0)
-	if !b.open && len(queue) > 0 {
+	if !b.open && s.n > 0 {
 		sel = uint8(4 + b.rank)
 	} else if b.open && !s.pre {
 		if s.rd >= 0 {
@@ -1134,6 +1291,9 @@ func (c *channel) issue(cmd command, t int64) {
 			c.writeBuf.fits += c.writeBuf.want[cmd.q]
 		}
 		c.queued--
+		if cmd.kind.isWrite() {
+			c.nwr[cmd.q]--
+		}
 		c.schedIdle = false
 		m.progress = t
 	}
@@ -1373,12 +1533,15 @@ func (c *channel) schedule(t int64) (moved, stopped bool) {
 func (c *channel) enqueue(tr *trans, t int64) {
 	wasRoom := c.room(tr.q)
 	c.queues[tr.q] = append(c.queues[tr.q], tr)
+	if tr.write {
+		c.nwr[tr.q]++
+	}
 	if wasRoom && !c.room(tr.q) {
 		c.readQ.fits -= c.readQ.want[tr.q]
 		c.writeBuf.fits -= c.writeBuf.want[tr.q]
 	}
 	if !c.cfg.PerRank {
-		c.summarize(int(tr.q))
+		c.summarizeAppend(int(tr.q))
 	}
 	// A new last entry cannot make an earlier one ready sooner (R6.3 and
 	// R6.4 only look at entries before it, or add row hits that keep a

@@ -273,3 +273,32 @@ func TestEnergy(t *testing.T) {
 		t.Errorf("energy %+v, want ACT 828, READ 804, background 38400 pJ", e)
 	}
 }
+
+// TestRoom: Room counts the free transaction slots of the kind over all
+// channels, as WillAccept sees them: each new read takes a read slot, a
+// merged read and a write take none of the read queue's.
+func TestRoom(t *testing.T) {
+	cfg, _ := Preset("hbm2")
+	m := NewModel(cfg)
+	total := cfg.Channels * cfg.TransQueueSize
+	if m.Room(false) != total || m.Room(true) != total {
+		t.Fatalf("idle: room %d reads, %d writes, want %d", m.Room(false), m.Room(true), total)
+	}
+	m.Tick(0)
+	var addrs []uint64
+	for a := uint64(0); len(addrs) < 3*cfg.TransQueueSize; a += 64 {
+		if !m.WillAccept(a, false) {
+			break
+		}
+		m.Add(a, false, int64(len(addrs)), 0)
+		addrs = append(addrs, a)
+	}
+	m.Add(addrs[0], false, -1, 0) // merges with the first
+	m.Add(1<<20, true, -2, 0)
+	if got, want := m.Room(false), total-len(addrs); got != want {
+		t.Errorf("after %d reads: room %d, want %d", len(addrs), got, want)
+	}
+	if got, want := m.Room(true), total-1; got != want {
+		t.Errorf("after a write: room %d, want %d", got, want)
+	}
+}
