@@ -194,6 +194,11 @@ type wordQueue struct {
 	a     []int64
 	head  int
 	bq    blockQueue // merges, for take
+	// tab counts a drain's words per block, over blocks [base,
+	// base+len(tab)); zero between takes. moved is how far grow last
+	// shifted the indices.
+	base, moved int64
+	tab         []int64
 }
 
 // pushRow appends a row of addresses (-1: no result).
@@ -217,11 +222,14 @@ func (q *wordQueue) room(n int) {
 }
 
 // reset drops everything.
-func (q *wordQueue) reset() { q.a, q.head = q.a[:0], 0 }
+func (q *wordQueue) reset() { q.a, q.head, q.tab = q.a[:0], 0, q.tab[:0] }
 
 // take removes the oldest n words and returns them per block, in
 // address order.
 func (q *wordQueue) take(n int64) []protocol.WordBlock {
+	if out, ok := q.takeCounted(n); ok {
+		return out
+	}
 	lo, hi := int64(math.MaxInt64), int64(math.MinInt64) // addresses
 	i := q.head
 	for ; n > 0 && i < len(q.a); i++ {
@@ -270,4 +278,83 @@ func (q *wordQueue) take(n int64) []protocol.WordBlock {
 		}
 	}
 	return out
+}
+
+// takeCounted is take in one pass over the words, counting them in a
+// table of the blocks the layer's results have reached so far (a layer
+// writes one output region, so the table stays the size of that region's
+// blocks): the words are read once, not once to find their span and again
+// to count them. It gives up (false, having taken nothing) when the table
+// would outgrow maxDenseBlocks.
+func (q *wordQueue) takeCounted(n int64) ([]protocol.WordBlock, bool) {
+	i := q.head
+	tmin, tmax := int64(math.MaxInt64), int64(-1) // table indices used
+	used := 0
+	for ; n > 0 && i < len(q.a); i++ {
+		a := q.a[i]
+		if a < 0 {
+			continue
+		}
+		blk := a >> q.shift
+		j := blk - q.base
+		if uint64(j) >= uint64(len(q.tab)) {
+			if !q.grow(blk, tmin, tmax) {
+				for k := max(tmin, 0); k <= tmax; k++ {
+					q.tab[k] = 0
+				}
+				return nil, false
+			}
+			if j = blk - q.base; tmax >= 0 { // the indices moved with the base
+				tmin, tmax = tmin+q.moved, tmax+q.moved
+			}
+		}
+		if q.tab[j] == 0 {
+			used++
+			tmin, tmax = min(tmin, j), max(tmax, j)
+		}
+		q.tab[j]++
+		n--
+	}
+	q.head = i
+	if used == 0 {
+		return nil, true
+	}
+	out := make([]protocol.WordBlock, 0, used)
+	for j := tmin; j <= tmax; j++ {
+		if w := q.tab[j]; w != 0 {
+			out = append(out, protocol.WordBlock{Start: (q.base + j) << q.shift, Words: w})
+			q.tab[j] = 0
+		}
+	}
+	return out, true
+}
+
+// grow widens the table to hold block blk, keeping the counts in table
+// indices [tmin, tmax] (q.moved says by how much their indices moved); it
+// reports false when the table would exceed maxDenseBlocks.
+func (q *wordQueue) grow(blk, tmin, tmax int64) bool {
+	if len(q.tab) == 0 {
+		q.base, q.moved = blk, 0
+		q.tab = make([]int64, 1024)
+		return true
+	}
+	lo, hi := min(q.base, blk), max(q.base+int64(len(q.tab))-1, blk)
+	size := max(2*int64(len(q.tab)), hi-lo+1)
+	if size > maxDenseBlocks {
+		if hi-lo+1 > maxDenseBlocks {
+			return false
+		}
+		size = maxDenseBlocks
+	}
+	if blk < q.base { // room below too, for results that go down
+		lo = max(hi-size+1, lo-(size-(hi-lo+1))/2)
+		lo = min(lo, blk)
+	}
+	tab := make([]int64, size)
+	q.moved = q.base - lo
+	if tmax >= 0 {
+		copy(tab[tmin+q.moved:], q.tab[tmin:tmax+1])
+	}
+	q.base, q.tab = lo, tab
+	return true
 }
