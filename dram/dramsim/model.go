@@ -1122,14 +1122,7 @@ func (c *channel) summarize(q int) {
 				continue
 			}
 			hit = true
-			switch {
-			case !e.kind.isWrite():
-				if s.rd < 0 {
-					s.rd = int32(i)
-				}
-			case s.wr < 0 && !c.rwDependency(queue, i):
-				s.wr = int32(i)
-			}
+			c.noteHit(&s, queue, i)
 			if (s.rd >= 0 || nrd == 0) && (s.wr >= 0 || nwr == 0) {
 				break
 			}
@@ -1151,21 +1144,27 @@ func (c *channel) summarizeAppend(q int) {
 	s.n = int32(len(queue))
 	if b := &c.banks[q]; b.open {
 		i := len(queue) - 1
-		if e := queue[i]; e.row == b.row {
+		if queue[i].row == b.row {
 			s.hit = true
-			switch {
-			case !e.kind.isWrite():
-				if s.rd < 0 {
-					s.rd = int32(i)
-				}
-			case s.wr < 0 && !c.rwDependency(queue, i):
-				s.wr = int32(i)
-			}
+			c.noteHit(&s, queue, i)
 		}
 		s.pre = queue[0].row != b.row && (!s.hit || b.hits >= 4)
 	}
 	c.sum[q] = s
 	c.setSel(q, s)
+}
+
+// noteHit records entry i of queue, a row hit, in summary s when it is
+// the first READ hit or the first WRITE hit no read before it depends on.
+func (c *channel) noteHit(s *qsum, queue []*trans, i int) {
+	switch {
+	case !queue[i].kind.isWrite():
+		if s.rd < 0 {
+			s.rd = int32(i)
+		}
+	case s.wr < 0 && !c.rwDependency(queue, i):
+		s.wr = int32(i)
+	}
 }
 
 // setSel sets sel[q] from queue q's summary s.
