@@ -181,8 +181,12 @@ func (d *demand) Row(t int, buf []int64) (lo, hi int) {
 			}
 		default: // column c: filter fc*C+c, pixel t-c-(2R-1)
 			lo, hi = max(0, t-2*R+2-T), min(cu, t-2*R+2)
+			// OfmapAddr(t-c-2R+1, fc*C+c): one pixel back and one filter on
+			// per column, a step of 1-N
+			a, step := m.OfmapAddr(t-lo-2*R+1, f.FC*C+lo), 1-int64(m.n)
 			for c := lo; c < hi; c++ {
-				buf[c] = m.OfmapAddr(t-c-2*R+1, f.FC*C+c)
+				buf[c] = a
+				a += step
 			}
 		}
 	default: // IS
