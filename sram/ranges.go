@@ -230,54 +230,25 @@ func (q *wordQueue) take(n int64) []protocol.WordBlock {
 	if out, ok := q.takeCounted(n); ok {
 		return out
 	}
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64) // addresses
+	// The layer's results span more blocks than a table may hold: list
+	// the words' blocks and let blockQueue merge them.
+	var bs []protocol.WordBlock
 	i := q.head
 	for ; n > 0 && i < len(q.a); i++ {
-		if a := q.a[i]; a >= 0 {
-			lo, hi = min(lo, a), max(hi, a)
-			n--
-		}
-	}
-	part := q.a[q.head:i]
-	q.head = i
-	if lo > hi {
-		return nil
-	}
-	lo, hi = lo>>q.shift, hi>>q.shift // blocks
-	span := hi - lo + 1
-	if span > 4*int64(len(part))+1024 { // far apart: sort them
-		bs := make([]protocol.WordBlock, 0, len(part))
-		for _, a := range part {
-			if a >= 0 {
-				bs = append(bs, protocol.WordBlock{Start: a >> q.shift, Words: 1})
-			}
-		}
-		q.bq.shift = q.shift
-		return q.bq.blocks(bs, nil)
-	}
-	if int64(cap(q.bq.scratch)) < span {
-		q.bq.scratch = make([]int64, span)
-	}
-	tab := q.bq.scratch[:span]
-	used := 0
-	for _, a := range part {
+		a := q.a[i]
 		if a < 0 {
 			continue
 		}
-		j := a>>q.shift - lo
-		if tab[j] == 0 {
-			used++
+		if blk := a >> q.shift; len(bs) > 0 && bs[len(bs)-1].Start == blk {
+			bs[len(bs)-1].Words++
+		} else {
+			bs = append(bs, protocol.WordBlock{Start: blk, Words: 1})
 		}
-		tab[j]++
+		n--
 	}
-	out := make([]protocol.WordBlock, 0, used)
-	for j, w := range tab {
-		if w != 0 {
-			out = append(out, protocol.WordBlock{Start: (lo + int64(j)) << q.shift, Words: w})
-			tab[j] = 0
-		}
-	}
-	return out
+	q.head = i
+	q.bq.shift = q.shift
+	return q.bq.blocks(bs, nil)
 }
 
 // takeCounted is take in one pass over the words, counting them in a

@@ -409,7 +409,7 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 		// and the ring made alexnet_part_32x32_ws_user10 ~10% slower.
 
 		dense, lo := t.dense, t.lo
-		if blk != nil && len(blk.cnt) > 0 {
+		if blk != nil {
 			return lc.scanDenseBlocks(cells, left, dense, lo, v, missed, &found)
 		}
 		for k, a := range cells {
@@ -418,9 +418,7 @@ func (lc *lineCursor) scan(cells []int64, left int64, fn func(int64)) (used int,
 			}
 			dense[a-lo] = v
 			found = found || a == missed
-			if blk != nil {
-				blk.push(a)
-			} else if w.addrs {
+			if w.addrs {
 				w.entering.push(a)
 			}
 			if taken++; taken == left {
