@@ -606,16 +606,12 @@ func (c *Controller) BurstFreq() sim.Freq { return c.accelFreq }
 // that count their words per block (protocol.BlockServer).
 func (c *Controller) BurstBlockBytes() int { return int(c.reqBytes) }
 
-// splitBlocks is splitRanges for a burst that counts its words per block
-// of blockWords words (ascending, each once): a block of the burst is a
-// request block, or lies in one with its neighbours when smaller. A burst
-// block larger than a request block cannot say which requests its words
-// fall in: the sender was built for another memory.
-func (c *Controller) splitBlocks(bs []protocol.WordBlock, blockWords int64) (blocks []uint64, payload []int64, words int64) {
-	return c.splitBlocksInto(bs, blockWords, nil, nil)
-}
-
-// splitBlocksInto is splitBlocks reusing the arrays of blocks and payload.
+// splitBlocksInto is splitRanges for a burst that counts its words per
+// block of blockWords words (ascending, each once), reusing the arrays of
+// blocks and payload: a block of the burst is a request block, or lies in
+// one with its neighbours when smaller. A burst block larger than a
+// request block cannot say which requests its words fall in: the sender
+// was built for another memory.
 func (c *Controller) splitBlocksInto(bs []protocol.WordBlock, blockWords int64, blocks []uint64, payload []int64) ([]uint64, []int64, int64) {
 	var words int64
 	blocks, payload = blocks[:0], payload[:0]

@@ -342,7 +342,7 @@ func TestSplitBlocksMatchesRanges(t *testing.T) {
 				bs = append(bs, protocol.WordBlock{Start: s, Words: w})
 			}
 			sort.Slice(bs, func(i, j int) bool { return bs[i].Start < bs[j].Start })
-			gb, gp, gw := c.splitBlocks(bs, blockWords)
+			gb, gp, gw := c.splitBlocksInto(bs, blockWords, nil, nil)
 			wb, wp, ww := splitRanges(ranges, wordBytes, c.reqBytes)
 			if !reflect.DeepEqual(gb, wb) || !reflect.DeepEqual(gp, wp) || gw != ww {
 				t.Errorf("word %d B, block %d B: blocks give %d requests %d words, ranges %d requests %d words", wordBytes, blockBytes, len(gb), gw, len(wb), ww)
@@ -357,5 +357,5 @@ func TestSplitBlocksMatchesRanges(t *testing.T) {
 			t.Errorf("a 128-word block on a 64-byte memory: %v, want a refusal", r)
 		}
 	}()
-	c.splitBlocks([]protocol.WordBlock{{Start: 0, Words: 3}}, 128)
+	c.splitBlocksInto([]protocol.WordBlock{{Start: 0, Words: 3}}, 128, nil, nil)
 }
