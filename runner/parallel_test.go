@@ -20,11 +20,13 @@ import (
 // cases, every SRAM and DRAM trace, the copied ones included), print the
 // same console text and return the same reports. A traced case over
 // npusim's DRAM model (whose layers start on an idle memory, so they run
-// in parallel and are reused too) checks its DRAM traces the same way.
+// in parallel and are reused too) checks its DRAM traces the same way, and
+// a traced two-core case over hbm2 its per-core traces.
 func TestParallelSameOutput(t *testing.T) {
 	cases, _ := filepath.Glob("../testdata/golden/tiny_4x4_*_traces")
 	cases = append(cases, "../testdata/golden/rect_16x4_ws_user4", "../testdata/golden/eyeriss_inc5b_ws",
-		"../testdata/golden/tiny_4x4_os_user2_traces+[dram]\nModel = ddr4\n")
+		"../testdata/golden/tiny_4x4_os_user2_traces+[dram]\nModel = ddr4\n",
+		"../testdata/golden/tiny_4x4_ws_user2_traces+[dram]\nModel = hbm2\n[multicore]\nCores = 2\n")
 	for _, c := range cases {
 		dir, extra, _ := strings.Cut(c, "+")
 		t.Run(filepath.Base(c), func(t *testing.T) {
